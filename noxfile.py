@@ -1,0 +1,100 @@
+"""Sessions: tests (default), lint, typecheck, docs, bench, demo, build, tests_matrix.
+
+`nox -s tests` runs on the interpreter nox itself runs on, so a machine with one Python
+works; `nox -s tests_matrix` runs the same suite on every supported Python found.
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests"]
+nox.options.error_on_missing_interpreters = False
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+SUPPORTED = ["3.11", "3.12", "3.13"]
+
+
+def _install(session: nox.Session, *groups: str, editable: bool = True) -> None:
+    target = ["-e", "."] if editable else ["."]
+    session.install(*target, *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def _pytest(session: nox.Session) -> None:
+    # Exit code 5 means pytest collected no tests; treat it as a failure only when
+    # something was asked for, so a filtered run (-k) with no match is not an error.
+    args = session.posargs or [
+        "--cov=slrt_core",
+        "--cov-branch",
+        "--cov-report=term-missing:skip-covered",
+        "--cov-fail-under=95",
+        "tests",
+        "src/slrt_core",
+        "--doctest-modules",
+    ]
+    session.run("pytest", *args, success_codes=[0, 5] if session.posargs else [0])
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit, property, contract, integration and example tests, with branch coverage."""
+    _install(session, "tests")
+    _pytest(session)
+
+
+@nox.session(python=SUPPORTED, default=False)
+def tests_matrix(session: nox.Session) -> None:
+    """The test suite on every supported Python that is installed."""
+    _install(session, "tests")
+    _pytest(session)
+
+
+@nox.session(default=False)
+def lint(session: nox.Session) -> None:
+    """Ruff format check and lint."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "format", "--check", ".")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(default=False)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over src and typing_tests."""
+    _install(session, "typecheck")
+    session.run("mypy")
+
+
+@nox.session(default=False)
+def docs(session: nox.Session) -> None:
+    """Sphinx (MyST) with warnings as errors, then the doctest builder."""
+    _install(session, "docs")
+    for builder in ("html", "doctest"):
+        session.run(
+            "sphinx-build", "-W", "--keep-going", "-b", builder, "docs", f"docs/_build/{builder}"
+        )
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Every benchmark in quick mode (pass --full for the full sizes)."""
+    _install(session, "bench")
+    full = "--full" in session.posargs
+    for script in sorted(__import__("pathlib").Path("bench").glob("*.py")):
+        if script.name.startswith("_"):
+            continue
+        session.run("python", str(script), *([] if full else ["--quick"]))
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+    """The main job: the district demo on the embedded SQLite store."""
+    session.install(".")
+    session.run("slrt", "demo", *session.posargs)
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build wheel and sdist, then install each in a fresh venv and import it."""
+    session.install("build")
+    session.run("python", "-m", "build", "--outdir", "dist")

@@ -1,0 +1,239 @@
+"""Who may do what, where: roles, actors, the permission matrix and jurisdiction.
+
+Deny by default. An actor acts on a case only when the case's village lies inside the
+actor's jurisdiction (a region code: a village, district, regency, province, or all of
+Indonesia); provider staff act only on referrals addressed to their own provider.
+Reads are checked like writes. A denial raises :class:`~slrt_core.AccessDenied`, is
+logged on the ``slrt_core.access`` logger, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+import attrs
+
+from slrt_core.errors import AccessDenied, InvalidInputError
+from slrt_core.identity import RegionCode
+
+__all__ = [
+    "PERMISSIONS",
+    "Actor",
+    "Authorizer",
+    "Command",
+    "Role",
+    "RolePolicy",
+]
+
+_log = logging.getLogger("slrt_core.access")
+
+
+class Role(enum.StrEnum):
+    """An actor's role in SLRT."""
+
+    FACILITATOR = "facilitator"
+    PUSKESOS_OPERATOR = "puskesos_operator"
+    SUPERVISOR = "supervisor"
+    FRONT_OFFICE = "front_office"
+    BACK_OFFICE = "back_office"
+    MANAGER = "manager"
+    PROVIDER_STAFF = "provider_staff"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+class Command(enum.StrEnum):
+    """Everything an actor can ask of the service, reads included."""
+
+    REGISTER = "register"
+    RECORD_NEED = "record_need"
+    ASSESS = "assess"
+    SUBMIT = "submit"
+    RETURN_FOR_CORRECTION = "return_for_correction"
+    APPROVE = "approve"
+    REVIEW = "review"
+    RESOLVE_LOCALLY = "resolve_locally"
+    REFER = "refer"
+    DELIVER_DIRECT_SERVICE = "deliver_direct_service"
+    UPDATE_REFERRAL = "update_referral"
+    WITHDRAW_REFERRAL = "withdraw_referral"
+    CONFIRM_RECEIPT = "confirm_receipt"
+    REASSESS = "reassess"
+    CLOSE = "close"
+    ESCALATE = "escalate"
+    READ_CASE = "read_case"
+    LIST_CASES = "list_cases"
+    READ_REFERRAL = "read_referral"
+    VERIFY_AUDIT = "verify_audit"
+
+
+_R = Role
+_FIELD = frozenset({_R.FACILITATOR, _R.PUSKESOS_OPERATOR})
+_STAFF = frozenset(
+    {
+        _R.FACILITATOR,
+        _R.PUSKESOS_OPERATOR,
+        _R.SUPERVISOR,
+        _R.FRONT_OFFICE,
+        _R.BACK_OFFICE,
+        _R.MANAGER,
+        _R.AUDITOR,
+    }
+)
+
+#: The role x command matrix. A pair not listed is denied.
+PERMISSIONS: Mapping[Command, frozenset[Role]] = {
+    Command.REGISTER: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
+    Command.RECORD_NEED: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
+    Command.ASSESS: _FIELD | {_R.BACK_OFFICE},
+    Command.SUBMIT: _FIELD | {_R.BACK_OFFICE},
+    Command.RETURN_FOR_CORRECTION: frozenset({_R.SUPERVISOR, _R.MANAGER}),
+    Command.APPROVE: frozenset({_R.SUPERVISOR, _R.MANAGER}),
+    Command.REVIEW: frozenset({_R.FRONT_OFFICE}),
+    Command.RESOLVE_LOCALLY: _FIELD,
+    Command.REFER: frozenset({_R.BACK_OFFICE, _R.MANAGER, _R.PUSKESOS_OPERATOR}),
+    Command.DELIVER_DIRECT_SERVICE: _FIELD | {_R.BACK_OFFICE},
+    Command.UPDATE_REFERRAL: frozenset({_R.PROVIDER_STAFF}),
+    Command.WITHDRAW_REFERRAL: frozenset({_R.BACK_OFFICE, _R.MANAGER}),
+    Command.CONFIRM_RECEIPT: _FIELD | {_R.BACK_OFFICE},
+    Command.REASSESS: _FIELD | {_R.BACK_OFFICE},
+    Command.CLOSE: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.BACK_OFFICE, _R.PUSKESOS_OPERATOR}),
+    Command.ESCALATE: frozenset({_R.SYSTEM}),
+    Command.READ_CASE: _STAFF,
+    Command.LIST_CASES: _STAFF,
+    Command.READ_REFERRAL: _STAFF | {_R.PROVIDER_STAFF},
+    Command.VERIFY_AUDIT: frozenset({_R.AUDITOR, _R.MANAGER}),
+}
+
+
+@attrs.frozen(kw_only=True)
+class Actor:
+    """Someone (or a job) acting through the service.
+
+    Args:
+        actor_id: a stable id of the person or job.
+        role: the actor's role.
+        jurisdiction: the region the actor works in; ``RegionCode.INDONESIA`` for national staff.
+        provider_id: for provider staff, the provider they work for.
+        name: a display name.
+
+    Examples:
+        >>> a = Actor(actor_id="fac-1", role=Role.FACILITATOR,
+        ...           jurisdiction=RegionCode("33.74.01"))
+        >>> a.covers(RegionCode("33.74.01.1001")), a.covers(RegionCode("33.74.02.1001"))
+        (True, False)
+    """
+
+    actor_id: str
+    role: Role
+    jurisdiction: RegionCode
+    provider_id: str | None = None
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.actor_id.strip():
+            raise InvalidInputError.single(
+                "actor_id",
+                "The actor id is empty; give the staff member's user id.",
+                "Id pelaku kosong; isi id pengguna petugas.",
+            )
+        if (self.role is Role.PROVIDER_STAFF) != (self.provider_id is not None):
+            raise InvalidInputError.single(
+                "provider_id",
+                "Provider staff need a provider_id, and only provider staff have one.",
+                "Petugas penyedia layanan wajib punya provider_id, dan hanya mereka.",
+            )
+
+    def covers(self, region: RegionCode) -> bool:
+        """True when *region* lies inside the actor's jurisdiction."""
+        return self.jurisdiction.contains(region)
+
+
+class Authorizer(Protocol):
+    """**Protocol**: decides whether an actor may run a command on a case or referral."""
+
+    def authorize(
+        self,
+        actor: Actor,
+        command: Command,
+        /,
+        *,
+        region: RegionCode | None = None,
+        provider_id: str | None = None,
+    ) -> None:
+        """Return when allowed; raise :class:`~slrt_core.AccessDenied` otherwise.
+
+        Args:
+            actor: who asks.
+            command: what is asked.
+            region: the village of the case concerned, if any.
+            provider_id: the provider a referral is addressed to, if a referral is concerned.
+        """
+
+
+class RolePolicy:
+    """The built-in policy: :data:`PERMISSIONS`, jurisdiction and provider ownership.
+
+    Examples:
+        >>> staff = Actor(actor_id="bo-1", role=Role.BACK_OFFICE,
+        ...               jurisdiction=RegionCode("33.74"))
+        >>> RolePolicy().authorize(staff, Command.APPROVE,
+        ...                        region=RegionCode("33.74.01.1001"))  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        slrt_core.errors.AccessDenied: Role back_office may not approve. Ask a manager ...
+    """
+
+    def __init__(self, permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS) -> None:
+        self._permissions = permissions
+
+    def authorize(
+        self,
+        actor: Actor,
+        command: Command,
+        /,
+        *,
+        region: RegionCode | None = None,
+        provider_id: str | None = None,
+    ) -> None:
+        """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*."""
+        allowed = self._permissions.get(command, frozenset())
+        if actor.role not in allowed:
+            who = " or ".join(sorted(r.value.replace("_", " ") for r in allowed)) or "nobody"
+            self._deny(
+                actor,
+                command,
+                f"Role {actor.role} may not {command}. Ask a {who}.",
+                f"Peran {actor.role} tidak boleh {command}. Minta kepada {who}.",
+            )
+        if actor.role is Role.PROVIDER_STAFF:
+            if provider_id is None or provider_id != actor.provider_id:
+                self._deny(
+                    actor,
+                    command,
+                    f"Provider staff of {actor.provider_id!r} may act only on referrals "
+                    "addressed to their own provider.",
+                    f"Petugas penyedia {actor.provider_id!r} hanya boleh menangani rujukan "
+                    "yang ditujukan kepada penyedianya sendiri.",
+                )
+            return
+        if region is not None and not actor.covers(region):
+            where = actor.jurisdiction.code or "Indonesia"
+            self._deny(
+                actor,
+                command,
+                f"Case region {region} is outside the jurisdiction {where} of "
+                f"{actor.actor_id!r}. Ask staff of that region.",
+                f"Wilayah kasus {region} di luar wilayah kerja {where} milik "
+                f"{actor.actor_id!r}. Minta kepada petugas wilayah itu.",
+            )
+
+    @staticmethod
+    def _deny(actor: Actor, command: Command, en: str, id_: str) -> None:
+        _log.warning(
+            "access denied: actor=%s role=%s command=%s", actor.actor_id, actor.role, command
+        )
+        raise AccessDenied(en, message_id=id_)

@@ -1,0 +1,170 @@
+"""The in-memory store: for tests, simulations and trying things out.
+
+It keeps the same promises as the database adapters (atomic commits, optimistic
+concurrency, hash-chained audit, outbox, idempotency) and is safe across threads,
+but keeps nothing after the process ends.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import attrs
+
+from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.case._events import Event
+from slrt_core.case._model import Case, CaseState
+from slrt_core.errors import CaseNotFoundError, ConcurrencyError, ReferralNotFoundError
+from slrt_core.identity import RegionCode
+from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.serialization import event_to_json
+
+__all__ = ["MemoryStore"]
+
+
+@attrs.define
+class _Pending:
+    message: OutboxMessage
+    seq: int
+    due_at: datetime
+    leased_until: datetime | None = None
+    delivered: bool = False
+
+
+class MemoryStore:
+    """A :class:`~slrt_core.ports.Store` held in process memory.
+
+    Examples:
+        >>> store = MemoryStore()
+        >>> list(store.audit_records())
+        []
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._cases: dict[str, Case] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._records: list[AuditRecord] = []
+        self._referrals: dict[str, str] = {}
+        self._idempotency: dict[str, IdempotencyRecord] = {}
+        self._outbox: dict[str, _Pending] = {}
+
+    # CaseStore
+    def load(self, case_id: str, /) -> Case:
+        """The current case."""
+        try:
+            return self._cases[case_id]
+        except KeyError:
+            raise CaseNotFoundError(case_id) from None
+
+    def events(self, case_id: str, /) -> list[Event]:
+        """The case's events, oldest first."""
+        with self._lock:
+            if case_id not in self._events:
+                raise CaseNotFoundError(case_id)
+            return list(self._events[case_id])
+
+    def commit(self, commit: Commit, /) -> None:
+        """Write *commit* atomically (see :class:`~slrt_core.ports.CaseStore`)."""
+        case_id = commit.case.case_id
+        bodies = [event_to_json(e) for e in commit.events]
+        with self._lock:
+            current = self._cases.get(case_id)
+            actual = current.version if current is not None else 0
+            if actual != commit.expected_version:
+                raise ConcurrencyError(case_id, commit.expected_version, actual)
+            key = commit.idempotency.key if commit.idempotency else None
+            if key is not None and key in self._idempotency:
+                raise ConcurrencyError(case_id, commit.expected_version, actual)
+            prev = self._records[-1].digest if self._records else GENESIS
+            records = chain(bodies, after_seq=len(self._records), prev=prev)
+            # Nothing above changed state; from here on nothing can fail.
+            self._records.extend(records)
+            self._events.setdefault(case_id, []).extend(commit.events)
+            self._cases[case_id] = commit.case
+            for referral in commit.case.referrals:
+                self._referrals[referral.referral_id] = case_id
+            if commit.idempotency is not None:
+                self._idempotency[commit.idempotency.key] = commit.idempotency
+            for n in commit.notifications:
+                if n.message_id not in self._outbox:
+                    self._outbox[n.message_id] = _Pending(
+                        OutboxMessage(notification=n), len(self._outbox), n.created_at
+                    )
+
+    def case_id_of_referral(self, referral_id: str, /) -> str:
+        """The case a referral belongs to."""
+        try:
+            return self._referrals[referral_id]
+        except KeyError:
+            raise ReferralNotFoundError(referral_id) from None
+
+    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
+        """Cases inside *within*, optionally in *state*, ordered by id."""
+        with self._lock:
+            found = [
+                c
+                for c in self._cases.values()
+                if within.contains(c.region) and (state is None or c.state is state)
+            ]
+        return sorted(found, key=lambda c: c.case_id)
+
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None:
+        """The record of an idempotency key."""
+        return self._idempotency.get(key)
+
+    # AuditLog
+    def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
+        """Records from sequence *start* on."""
+        with self._lock:
+            records = self._records[start - 1 :]
+        return iter(records)
+
+    # Outbox
+    def claim_due(
+        self, now: datetime, /, *, limit: int, lease_seconds: float
+    ) -> list[OutboxMessage]:
+        """Lease up to *limit* due messages."""
+        with self._lock:
+            due = [
+                p
+                for p in self._outbox.values()
+                if not p.delivered
+                and not p.message.dead
+                and p.due_at <= now
+                and (p.leased_until is None or p.leased_until <= now)
+            ]
+            due.sort(key=lambda p: p.seq)
+            claimed = due[:limit]
+            for p in claimed:
+                p.leased_until = now + timedelta(seconds=lease_seconds)
+            return [p.message for p in claimed]
+
+    def record_delivery(self, message_id: str, /) -> None:
+        """Mark a message delivered."""
+        with self._lock:
+            self._outbox[message_id].delivered = True
+
+    def record_failure(self, message_id: str, /, *, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; dead-letter it when *retry_at* is ``None``."""
+        with self._lock:
+            p = self._outbox[message_id]
+            p.message = attrs.evolve(
+                p.message,
+                attempts=p.message.attempts + 1,
+                last_error=error,
+                dead=retry_at is None,
+            )
+            p.leased_until = None
+            if retry_at is not None:
+                p.due_at = retry_at
+
+    def dead_letters(self) -> list[OutboxMessage]:
+        """Messages that exhausted their retries."""
+        with self._lock:
+            return [p.message for p in self._outbox.values() if p.message.dead]
+
+    def close(self) -> None:
+        """Nothing to release; here for symmetry with the database stores."""

@@ -1,0 +1,474 @@
+"""The SQLite store: the embedded default (stdlib ``sqlite3``).
+
+One transaction per command (``BEGIN IMMEDIATE``) holds the events with their audit
+links, the case row, the referral index, the outbox rows and the idempotency record.
+The database runs in WAL mode. Durability: ``synchronous="full"`` (the default) keeps
+every acknowledged command through a power cut; ``"normal"`` keeps it through an
+application crash or SIGKILL but may lose the last commits on power loss, and is about
+four times faster. Each thread uses its own connection; several processes may share one
+file (writers queue on SQLite's lock, up to ``busy_timeout``).
+
+The case row is an index (version, state, region): the case itself is the fold of its
+events, cached in memory per version.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.case._events import Event, replay
+from slrt_core.case._model import Case, CaseState
+from slrt_core.errors import (
+    CaseNotFoundError,
+    ConcurrencyError,
+    ReferralNotFoundError,
+    StorageError,
+)
+from slrt_core.identity import RegionCode
+from slrt_core.notify import Notification
+from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.serialization import converter, event_from_json, event_to_json
+
+__all__ = ["SCHEMA_VERSION", "SqliteStore"]
+
+T = TypeVar("T")
+
+#: Migrations, in order; the database's ``user_version`` says how many ran.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        body BLOB NOT NULL,
+        prev TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        UNIQUE (case_id, version)
+    );
+    CREATE TABLE cases (
+        case_id TEXT PRIMARY KEY,
+        version INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        region TEXT NOT NULL
+    );
+    CREATE INDEX cases_region ON cases (region);
+    CREATE TABLE referrals (
+        referral_id TEXT PRIMARY KEY,
+        case_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        due_at TEXT
+    );
+    CREATE INDEX referrals_open ON referrals (status, due_at);
+    CREATE TABLE idempotency (
+        key TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        case_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        result_id TEXT NOT NULL
+    );
+    CREATE TABLE outbox (
+        position INTEGER PRIMARY KEY,
+        message_id TEXT NOT NULL UNIQUE,
+        body TEXT NOT NULL,
+        due_at TEXT NOT NULL,
+        leased_until TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        delivered INTEGER NOT NULL DEFAULT 0,
+        dead INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX outbox_due ON outbox (delivered, dead, due_at);
+    """,
+)
+
+#: The schema version this library writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _iso(value: datetime) -> str:
+    return converter.unstructure(value)  # type: ignore[no-any-return]
+
+
+class SqliteStore:
+    """A :class:`~slrt_core.ports.Store` in one SQLite file.
+
+    Args:
+        path: the database file; ``":memory:"`` for a private in-memory database (one
+            connection shared by all threads).
+        synchronous: ``"full"`` (default) or ``"normal"``; see the module docstring.
+        busy_timeout: seconds a writer waits for another to finish.
+        migrate: apply pending migrations on open (default); with ``False`` an
+            out-of-date database raises :class:`~slrt_core.StorageError`.
+
+    Raises:
+        StorageError: the file cannot be opened, or its schema is newer than this library.
+
+    Examples:
+        >>> store = SqliteStore(":memory:")
+        >>> store.schema_version()
+        1
+        >>> store.close()
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: Literal["full", "normal"] = "full",
+        busy_timeout: float = 30.0,
+        migrate: bool = True,
+    ) -> None:
+        if synchronous not in ("full", "normal"):
+            msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
+            raise StorageError(msg)
+        self._path = str(path)
+        self._synchronous = synchronous.upper()
+        self._busy_ms = int(busy_timeout * 1000)
+        self._local = threading.local()
+        self._shared: sqlite3.Connection | None = None
+        self._shared_lock = threading.RLock()
+        self._connections: list[sqlite3.Connection] = []
+        self._cache: dict[str, Case] = {}
+        if self._path == ":memory:":
+            self._shared = self._connect()
+        self._prepare(migrate=migrate)
+
+    # ------------------------------------------------------------------ connections
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(
+                self._path, isolation_level=None, check_same_thread=self._path != ":memory:"
+            )
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            if self._path != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        except sqlite3.Error as exc:
+            msg = (
+                f"Cannot open the SQLite database {self._path!r}: {exc}. "
+                "Check the path and permissions."
+            )
+            raise StorageError(msg) from exc
+        self._connections.append(conn)
+        return conn
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._shared is not None:
+            return self._shared
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._shared_lock if self._shared is not None else _NO_LOCK:
+            try:
+                return fn(self._conn())
+            except sqlite3.Error as exc:
+                msg = f"Reading the SQLite store failed: {exc}."
+                raise StorageError(msg) from exc
+
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        with self._shared_lock if self._shared is not None else _NO_LOCK:
+            conn = self._conn()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                msg = f"The SQLite store is busy or unavailable: {exc}. Retry the command."
+                raise StorageError(msg) from exc
+            try:
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    msg = f"Writing to the SQLite store failed: {exc}. Nothing was written."
+                    raise StorageError(msg) from exc
+                raise
+            return result
+
+    def _prepare(self, *, migrate: bool) -> None:
+        def upgrade(conn: sqlite3.Connection) -> int:
+            current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if current > SCHEMA_VERSION:
+                msg = (
+                    f"The database {self._path!r} has schema version {current}, newer than this "
+                    f"library's {SCHEMA_VERSION}. Upgrade slrt_core to open it."
+                )
+                raise StorageError(msg)
+            if current < SCHEMA_VERSION and not migrate:
+                msg = (
+                    f"The database {self._path!r} has schema version {current}; this library "
+                    f"needs {SCHEMA_VERSION}. Run `slrt db upgrade` first."
+                )
+                raise StorageError(msg)
+            for number in range(current, SCHEMA_VERSION):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {number + 1}")
+            return SCHEMA_VERSION - current
+
+        self.migrations_applied = self._write(upgrade)
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._read(lambda c: int(c.execute("PRAGMA user_version").fetchone()[0]))
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        for conn in self._connections:
+            conn.close()
+        self._connections.clear()
+        self._local = threading.local()
+        self._shared = None
+
+    # ------------------------------------------------------------------ CaseStore
+
+    def load(self, case_id: str, /) -> Case:
+        """The current case (from the cache when the stored version matches)."""
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT version FROM cases WHERE case_id = ?", (case_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise CaseNotFoundError(case_id)
+        cached = self._cache.get(case_id)
+        if cached is not None and cached.version == row[0]:
+            return cached
+        case = replay(self.events(case_id))
+        self._cache[case_id] = case
+        return case
+
+    def events(self, case_id: str, /) -> list[Event]:
+        """The case's events, oldest first."""
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT body FROM events WHERE case_id = ? ORDER BY version", (case_id,)
+            ).fetchall()
+        )
+        if not rows:
+            raise CaseNotFoundError(case_id)
+        return [event_from_json(r[0]) for r in rows]
+
+    def commit(self, commit: Commit, /) -> None:
+        """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
+        case = commit.case
+        bodies = [event_to_json(e) for e in commit.events]
+        touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
+        referral_rows = [
+            (
+                r.referral_id,
+                case.case_id,
+                r.provider_id,
+                r.status.value,
+                _iso(r.due_at) if r.due_at else None,
+            )
+            for r in case.referrals
+            if r.referral_id in touched
+        ]
+        outbox_rows = [
+            (n.message_id, json.dumps(converter.unstructure(n)), _iso(n.created_at))
+            for n in commit.notifications
+        ]
+
+        def write(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT version FROM cases WHERE case_id = ?", (case.case_id,)
+            ).fetchone()
+            actual = row[0] if row else 0
+            if actual != commit.expected_version:
+                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
+            if commit.idempotency is not None:
+                used = conn.execute(
+                    "SELECT 1 FROM idempotency WHERE key = ?", (commit.idempotency.key,)
+                ).fetchone()
+                if used:
+                    raise ConcurrencyError(case.case_id, commit.expected_version, actual)
+            last = conn.execute(
+                "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            records = chain(
+                bodies, after_seq=last[0] if last else 0, prev=last[1] if last else GENESIS
+            )
+            conn.executemany(
+                "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.seq, case.case_id, e.version, e.type, r.body, r.prev, r.digest)
+                    for r, e in zip(records, commit.events, strict=True)
+                ],
+            )
+            if row:
+                conn.execute(
+                    "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
+                    (case.version, case.state.value, case.case_id),
+                )
+            else:
+                conn.execute(
+                    "INSERT INTO cases (case_id, version, state, region) VALUES (?, ?, ?, ?)",
+                    (case.case_id, case.version, case.state.value, case.region.code),
+                )
+            if referral_rows:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO referrals"
+                    " (referral_id, case_id, provider_id, status, due_at) VALUES (?, ?, ?, ?, ?)",
+                    referral_rows,
+                )
+            if outbox_rows:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO outbox (message_id, body, due_at) VALUES (?, ?, ?)",
+                    outbox_rows,
+                )
+            if commit.idempotency is not None:
+                i = commit.idempotency
+                conn.execute(
+                    "INSERT INTO idempotency (key, command, case_id, version, result_id) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (i.key, i.command, i.case_id, i.version, i.result_id),
+                )
+
+        self._write(write)
+        self._cache[case.case_id] = case
+
+    def case_id_of_referral(self, referral_id: str, /) -> str:
+        """The case a referral belongs to."""
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT case_id FROM referrals WHERE referral_id = ?", (referral_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise ReferralNotFoundError(referral_id)
+        return str(row[0])
+
+    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
+        """Cases inside *within*, optionally in *state*, ordered by id."""
+        sql = "SELECT case_id FROM cases WHERE 1 = 1"
+        params: list[str] = []
+        if within.code:
+            sql += " AND (region = ? OR region LIKE ?)"
+            params += [within.code, within.code + ".%"]
+        if state is not None:
+            sql += " AND state = ?"
+            params.append(state.value)
+        rows = self._read(lambda c: c.execute(sql + " ORDER BY case_id", params).fetchall())
+        return [self.load(r[0]) for r in rows]
+
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None:
+        """The record of an idempotency key."""
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = ?",
+                (key,),
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
+        )
+
+    # ------------------------------------------------------------------ AuditLog
+
+    def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
+        """Records from sequence *start* on, read in pages."""
+        page = 10_000
+        seq = start
+        while True:
+            rows = self._read(
+                lambda c, s=seq: c.execute(  # type: ignore[misc]
+                    "SELECT seq, prev, digest, body FROM events"
+                    " WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    (s, page),
+                ).fetchall()
+            )
+            for r in rows:
+                # A hand-edited row may come back as TEXT; hash what is stored either way.
+                body = r[3].encode() if isinstance(r[3], str) else bytes(r[3])
+                yield AuditRecord(seq=r[0], prev=r[1], digest=r[2], body=body)
+            if len(rows) < page:
+                return
+            seq = rows[-1][0] + 1
+
+    # ------------------------------------------------------------------ Outbox
+
+    def claim_due(
+        self, now: datetime, /, *, limit: int, lease_seconds: float
+    ) -> list[OutboxMessage]:
+        """Lease up to *limit* due messages."""
+        until = _iso(now + timedelta(seconds=lease_seconds))
+        stamp = _iso(now)
+
+        def claim(conn: sqlite3.Connection) -> list[OutboxMessage]:
+            rows = conn.execute(
+                "UPDATE outbox SET leased_until = ? WHERE position IN ("
+                " SELECT position FROM outbox WHERE delivered = 0 AND dead = 0 AND due_at <= ?"
+                " AND (leased_until IS NULL OR leased_until <= ?) ORDER BY position LIMIT ?)"
+                " RETURNING position, body, attempts, last_error",
+                (until, stamp, stamp, limit),
+            ).fetchall()
+            rows.sort(key=lambda r: r[0])
+            return [_message(r[1], r[2], r[3], dead=False) for r in rows]
+
+        return self._write(claim)
+
+    def record_delivery(self, message_id: str, /) -> None:
+        """Mark a message delivered."""
+        self._write(
+            lambda c: c.execute(
+                "UPDATE outbox SET delivered = 1, leased_until = NULL WHERE message_id = ?",
+                (message_id,),
+            )
+        )
+
+    def record_failure(self, message_id: str, /, *, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; dead-letter it when *retry_at* is ``None``."""
+        self._write(
+            lambda c: c.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, leased_until = NULL,"
+                " dead = ?, due_at = COALESCE(?, due_at) WHERE message_id = ?",
+                (error, int(retry_at is None), _iso(retry_at) if retry_at else None, message_id),
+            )
+        )
+
+    def dead_letters(self) -> list[OutboxMessage]:
+        """Messages that exhausted their retries."""
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT body, attempts, last_error FROM outbox WHERE dead = 1 ORDER BY position"
+            ).fetchall()
+        )
+        return [_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _message(body: str, attempts: int, last_error: str, *, dead: bool) -> OutboxMessage:
+    return OutboxMessage(
+        notification=converter.structure(json.loads(body), Notification),
+        attempts=attempts,
+        last_error=last_error,
+        dead=dead,
+    )
+
+
+class _NoLock:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+_NO_LOCK = _NoLock()

@@ -1,0 +1,175 @@
+"""The tamper-evident audit trail: every event, hash-chained.
+
+Record *n* stores ``seq`` (n), ``prev`` (the digest of record n-1, or 64 zeros) and
+``digest = sha256(canonical JSON of {"event": <event>, "prev": prev, "seq": seq})``.
+:func:`verify` recomputes the chain and names the first bad sequence number, so an
+edited, reordered, deleted or inserted record is found. A chain alone cannot see its
+own truncation or a full rewrite; signed checkpoints kept outside the store close that
+gap (docs/explanation/audit.md).
+
+Examples:
+    >>> r1 = seal(1, GENESIS, b'{"a":1}')
+    >>> r2 = seal(2, r1.digest, b'{"a":2}')
+    >>> verify([r1, r2]).ok
+    True
+    >>> forged = AuditRecord(seq=2, prev=r1.digest, digest=r2.digest, body=b'{"a":3}')
+    >>> verify([r1, forged]).first_bad
+    2
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO
+
+import attrs
+
+from slrt_core.case._events import Event
+from slrt_core.errors import AuditIntegrityError
+from slrt_core.serialization import event_from_json
+
+__all__ = [
+    "GENESIS",
+    "AuditRecord",
+    "AuditReport",
+    "chain",
+    "export_jsonl",
+    "read_jsonl",
+    "seal",
+    "verify",
+]
+
+#: The ``prev`` of the first record.
+GENESIS = "0" * 64
+
+
+@attrs.frozen
+class AuditRecord:
+    """One link of the chain: an event's canonical JSON with its place and digest."""
+
+    seq: int
+    prev: str
+    digest: str
+    body: bytes
+
+    def event(self) -> Event:
+        """The event this record holds."""
+        return event_from_json(self.body)
+
+
+def _digest(seq: int, prev: str, body: bytes) -> str:
+    # Equal to sha256(canonical_json({"event": ..., "prev": prev, "seq": seq})) because
+    # *body* is already canonical and the keys are written in sorted order.
+    return hashlib.sha256(
+        b'{"event":%s,"prev":"%s","seq":%d}' % (body, prev.encode(), seq)
+    ).hexdigest()
+
+
+def seal(seq: int, prev: str, body: bytes) -> AuditRecord:
+    """The record for *body* at *seq*, chained to the digest *prev*."""
+    return AuditRecord(seq=seq, prev=prev, digest=_digest(seq, prev, body), body=body)
+
+
+@attrs.frozen
+class AuditReport:
+    """The result of :func:`verify`.
+
+    Attributes:
+        ok: the whole chain verifies.
+        records: how many records were read.
+        head: the digest of the last good record (the chain head when ``ok``).
+        first_bad: the first bad sequence number, or ``None``.
+        reason: what is wrong at ``first_bad``.
+    """
+
+    ok: bool
+    records: int
+    head: str
+    first_bad: int | None = None
+    reason: str = ""
+
+    def raise_for_error(self) -> None:
+        """Raise :class:`~slrt_core.AuditIntegrityError` when the chain is broken."""
+        if self.first_bad is not None:
+            raise AuditIntegrityError(self.first_bad, self.reason)
+
+
+def verify(records: Iterable[AuditRecord]) -> AuditReport:
+    """Check the chain of *records*, read in storage order from sequence 1."""
+    prev = GENESIS
+    expected = 1
+    count = 0
+    for record in records:
+        count += 1
+        if record.seq != expected:
+            what = "missing or reordered" if record.seq > expected else "duplicated or reordered"
+            return AuditReport(
+                ok=False,
+                records=count,
+                head=prev,
+                first_bad=min(expected, record.seq),
+                reason=f"expected record {expected}, found {record.seq} ({what})",
+            )
+        if record.prev != prev:
+            return AuditReport(
+                ok=False,
+                records=count,
+                head=prev,
+                first_bad=record.seq,
+                reason="prev does not match the digest of the record before (inserted or deleted)",
+            )
+        if _digest(record.seq, record.prev, record.body) != record.digest:
+            return AuditReport(
+                ok=False,
+                records=count,
+                head=prev,
+                first_bad=record.seq,
+                reason="content does not match its digest (edited)",
+            )
+        prev = record.digest
+        expected += 1
+    return AuditReport(ok=True, records=count, head=prev)
+
+
+def _lines(records: Iterable[AuditRecord]) -> Iterator[str]:
+    for r in records:
+        yield (
+            f'{{"digest":"{r.digest}","event":{r.body.decode()},"prev":"{r.prev}","seq":{r.seq}}}\n'
+        )
+
+
+def export_jsonl(records: Iterable[AuditRecord], out: Path | IO[str]) -> int:
+    """Write *records* as JSON lines to a path or text stream; returns how many."""
+    count = 0
+    if isinstance(out, Path):
+        with out.open("w", encoding="utf-8") as fh:
+            return export_jsonl(records, fh)
+    for line in _lines(records):
+        out.write(line)
+        count += 1
+    return count
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[AuditRecord]:
+    """Records from lines written by :func:`export_jsonl`."""
+    for line in lines:
+        if not line.strip():
+            continue
+        data = json.loads(line)
+        body = json.dumps(
+            data["event"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        yield AuditRecord(seq=data["seq"], prev=data["prev"], digest=data["digest"], body=body)
+
+
+def chain(bodies: Iterable[bytes], *, after_seq: int, prev: str) -> list[AuditRecord]:
+    """Seal *bodies* as the records after *after_seq*, whose digest is *prev*."""
+    records = []
+    for seq, body in enumerate(bodies, start=after_seq + 1):
+        record = seal(seq, prev, body)
+        records.append(record)
+        prev = record.digest
+    return records

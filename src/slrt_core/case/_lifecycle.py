@@ -1,0 +1,111 @@
+"""The case lifecycle, declared with python-statemachine and compiled to a table.
+
+The declaration is the single source of the case states and transitions: the service
+checks commands against the compiled table, the fold of events takes each new state from
+it, and the docs draw the diagram from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from statemachine import State, StateMachine
+
+from slrt_core._machine import compile_machine
+from slrt_core.case._model import Case, CaseState
+
+__all__ = ["CASE_TABLE", "CaseLifecycle", "case_guards", "next_state"]
+
+
+class CaseLifecycle(StateMachine):
+    """The SLRT case flow (Permensos 15/2018; Pedum SLRT 2017 and 2020).
+
+    Guards: ``is_emergency`` (direct service and referral before assessment),
+    ``no_open_referral`` (closing, re-assessment).
+    """
+
+    registered = State(initial=True)
+    emergency_served = State()
+    assessed = State()
+    submitted = State()
+    returned = State()
+    approved = State()
+    reviewed = State()
+    in_service = State()
+    reassessed = State()
+    closed = State(final=True)
+
+    record_need = (
+        registered.to.itself()
+        | emergency_served.to.itself()
+        | assessed.to.itself()
+        | returned.to.itself()
+        | in_service.to.itself()
+        | reassessed.to.itself()
+    )
+    deliver_direct_service = (
+        registered.to(emergency_served, cond="is_emergency")
+        | emergency_served.to.itself()
+        | reviewed.to(in_service)
+        | in_service.to.itself()
+        | reassessed.to(in_service)
+    )
+    assess = (
+        registered.to(assessed)
+        | emergency_served.to(assessed)
+        | returned.to(assessed)
+        | assessed.to(assessed)
+    )
+    submit = assessed.to(submitted)
+    return_for_correction = submitted.to(returned)
+    approve = submitted.to(approved)
+    review = approved.to(reviewed)
+    resolve_locally = (
+        registered.to.itself()
+        | emergency_served.to.itself()
+        | assessed.to.itself()
+        | returned.to.itself()
+        | in_service.to.itself()
+        | reassessed.to.itself()
+    )
+    refer = (
+        reviewed.to(in_service)
+        | in_service.to.itself()
+        | reassessed.to(in_service)
+        | registered.to(in_service, cond="is_emergency")
+        | emergency_served.to(in_service)
+    )
+    update_referral = in_service.to.itself()
+    escalate_referral = in_service.to.itself()
+    confirm_receipt = in_service.to.itself() | reassessed.to.itself()
+    reassess = in_service.to(reassessed, cond="no_open_referral") | reassessed.to(reassessed)
+    close = (
+        registered.to(closed)
+        | emergency_served.to(closed)
+        | assessed.to(closed)
+        | submitted.to(closed)
+        | returned.to(closed)
+        | approved.to(closed)
+        | reviewed.to(closed)
+        | in_service.to(closed, cond="no_open_referral")
+        | reassessed.to(closed)
+    )
+
+
+CASE_TABLE = compile_machine(CaseLifecycle)
+
+_GUARDS: dict[str, Callable[[Case], bool]] = {
+    "is_emergency": lambda case: case.emergency,
+    "no_open_referral": lambda case: not any(r.is_open for r in case.referrals),
+}
+
+
+def case_guards(case: Case) -> Callable[[str], bool]:
+    """The guard oracle of *case*: answers whether a named guard holds."""
+    return lambda name: _GUARDS[name](case)
+
+
+def next_state(case: Case, event: str) -> CaseState | None:
+    """The state *event* takes *case* to, or ``None`` when the lifecycle forbids it."""
+    target = CASE_TABLE.target(case.state.value, event, case_guards(case))
+    return None if target is None else CaseState(target)

@@ -1,0 +1,194 @@
+"""The case aggregate and its parts, as frozen values.
+
+A :class:`Case` is never edited: commands produce events and the case is the fold of
+its events (:func:`slrt_core.case.apply`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import attrs
+
+from slrt_core.household import Household
+from slrt_core.identity import RegionCode
+from slrt_core.referral._model import Referral
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
+
+__all__ = [
+    "Assessment",
+    "Case",
+    "CaseState",
+    "DirectService",
+    "Need",
+    "NeedStatus",
+    "Priority",
+    "ProgramDecision",
+]
+
+
+class CaseState(enum.StrEnum):
+    """Where a case stands in the SLRT flow (docs/explanation/lifecycles.md)."""
+
+    REGISTERED = "registered"
+    EMERGENCY_SERVED = "emergency_served"
+    ASSESSED = "assessed"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REVIEWED = "reviewed"
+    IN_SERVICE = "in_service"
+    REASSESSED = "reassessed"
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    """Handling priority; ``high`` is the fast track for vulnerable groups."""
+
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class NeedStatus(enum.StrEnum):
+    """Where a need stands."""
+
+    OPEN = "open"
+    REFERRED = "referred"
+    SERVED_DIRECTLY = "served_directly"
+    RESOLVED_LOCALLY = "resolved_locally"
+    MET = "met"
+
+
+@attrs.frozen(kw_only=True)
+class Need:
+    """A need of the household or of one member, in one sector.
+
+    Args:
+        sector: the sector the need belongs to.
+        description: what the client asked for, in the staff's words.
+        member_id: the member concerned, or ``None`` for the whole household.
+        need_id: set by the service on registration (``"n1"``); leave empty.
+        status: set by the service.
+
+    Examples:
+        >>> Need(sector=Sector.HEALTH, description="No health insurance", member_id="m2")
+        Need(sector=<Sector.HEALTH: 'health'>, description='No health insurance', member_id='m2', need_id='', status=<NeedStatus.OPEN: 'open'>)
+    """  # noqa: E501 - a doctest line
+
+    sector: Sector
+    description: str = ""
+    member_id: str | None = None
+    need_id: str = ""
+    status: NeedStatus = NeedStatus.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        """True while nothing has been done for the need yet, or its referral is running."""
+        return self.status in (NeedStatus.OPEN, NeedStatus.REFERRED)
+
+
+@attrs.frozen(kw_only=True)
+class ProgramDecision:
+    """The summary of one program's eligibility decision, as stored on an assessment.
+
+    The full explanation can be rendered again from the rulebook version and the household.
+    """
+
+    program: str
+    outcome: str
+    benefit: int | None = None
+    missing: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """An assessment or re-assessment of the household."""
+
+    number: int
+    at: datetime
+    by: str
+    findings: str
+    decisions: tuple[ProgramDecision, ...] = ()
+    rulebook_version: str | None = None
+
+    @property
+    def is_reassessment(self) -> bool:
+        """True for every assessment after the first."""
+        return self.number > 1
+
+
+@attrs.frozen(kw_only=True)
+class DirectService:
+    """A service given on the spot (food parcel, transport to hospital, ...)."""
+
+    need_id: str
+    description: str
+    at: datetime
+    by: str
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    """One household's case: its needs, assessments, referrals and state.
+
+    Attributes:
+        case_id: the case id.
+        version: the number of events folded into the case.
+        state: the lifecycle state.
+        household: the client household.
+        channel: where the need came in.
+        kind: question, suggestion or grievance.
+        emergency: direct service first, paperwork after.
+        priority: handling priority.
+        needs: the needs, in the order recorded.
+        assessments: assessments, first to latest.
+        referrals: referrals, oldest first.
+        direct_services: services given directly.
+        assignees: ids of actors working on the case.
+        opened_at: when the case was registered.
+        updated_at: when the last event happened.
+        correction_note: the supervisor's note when the case was returned.
+        closing_reason: why the case closed.
+    """
+
+    case_id: str
+    version: int
+    state: CaseState
+    household: Household
+    channel: Channel
+    kind: ComplaintKind
+    emergency: bool
+    priority: Priority
+    needs: tuple[Need, ...]
+    opened_at: datetime
+    updated_at: datetime
+    assessments: tuple[Assessment, ...] = ()
+    referrals: tuple[Referral, ...] = ()
+    direct_services: tuple[DirectService, ...] = ()
+    assignees: frozenset[str] = frozenset()
+    correction_note: str = ""
+    closing_reason: ClosingReason | None = None
+
+    @property
+    def region(self) -> RegionCode:
+        """The household's village code, which decides jurisdiction."""
+        return self.household.region
+
+    @property
+    def is_closed(self) -> bool:
+        """True once the case has closed."""
+        return self.state is CaseState.CLOSED
+
+    @property
+    def open_referrals(self) -> tuple[Referral, ...]:
+        """Referrals not yet in a terminal status."""
+        return tuple(r for r in self.referrals if r.is_open)
+
+    def need(self, need_id: str) -> Need | None:
+        """The need with *need_id*, or ``None``."""
+        return next((n for n in self.needs if n.need_id == need_id), None)
+
+    def referral(self, referral_id: str) -> Referral | None:
+        """The referral with *referral_id*, or ``None``."""
+        return next((r for r in self.referrals if r.referral_id == referral_id), None)

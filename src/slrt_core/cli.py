@@ -1,0 +1,176 @@
+"""The ``slrt`` command: the demo, audit checks and database upgrades.
+
+Every command prints readable text; errors from the library are shown as their message
+(in the chosen language) with exit status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+import click
+
+from slrt_core.audit import export_jsonl, verify
+from slrt_core.errors import LanguageCode, SlrtError
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_language = click.option(
+    "--language",
+    "-l",
+    type=click.Choice(["id", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of labels and messages (Bahasa Indonesia or English).",
+)
+
+
+def _friendly(fn: F) -> F:
+    """Show SlrtError messages instead of tracebacks."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SlrtError as exc:
+            language = cast("LanguageCode", kwargs.get("language", "en"))
+            click.echo(f"error: {exc.message(language)}", err=True)
+            sys.exit(1)
+
+    return cast("F", wrapper)
+
+
+@click.group()
+@click.version_option(package_name="slrt-core")
+def main() -> None:
+    """slrt_core: the SLRT case, referral and audit engine."""
+
+
+@main.command()
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite file to write (must not exist yet); a new temporary file by default.",
+)
+@_language
+@_friendly
+def demo(db: Path | None, language: LanguageCode) -> None:
+    """Run a district scenario from registration to closure on a SQLite file."""
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - keep `slrt --help` fast
+    from slrt_core.demo import run_demo  # noqa: PLC0415
+    from slrt_core.labels import label  # noqa: PLC0415
+
+    if db is None:
+        db = Path(tempfile.mkdtemp(prefix="slrt-demo-")) / "slrt-demo.sqlite"
+    elif db.exists():
+        msg = f"{db} exists already; give a new file name so the demo starts empty."
+        raise click.UsageError(msg)
+    store = SqliteStore(db)
+    try:
+        result = run_demo(store)
+    finally:
+        store.close()
+    click.echo(f"SLRT demo: Kota Semarang (33.74), SQLite store at {db}\n")
+    click.echo(f"{'case':<13} {'channel':<28} {'events':>6}  {'referrals':<28} state")
+    for case in result.cases:
+        referrals = ", ".join(label(r.status, language) for r in case.referrals) or "-"
+        state = label(case.state, language)
+        if case.closing_reason is not None:
+            state += f" ({label(case.closing_reason, language)})"
+        click.echo(
+            f"{case.case_id:<13} {label(case.channel, language):<28} {case.version:>6}  "
+            f"{referrals:<28} {state}"
+        )
+    click.echo(f"\nNotifications delivered: {result.notifications}")
+    for topic, count in sorted(result.topics.items()):
+        click.echo(f"  {topic:<28} {count}")
+    audit = result.audit
+    status = "OK" if audit.ok else f"BROKEN at record {audit.first_bad}: {audit.reason}"
+    click.echo(f"\nAudit trail: {audit.records} records, hash chain {status}")
+    click.echo(f"Chain head: {audit.head}")
+    click.echo(f"\nCheck it again with: slrt audit verify {db}")
+
+
+@main.group()
+def audit() -> None:
+    """Check and export the audit trail."""
+
+
+@audit.command("verify")
+@click.argument("db", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_friendly
+def audit_verify(db: Path, *, as_json: bool) -> None:
+    """Verify the hash chain of the SQLite store DB; exit 1 if it is broken."""
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
+
+    store = SqliteStore(db, migrate=False)
+    try:
+        report = verify(store.audit_records())
+    finally:
+        store.close()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "records": report.records,
+                    "head": report.head,
+                    "first_bad": report.first_bad,
+                    "reason": report.reason,
+                }
+            )
+        )
+    elif report.ok:
+        click.echo(f"OK: {report.records} records, head {report.head}")
+    else:
+        click.echo(f"BROKEN at record {report.first_bad}: {report.reason}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("export")
+@click.argument("db", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def audit_export(db: Path, out: Path) -> None:
+    """Export the audit trail of DB as JSON lines to OUT."""
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
+
+    store = SqliteStore(db, migrate=False)
+    try:
+        count = export_jsonl(store.audit_records(), out)
+    finally:
+        store.close()
+    click.echo(f"Exported {count} records to {out}")
+
+
+@main.group()
+def db() -> None:
+    """Manage store schemas."""
+
+
+@db.command("upgrade")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def db_upgrade(path: Path) -> None:
+    """Apply pending schema migrations to the SQLite store at PATH."""
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
+
+    store = SqliteStore(path, migrate=True)
+    try:
+        click.echo(
+            f"{path}: schema version {store.schema_version()} "
+            f"({store.migrations_applied} migration(s) applied)"
+        )
+    finally:
+        store.close()

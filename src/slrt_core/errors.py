@@ -1,0 +1,273 @@
+"""The one exception tree of slrt_core.
+
+Every error the library raises on purpose is a :class:`SlrtError`. Each carries a
+message in English (``str(error)``) and in Bahasa Indonesia (``error.message("id")``)
+that says what is wrong and how to fix it, so a host app can show it to staff as is.
+
+::
+
+    SlrtError
+    ├── InvalidInputError (ValueError)     every problem of one input, with field paths
+    ├── DefinitionError                    a bad rulebook, program pack or directory at load time
+    ├── NotFoundError (LookupError)
+    │   ├── CaseNotFoundError
+    │   └── ReferralNotFoundError
+    ├── TransitionNotAllowed               a command the case or referral state forbids
+    ├── AccessDenied (PermissionError)     the actor's role or jurisdiction forbids it
+    ├── ConcurrencyError                   the case changed since it was read
+    ├── ConsentError                       personal data would leave without consent
+    ├── StorageError                       the database failed; raised ``from`` the cause
+    ├── AuditIntegrityError                the hash chain is broken at a sequence number
+    └── DeliveryError                      a notifier could not deliver a message
+
+A refused command (any of these raised by a :class:`slrt_core.Slrt` command) has
+changed nothing: no state, no event, no audit record, no notification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import attrs
+
+__all__ = [
+    "AccessDenied",
+    "AuditIntegrityError",
+    "CaseNotFoundError",
+    "ConcurrencyError",
+    "ConsentError",
+    "DefinitionError",
+    "DeliveryError",
+    "InvalidInputError",
+    "NotFoundError",
+    "Problem",
+    "ReferralNotFoundError",
+    "SlrtError",
+    "StorageError",
+    "TransitionNotAllowed",
+]
+
+LanguageCode = Literal["en", "id"]
+
+
+class SlrtError(Exception):
+    """Root of every error slrt_core raises on purpose.
+
+    Args:
+        message: the English message, a full sentence that says how to fix it.
+        message_id: the same in Bahasa Indonesia; defaults to the English text.
+
+    Examples:
+        >>> err = SlrtError("Something is wrong.", message_id="Ada yang salah.")
+        >>> str(err), err.message("id")
+        ('Something is wrong.', 'Ada yang salah.')
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, message: str, *, message_id: str | None = None) -> None:
+        super().__init__(message)
+        self._messages = {"en": message, "id": message_id or message}
+
+    def message(self, language: LanguageCode = "en") -> str:
+        """The message in *language* (``"en"`` or ``"id"``)."""
+        return self._messages[language]
+
+
+@attrs.frozen
+class Problem:
+    """One thing wrong with an input, at a field path such as ``members[2].age``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    path: str
+    message: str
+    message_id: str
+
+    def render(self, language: LanguageCode = "en") -> str:
+        """``path: message`` in *language*."""
+        text = self.message if language == "en" else self.message_id
+        return f"{self.path}: {text}" if self.path else text
+
+
+class InvalidInputError(SlrtError, ValueError):
+    """An input is malformed; :attr:`problems` lists every problem, not only the first.
+
+    Examples:
+        >>> err = InvalidInputError([Problem("age", "Must be 0 or more.", "Harus 0 atau lebih.")])
+        >>> print(err)
+        1 problem in the input:
+          - age: Must be 0 or more.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, subject: str = "the input") -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        if not self.problems:
+            msg = "InvalidInputError needs at least one problem."
+            raise ValueError(msg)
+        count = len(self.problems)
+        en = f"{count} problem{'s' if count > 1 else ''} in {subject}:" + "".join(
+            f"\n  - {p.render('en')}" for p in self.problems
+        )
+        id_ = f"{count} masalah pada {_SUBJECT_ID.get(subject, subject)}:" + "".join(
+            f"\n  - {p.render('id')}" for p in self.problems
+        )
+        super().__init__(en, message_id=id_)
+
+    @classmethod
+    def single(cls, path: str, message: str, message_id: str) -> InvalidInputError:
+        """An error with one problem."""
+        return cls([Problem(path, message, message_id)])
+
+
+_SUBJECT_ID = {
+    "the input": "masukan",
+    "the household": "data rumah tangga",
+    "the NIK": "NIK",
+    "the region code": "kode wilayah",
+    "the KK number": "nomor KK",
+    "the rulebook": "buku aturan",
+    "the directory": "direktori layanan",
+    "the scenario": "skenario",
+    "the population": "data populasi",
+}
+
+
+class DefinitionError(SlrtError):
+    """A rulebook, program pack, directory or machine definition is inconsistent.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class NotFoundError(SlrtError, LookupError):
+    """Something asked for by id does not exist.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class CaseNotFoundError(NotFoundError):
+    """No case has this id.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(
+            f"Case {case_id!r} does not exist. Check the id, or list cases with list_cases().",
+            message_id=f"Kasus {case_id!r} tidak ada. Periksa id-nya, atau lihat daftar kasus.",
+        )
+
+
+class ReferralNotFoundError(NotFoundError):
+    """No referral has this id.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, referral_id: str) -> None:
+        self.referral_id = referral_id
+        super().__init__(
+            f"Referral {referral_id!r} does not exist. Check the id on the referral letter.",
+            message_id=f"Rujukan {referral_id!r} tidak ada. Periksa id pada surat rujukan.",
+        )
+
+
+class TransitionNotAllowed(SlrtError):  # noqa: N818 - the name python-statemachine users know
+    """A command is not allowed in the current state of a case or referral.
+
+    Attributes:
+        subject_id: the case or referral id.
+        state: its current state.
+        command: the refused command.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self,
+        subject_id: str,
+        state: str,
+        command: str,
+        *,
+        why: str = "",
+        why_id: str = "",
+        kind: str = "case",
+    ) -> None:
+        self.subject_id = subject_id
+        self.state = state
+        self.command = command
+        noun_id = "Kasus" if kind == "case" else "Rujukan"
+        en = f"{kind.capitalize()} {subject_id!r} is {state!r}: {command!r} is not allowed there."
+        id_ = f"{noun_id} {subject_id!r} berstatus {state!r}: {command!r} tidak diizinkan."
+        if why:
+            en += f" {why}"
+            id_ += f" {why_id or why}"
+        super().__init__(en, message_id=id_)
+
+
+class AccessDenied(SlrtError, PermissionError):  # noqa: N818 - the name the issue fixes
+    """The actor may not do this: wrong role, outside the jurisdiction, or not the provider.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class ConcurrencyError(SlrtError):
+    """The case was changed by someone else since it was read; reload it and try again.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, case_id: str, expected: int, actual: int | None) -> None:
+        self.case_id = case_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"Case {case_id!r} changed since it was read (expected version {expected}, "
+            f"found {actual}). Reload the case and repeat the command.",
+            message_id=f"Kasus {case_id!r} sudah berubah sejak dibaca (versi {expected}, "
+            f"sekarang {actual}). Muat ulang kasus lalu ulangi perintah.",
+        )
+
+
+class ConsentError(SlrtError):
+    """Personal data would be sent without a consent or lawful basis covering it.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class StorageError(SlrtError):
+    """The store failed (database down, disk full, schema too new); nothing was committed.
+
+    .. versionadded:: 0.1.0
+    """
+
+
+class AuditIntegrityError(SlrtError):
+    """The audit hash chain does not verify; :attr:`seq` is the first bad record.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(
+            f"The audit trail is broken at record {seq}: {reason}.",
+            message_id=f"Jejak audit rusak pada catatan {seq}: {reason}.",
+        )
+
+
+class DeliveryError(SlrtError):
+    """A notifier could not deliver a message; the outbox will retry it.
+
+    .. versionadded:: 0.1.0
+    """

@@ -1,0 +1,169 @@
+"""Ports: the small Protocols the service talks to.
+
+A host app satisfies a port by shape; nothing inherits from slrt_core. The library
+ships adapters for each (:mod:`slrt_core.adapters`), and :mod:`slrt_core.testing` ships
+the contract suite every store adapter must pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from slrt_core.audit import AuditRecord
+from slrt_core.case._events import Event
+from slrt_core.case._model import Case, CaseState
+from slrt_core.identity import RegionCode
+from slrt_core.notify import Notification
+
+__all__ = [
+    "AuditLog",
+    "CaseStore",
+    "Clock",
+    "Commit",
+    "IdFactory",
+    "IdempotencyRecord",
+    "Notifier",
+    "Outbox",
+    "OutboxMessage",
+    "Store",
+]
+
+
+@attrs.frozen(kw_only=True)
+class IdempotencyRecord:
+    """What a command with an idempotency key produced, so a retry returns it again."""
+
+    key: str
+    command: str
+    case_id: str
+    version: int
+    result_id: str
+
+
+@attrs.frozen(kw_only=True)
+class Commit:
+    """Everything one accepted command writes, in one transaction.
+
+    Attributes:
+        case: the case after the events (its version is ``expected_version + len(events)``).
+        expected_version: the version the command read; 0 for a new case.
+        events: the new events, in order.
+        notifications: the outbox rows to deliver after the commit.
+        idempotency: the record of the command's idempotency key, if it had one.
+    """
+
+    case: Case
+    expected_version: int
+    events: tuple[Event, ...]
+    notifications: tuple[Notification, ...] = ()
+    idempotency: IdempotencyRecord | None = None
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """A notification waiting in the outbox, with its delivery state."""
+
+    notification: Notification
+    attempts: int = 0
+    last_error: str = ""
+    dead: bool = False
+
+
+class Clock(Protocol):
+    """**Protocol**: tells the time (aware, UTC)."""
+
+    def now(self) -> datetime:
+        """The current time."""
+        ...
+
+
+class IdFactory(Protocol):
+    """**Protocol**: makes new ids for cases, referrals and the like."""
+
+    def new_id(self, kind: str, /) -> str:
+        """A new, unique id for something of *kind* (``"case"``, ``"referral"``)."""
+        ...
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    """**Protocol**: delivers one notification, or raises :class:`~slrt_core.DeliveryError`."""
+
+    def send(self, notification: Notification, /) -> None:
+        """Deliver *notification*; the same ``message_id`` may arrive twice (at-least-once)."""
+        ...
+
+
+class CaseStore(Protocol):
+    """**Protocol**: persists cases as events, with optimistic concurrency."""
+
+    def load(self, case_id: str, /) -> Case:
+        """The current case; raises :class:`~slrt_core.errors.CaseNotFoundError`."""
+        ...
+
+    def events(self, case_id: str, /) -> list[Event]:
+        """The case's events, oldest first; raises ``CaseNotFoundError``."""
+        ...
+
+    def commit(self, commit: Commit, /) -> None:
+        """Write *commit* atomically: events, audit records, case row, outbox, idempotency.
+
+        Raises:
+            ConcurrencyError: the case is not at ``commit.expected_version`` (or, for a new
+                case, the id or idempotency key exists already). Nothing was written.
+            StorageError: the database failed. Nothing was written.
+        """
+        ...
+
+    def case_id_of_referral(self, referral_id: str, /) -> str:
+        """The case a referral belongs to; raises ``ReferralNotFoundError``."""
+        ...
+
+    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
+        """Cases whose village lies within *within*, optionally in *state*, by id."""
+        ...
+
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None:
+        """The record of an idempotency key, or ``None`` if unused."""
+        ...
+
+
+class AuditLog(Protocol):
+    """**Protocol**: reads the hash-chained audit records in sequence order."""
+
+    def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
+        """Records from sequence *start* on."""
+        ...
+
+
+class Outbox(Protocol):
+    """**Protocol**: the transactional outbox the relay drains."""
+
+    def claim_due(
+        self, now: datetime, /, *, limit: int, lease_seconds: float
+    ) -> list[OutboxMessage]:
+        """Lease up to *limit* messages due at *now*, so no other worker takes them meanwhile."""
+        ...
+
+    def record_delivery(self, message_id: str, /) -> None:
+        """Mark a message delivered."""
+        ...
+
+    def record_failure(self, message_id: str, /, *, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; retry at *retry_at*, or dead-letter it when ``None``."""
+        ...
+
+    def dead_letters(self) -> list[OutboxMessage]:
+        """Messages that exhausted their retries."""
+        ...
+
+
+class Store(CaseStore, AuditLog, Outbox, Protocol):
+    """**Protocol**: one storage adapter holding cases, audit trail and outbox together.
+
+    They live together so one transaction covers all three.
+    """

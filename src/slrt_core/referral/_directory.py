@@ -1,0 +1,164 @@
+"""The provider directory (HSDS-like): providers, their services, areas, capacity, SLA."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Protocol
+
+import attrs
+
+from slrt_core.errors import DefinitionError, InvalidInputError
+from slrt_core.identity import RegionCode
+from slrt_core.vocabulary import Sector, Tier
+
+__all__ = ["Capacity", "Directory", "Provider", "Service", "ServiceDirectory", "Sla"]
+
+
+@attrs.frozen(kw_only=True)
+class Sla:
+    """Deadlines per hop, in working days from the previous step."""
+
+    acknowledge_days: int = 2
+    accept_days: int = 5
+    complete_days: int = 14
+
+
+@attrs.frozen(kw_only=True)
+class Capacity:
+    """HSDS service_capacity: places available now, the maximum, and the waitlist length.
+
+    ``None`` means not reported.
+    """
+
+    available: int | None = None
+    maximum: int | None = None
+    waitlist: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class Provider:
+    """An organisation that serves referrals: an agency, BPJS office, school, NGO."""
+
+    provider_id: str
+    name: str
+    tier: Tier
+    region: RegionCode
+    kind: str = "government"
+
+
+def _sectors(sectors: Iterable[Sector]) -> frozenset[Sector]:
+    return frozenset(sectors)
+
+
+def _area(area: Iterable[RegionCode]) -> tuple[RegionCode, ...]:
+    return tuple(area)
+
+
+@attrs.frozen(kw_only=True)
+class Service:
+    """A service a provider offers, where, and how fast.
+
+    Attributes:
+        service_id: the service id.
+        provider_id: who runs it.
+        name: its name.
+        sectors: the sectors of need it serves.
+        tier: village, district, province, national or NGO.
+        area: the regions it serves (any code level).
+        program: the program code it delivers (``"PKH"``), if any.
+        capacity: places available.
+        sla: deadlines per hop.
+        active: False for a service that is closed or defunct.
+    """
+
+    service_id: str
+    provider_id: str
+    name: str
+    sectors: frozenset[Sector] = attrs.field(converter=_sectors)
+    tier: Tier
+    area: tuple[RegionCode, ...] = attrs.field(converter=_area)
+    program: str | None = None
+    capacity: Capacity = Capacity()
+    sla: Sla = Sla()
+    active: bool = True
+
+    def serves(self, region: RegionCode) -> bool:
+        """True when *region* lies inside the service area."""
+        return any(a.contains(region) for a in self.area)
+
+
+class ServiceDirectory(Protocol):
+    """**Protocol**: looks up services and their providers."""
+
+    def service(self, service_id: str, /) -> Service:
+        """The service; raises :class:`~slrt_core.InvalidInputError` when unknown."""
+        ...
+
+    def provider(self, provider_id: str, /) -> Provider:
+        """The provider; raises :class:`~slrt_core.InvalidInputError` when unknown."""
+        ...
+
+    def services(self) -> Iterable[Service]:
+        """Every service."""
+        ...
+
+
+class Directory:
+    """A :class:`ServiceDirectory` held in memory.
+
+    Raises:
+        DefinitionError: a service names an unknown provider, or an id is used twice.
+    """
+
+    def __init__(
+        self, providers: Iterable[Provider] = (), services: Iterable[Service] = ()
+    ) -> None:
+        self._providers: dict[str, Provider] = {}
+        self._services: dict[str, Service] = {}
+        problems = []
+        for p in providers:
+            if p.provider_id in self._providers:
+                problems.append(f"provider {p.provider_id!r} is listed twice")
+            self._providers[p.provider_id] = p
+        for s in services:
+            if s.service_id in self._services:
+                problems.append(f"service {s.service_id!r} is listed twice")
+            if s.provider_id not in self._providers:
+                problems.append(
+                    f"service {s.service_id!r} names unknown provider {s.provider_id!r}"
+                )
+            self._services[s.service_id] = s
+        if problems:
+            msg = "The directory is inconsistent: " + "; ".join(problems) + "."
+            raise DefinitionError(msg)
+
+    def service(self, service_id: str, /) -> Service:
+        """The service with *service_id*."""
+        try:
+            return self._services[service_id]
+        except KeyError:
+            raise InvalidInputError.single(
+                "service_id",
+                f"Service {service_id!r} is not in the directory; pick a listed service.",
+                f"Layanan {service_id!r} tidak ada di direktori; pilih layanan yang terdaftar.",
+            ) from None
+
+    def provider(self, provider_id: str, /) -> Provider:
+        """The provider with *provider_id*."""
+        try:
+            return self._providers[provider_id]
+        except KeyError:
+            raise InvalidInputError.single(
+                "provider_id",
+                f"Provider {provider_id!r} is not in the directory.",
+                f"Penyedia {provider_id!r} tidak ada di direktori.",
+            ) from None
+
+    def services(self) -> Iterable[Service]:
+        """Every service, in the order given."""
+        return self._services.values()
+
+    @property
+    def providers(self) -> Mapping[str, Provider]:
+        """Providers by id."""
+        return dict(self._providers)

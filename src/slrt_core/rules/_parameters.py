@@ -1,0 +1,203 @@
+"""Dated parameters, layered by region: national, then province, regency, ...
+
+A :class:`Parameter` has national values, each valid from a date (until the next one,
+or until ``valid_until``), with its source and an *uncertain* flag for values the
+reference marks †. A region layer (``"33"``, ``"33.74"``) overrides the national values
+for the households inside it, only for its own dates; outside them the next layer up
+applies. The most specific layer with a value on the date wins.
+
+Examples:
+    >>> from datetime import date
+    >>> table = ParameterTable()
+    >>> table.add("x", "", ParameterValue(value=550_000, valid_from=date(2023, 1, 1), source="a"))
+    >>> table.add("x", "", ParameterValue(value=600_000, valid_from=date(2024, 1, 1), source="b"))
+    >>> table.add("x", "33.74", ParameterValue(value=650_000, valid_from=date(2025, 1, 1),
+    ...                                         source="Perwali"))
+    >>> table.resolve("x", ("33.74.01.1001", "33.74.01", "33.74", "33", ""), date(2024, 6, 1))[0]
+    600000
+    >>> table.resolve("x", ("33.74.01.1001", "33.74.01", "33.74", "33", ""), date(2025, 6, 1))[0]
+    650000
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping
+from datetime import date
+
+import attrs
+
+from slrt_core.rules._decision import ParameterUsed
+from slrt_core.rules._inputs import LiteralValue, ValueType, as_literal
+
+__all__ = ["Parameter", "ParameterTable", "ParameterValue"]
+
+
+@attrs.frozen(kw_only=True)
+class ParameterValue:
+    """One dated value of a parameter.
+
+    Args:
+        value: the value (int Rupiah for money).
+        valid_from: the first day it applies.
+        valid_until: the last day it applies; ``None`` until the next value.
+        source: the regulation or reference it comes from.
+        uncertain: the reference marks it uncertain (†): verify before relying on it.
+        note: anything else a reader should know (how the date was chosen).
+
+    .. versionadded:: 0.1.0
+    """
+
+    value: LiteralValue = attrs.field(converter=as_literal)  # type: ignore[misc]
+    valid_from: date
+    valid_until: date | None = None
+    source: str
+    uncertain: bool = False
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Parameter:
+    """A named parameter with its type, unit, labels and dated values.
+
+    Args:
+        name: dotted lower-case name (``pkh.amount.pregnant``).
+        type: the value type.
+        label_id: what it is, in Bahasa Indonesia.
+        label_en: what it is, in English.
+        unit: the unit (``IDR/year``, ``years``, ``VA``).
+        values: the values of its base layer (national, or the region of the variant
+            that defines it).
+        regional: values for regions, by region code (``"33.74"``).
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str
+    type: ValueType
+    label_id: str
+    label_en: str
+    unit: str = ""
+    values: tuple[ParameterValue, ...] = attrs.field(converter=tuple)
+    regional: Mapping[str, tuple[ParameterValue, ...]] = attrs.field(factory=dict)
+
+
+def format_value(value: object) -> str:
+    """A literal as text: ``true``, ``600000``, ``450, 900``.
+
+    Examples:
+        >>> format_value(True), format_value(600000), format_value((450, 900))
+        ('true', '600000', '450, 900')
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ", ".join(format_value(v) for v in value)
+    return str(value)
+
+
+@attrs.frozen
+class Entry:
+    """A stored value with the :class:`ParameterUsed` that explains it (built once)."""
+
+    value: LiteralValue
+    valid_from: date
+    valid_until: date | None
+    used: ParameterUsed
+    origin: str
+
+    def covers(self, on: date) -> bool:
+        """Whether the value applies on *on* (its start is already known to be before)."""
+        return self.valid_until is None or on <= self.valid_until
+
+
+class ParameterTable:
+    """Values of every parameter by region layer, sorted by date; resolves lookups.
+
+    Build it with :meth:`add`, then :meth:`resolve`. Overlapping dates in one layer are
+    reported by :meth:`overlaps`, not refused on :meth:`add`, so that loading can list
+    every problem at once.
+    """
+
+    def __init__(self) -> None:
+        self._layers: dict[str, dict[str, list[Entry]]] = {}
+        self._units: dict[str, str] = {}
+
+    def add(
+        self,
+        name: str,
+        region: str,
+        value: ParameterValue,
+        *,
+        unit: str = "",
+        origin: str = "",
+    ) -> None:
+        """Add a dated value of *name* for *region* (``""`` national)."""
+        unit = self._units.setdefault(name, unit) or unit
+        used = ParameterUsed(
+            name=name,
+            value=format_value(value.value),
+            unit=unit,
+            valid_from=value.valid_from,
+            valid_until=value.valid_until,
+            region=region,
+            source=value.source,
+            uncertain=value.uncertain,
+        )
+        entry = Entry(value.value, value.valid_from, value.valid_until, used, origin)
+        layer = self._layers.setdefault(name, {}).setdefault(region, [])
+        bisect.insort(layer, entry, key=lambda e: e.valid_from)
+
+    def names(self) -> Iterator[str]:
+        """Every parameter name with a value somewhere."""
+        return iter(self._layers)
+
+    def regions(self, name: str) -> tuple[str, ...]:
+        """The region layers of *name* (``""`` for national)."""
+        return tuple(self._layers.get(name, {}))
+
+    def regional_codes(self) -> frozenset[str]:
+        """Every region code that has a layer of some parameter (national excluded)."""
+        return frozenset(r for layers in self._layers.values() for r in layers if r)
+
+    def is_regional(self, name: str) -> bool:
+        """Whether *name* has any layer below national."""
+        return any(self._layers.get(name, {}))
+
+    def entries(self, name: str, region: str) -> tuple[Entry, ...]:
+        """The values of *name* in one region layer, by date."""
+        return tuple(self._layers.get(name, {}).get(region, ()))
+
+    def resolve(self, name: str, chain: tuple[str, ...], on: date) -> tuple[LiteralValue, Entry] | None:
+        """The value of *name* on *on* for a region given as its chain of codes.
+
+        Args:
+            name: the parameter.
+            chain: the region code and its ancestors, most specific first, ending ``""``.
+            on: the date.
+
+        Returns:
+            ``(value, entry)``, or ``None`` when no layer has a value on that date.
+        """
+        layers = self._layers.get(name)
+        if layers is None:
+            return None
+        for code in chain:
+            layer = layers.get(code)
+            if not layer:
+                continue
+            pos = bisect.bisect_right(layer, on, key=lambda e: e.valid_from) - 1
+            if pos >= 0 and layer[pos].covers(on):
+                entry = layer[pos]
+                return entry.value, entry
+        return None
+
+    def overlaps(self) -> Iterator[tuple[str, str, Entry, Entry]]:
+        """Pairs of values of one parameter and layer whose dates overlap."""
+        for name, layers in self._layers.items():
+            for region, layer in layers.items():
+                for before, after in zip(layer, layer[1:], strict=False):
+                    if before.valid_from == after.valid_from or (
+                        before.valid_until is not None and before.valid_until >= after.valid_from
+                    ):
+                        yield name, region, before, after

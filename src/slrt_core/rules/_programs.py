@@ -1,0 +1,180 @@
+"""Programs: eligibility, benefit, sectors served, provider tier and overlaps.
+
+Examples:
+    >>> from datetime import date
+    >>> from slrt_core.vocabulary import Sector, Tier
+    >>> sembako = Program(
+    ...     code="SEMBAKO", label_id="Program Sembako", label_en="Food assistance",
+    ...     eligibility="registry_targeted",
+    ...     benefit=FixedBenefit(amount="sembako.amount", period=Period.MONTH),
+    ...     sectors=(Sector.FOOD,), tier=Tier.NATIONAL, offered_from=date(2020, 1, 1))
+    >>> sembako.param_refs()
+    ('sembako.amount',)
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+import attrs
+
+from slrt_core.rules._decision import Period
+from slrt_core.vocabulary import Sector, Tier
+
+__all__ = [
+    "Component",
+    "FixedBenefit",
+    "InKindBenefit",
+    "Overlap",
+    "OverlapKind",
+    "PerMemberBenefit",
+    "Program",
+]
+
+
+@attrs.frozen(kw_only=True)
+class FixedBenefit:
+    """One amount per household (or per house, per group) per period.
+
+    Args:
+        amount: the parameter holding the amount in Rupiah.
+        period: how often it is paid.
+        unit: what the amount is for: ``household``, ``house``, ``group``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    amount: str
+    period: Period
+    unit: str = "household"
+
+
+@attrs.frozen(kw_only=True)
+class Component:
+    """A member component of a per-member benefit: who qualifies, and for how much.
+
+    .. versionadded:: 0.1.0
+    """
+
+    criterion: str
+    amount: str
+
+
+@attrs.frozen(kw_only=True)
+class PerMemberBenefit:
+    """An amount per qualifying member, optionally capped per household.
+
+    Each member counts once, for its highest component; with a *cap* only the *cap*
+    highest members count (PKH: at most 4 per family).
+
+    Args:
+        components: member criteria with the parameter holding their amount.
+        period: how often it is paid.
+        cap: the parameter holding the most members counted per household, or ``None``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    components: tuple[Component, ...] = attrs.field(converter=tuple)
+    period: Period
+    cap: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class InKindBenefit:
+    """A service or an in-kind benefit without an amount (a subsidised tariff, a KTP).
+
+    .. versionadded:: 0.1.0
+    """
+
+    description_id: str
+    description_en: str
+
+
+BenefitRule = FixedBenefit | PerMemberBenefit | InKindBenefit
+
+
+class OverlapKind(enum.StrEnum):
+    """How two programs overlap.
+
+    ``EXCLUDES``: not given to a household eligible for, or already receiving, the other
+    program. ``DUPLICATES``: the same aid as the other program; not given to a household
+    already receiving it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    EXCLUDES = "excludes"
+    DUPLICATES = "duplicates"
+
+
+@attrs.frozen(kw_only=True)
+class Overlap:
+    """This program excludes or duplicates another one (see :class:`OverlapKind`).
+
+    .. versionadded:: 0.1.0
+    """
+
+    program: str
+    kind: OverlapKind
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Program:
+    """A program a household can be referred to.
+
+    Args:
+        code: upper-case code (``PKH``, ``PBI_JK``).
+        label_id: the program name in Bahasa Indonesia.
+        label_en: the program name in English.
+        eligibility: the criterion (household scope) that decides eligibility.
+        benefit: what an eligible household receives.
+        sectors: the needs it serves.
+        tier: the level of the provider.
+        offered_from: the first day it is offered (in the variant's region for a local
+            program).
+        reference: its legal basis and sources.
+        overlaps: programs it excludes or duplicates.
+
+    .. versionadded:: 0.1.0
+    """
+
+    code: str
+    label_id: str
+    label_en: str
+    eligibility: str
+    benefit: BenefitRule
+    sectors: tuple[Sector, ...] = attrs.field(converter=tuple)
+    tier: Tier
+    offered_from: date
+    reference: str = ""
+    overlaps: tuple[Overlap, ...] = attrs.field(default=(), converter=tuple)
+
+    def param_refs(self) -> tuple[str, ...]:
+        """The parameters its benefit reads."""
+        benefit = self.benefit
+        if isinstance(benefit, FixedBenefit):
+            return (benefit.amount,)
+        if isinstance(benefit, PerMemberBenefit):
+            names = tuple(c.amount for c in benefit.components)
+            return (*names, benefit.cap) if benefit.cap else names
+        return ()
+
+    def criterion_refs(self) -> tuple[str, ...]:
+        """The criteria its eligibility and benefit refer to."""
+        refs = (self.eligibility,)
+        if isinstance(self.benefit, PerMemberBenefit):
+            refs += tuple(c.criterion for c in self.benefit.components)
+        return refs
+
+
+def offered_param(code: str) -> str:
+    """The yes/no parameter that switches program *code* on or off by region and date.
+
+    Examples:
+        >>> offered_param("KUBE")
+        'programs.KUBE.offered'
+    """
+    return f"programs.{code}.offered"

@@ -1,0 +1,1 @@
+"""The public testing kit of slrt_core: Hypothesis strategies, test doubles and contract suites."""

@@ -1,0 +1,69 @@
+"""Controlled vocabularies shared by cases, rules and referrals.
+
+Each member's value is a stable snake_case code stored in events and files; labels for
+staff, in Bahasa Indonesia and English, come from :func:`slrt_core.label`.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "Channel",
+    "ClosingReason",
+    "ComplaintKind",
+    "Sector",
+    "Tier",
+]
+
+
+class Sector(enum.StrEnum):
+    """The sector of a need (Pedum SLRT 2020 maps complaints to sectors)."""
+
+    HEALTH = "health"
+    EDUCATION = "education"
+    SOCIAL_ASSISTANCE = "social_assistance"
+    FOOD = "food"
+    ENERGY = "energy"
+    HOUSING = "housing"
+    CIVIL_DOCUMENTS = "civil_documents"
+    ECONOMIC = "economic"
+    OTHER = "other"
+
+
+class Channel(enum.StrEnum):
+    """Where a need was brought in."""
+
+    HOME_VISIT = "home_visit"
+    PUSKESOS_DESK = "puskesos_desk"
+    SECRETARIAT_DESK = "secretariat_desk"
+
+
+class ComplaintKind(enum.StrEnum):
+    """The kind of complaint (keluhan): pertanyaan, saran or pengaduan."""
+
+    QUESTION = "question"
+    SUGGESTION = "suggestion"
+    GRIEVANCE = "grievance"
+
+
+class ClosingReason(enum.StrEnum):
+    """Why a case closed."""
+
+    INDEPENDENT = "independent"
+    NEEDS_MET = "needs_met"
+    MOVED = "moved"
+    DECEASED = "deceased"
+    DECLINED = "declined"
+    UNREACHABLE = "unreachable"
+    DUPLICATE = "duplicate"
+
+
+class Tier(enum.StrEnum):
+    """The level of the provider that serves a referral, nearest first."""
+
+    VILLAGE = "village"
+    DISTRICT = "district"
+    PROVINCE = "province"
+    NATIONAL = "national"
+    NGO = "ngo"
