@@ -24,9 +24,10 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["Options", "best_of", "finish", "parse_args", "peak_alloc", "report", "run_twice"]
+__all__ = ["Options", "compare", "finish", "parse_args", "peak_alloc", "report", "timed"]
 
 S = TypeVar("S")
 
@@ -41,10 +42,22 @@ class Options(argparse.Namespace):
     json: bool
     repeat: int | None
     dir: str | None
+    only: list[str] | None
+
+    def wants(self, part: str) -> bool:
+        """Whether *part* is to run (every part runs unless ``--only`` names some)."""
+        only = getattr(self, "only", None)
+        return not only or part in only
 
 
-def parse_args(description: str, argv: list[str] | None = None) -> Options:
-    """Parse ``--quick``, ``--full``, ``--json``, ``--repeat`` and ``--dir``."""
+def parse_args(
+    description: str, argv: list[str] | None = None, *, parts: tuple[str, ...] = ()
+) -> Options:
+    """Parse ``--quick``, ``--full``, ``--json``, ``--repeat``, ``--dir`` and ``--only``.
+
+    *parts* names the parts of the script that ``--only`` may select; without them the
+    script has no ``--only``.
+    """
     parser = argparse.ArgumentParser(description=description)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes: under 60 s")
@@ -56,11 +69,18 @@ def parse_args(description: str, argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--dir", default=None, help="where database files go (default: a temporary directory)"
     )
+    if parts:
+        parser.add_argument(
+            "--only",
+            action="append",
+            choices=parts,
+            help="run only this part (repeatable); handy under python -m cProfile",
+        )
     options = parser.parse_args(argv, namespace=Options())
     if not options.json:
         mode = "quick" if options.quick else "full"
         print(
-            f"# {os.path.basename(sys.argv[0])} ({mode}) on Python {platform.python_version()},"
+            f"# {Path(sys.argv[0]).name} ({mode}) on Python {platform.python_version()},"
             f" {os.cpu_count()} CPUs, load average {_load()}"
         )
     return options
@@ -73,30 +93,37 @@ def _load() -> str:
         return "n/a"
 
 
-def best_of(setup: Callable[[], S], run: Callable[[S], object], repeat: int) -> float:
-    """The shortest of *repeat* timed calls of ``run(setup())``, in seconds.
+def timed(setup: Callable[[], S], run: Callable[[S], object]) -> float:
+    """Seconds taken by ``run(setup())``; *setup* is not timed.
 
-    *setup* is not timed; the garbage collector is run before and disabled during each
-    timed call, so one run does not pay for the garbage of the one before.
+    The garbage collector runs before and is disabled during the timed call, so one run
+    does not pay for the garbage of the one before.
     """
-    best = float("inf")
+    state = setup()
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        run(state)
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
+
+
+def compare(
+    ours: tuple[Callable[[], Any], Callable[[Any], object]],
+    baseline: tuple[Callable[[], Any], Callable[[Any], object]],
+    repeat: int,
+) -> tuple[float, float]:
+    """The best (shortest) seconds of *ours* and of *baseline*, each a ``(setup, run)`` pair.
+
+    The two alternate, run by run, so a burst of load from other processes hits both.
+    """
+    best_ours = best_base = float("inf")
     for _ in range(repeat):
-        state = setup()
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            run(state)
-            elapsed = time.perf_counter() - start
-        finally:
-            gc.enable()
-        best = min(best, elapsed)
-    return best
-
-
-def run_twice(measure: Callable[[], float]) -> float:
-    """The better of two calls of *measure* (a rate: higher is better)."""
-    return max(measure(), measure())
+        best_ours = min(best_ours, timed(*ours))
+        best_base = min(best_base, timed(*baseline))
+    return best_ours, best_base
 
 
 def peak_alloc(setup: Callable[[], S], run: Callable[[S], object]) -> float:
@@ -140,10 +167,10 @@ def report(
     if options.json:
         figure: dict[str, Any] = {
             "name": name,
-            "value": round(value, 3),
+            "value": _round(value),
             "unit": unit,
-            "baseline": None if baseline is None else round(baseline, 3),
-            "ratio": None if ratio is None else round(ratio, 3),
+            "baseline": None if baseline is None else _round(baseline),
+            "ratio": None if ratio is None else _round(ratio),
             "target": target,
         }
         print(json.dumps(figure), flush=True)
@@ -152,14 +179,19 @@ def report(
     if baseline is not None:
         line += f" baseline {_fmt(baseline):>12}"
     if ratio is not None:
-        line += f"  ratio {ratio:6.3f}"
+        line += f"  ratio {ratio:.4g}"
     if target:
         line += f"  target {target}"
     print(line, flush=True)
 
 
+def _round(value: float) -> float:
+    """*value* to four significant digits, at least to the unit."""
+    return round(value) if abs(value) >= 10_000 else float(f"{value:.4g}")
+
+
 def _fmt(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def finish(options: Options, prefix: str) -> None:

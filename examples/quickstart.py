@@ -34,7 +34,9 @@ VILLAGE = RegionCode.parse("3374011001")  # Miroto, Semarang Tengah
 
 directory = Directory(
     providers=[
-        Provider(provider_id="bpjs", name="BPJS Kesehatan", tier=Tier.NATIONAL, region=KOTA_SEMARANG)
+        Provider(
+            provider_id="bpjs", name="BPJS Kesehatan", tier=Tier.NATIONAL, region=KOTA_SEMARANG
+        )
     ],
     services=[
         Service(
@@ -52,6 +54,7 @@ facilitator = Actor(actor_id="fac-1", role=Role.FACILITATOR, jurisdiction=VILLAG
 supervisor = Actor(actor_id="sup-1", role=Role.SUPERVISOR, jurisdiction=KOTA_SEMARANG)
 front_office = Actor(actor_id="fo-1", role=Role.FRONT_OFFICE, jurisdiction=KOTA_SEMARANG)
 back_office = Actor(actor_id="bo-1", role=Role.BACK_OFFICE, jurisdiction=KOTA_SEMARANG)
+auditor = Actor(actor_id="aud-1", role=Role.AUDITOR, jurisdiction=KOTA_SEMARANG)
 bpjs = Actor(
     actor_id="bpjs-1", role=Role.PROVIDER_STAFF, jurisdiction=KOTA_SEMARANG, provider_id="bpjs"
 )
@@ -65,7 +68,12 @@ def main() -> None:
     household = Household(
         region=VILLAGE,
         members=[
-            Person(member_id="m1", relationship=Relationship.HEAD, birth_date=date(1975, 2, 3), sex=Sex.MALE)
+            Person(
+                member_id="m1",
+                relationship=Relationship.HEAD,
+                birth_date=date(1975, 2, 3),
+                sex=Sex.MALE,
+            )
         ],
     )
     case = slrt.register(
@@ -79,15 +87,25 @@ def main() -> None:
     slrt.submit(facilitator, case.case_id)
     slrt.approve(supervisor, case.case_id)
     slrt.review(front_office, case.case_id)
+    slrt.record_consent(
+        facilitator,
+        case.case_id,
+        subject="m1",
+        grantor="m1",
+        purposes=["referral"],
+        recipients=["bpjs"],
+        evidence="Signed SLRT consent form",
+    )
     referral = slrt.refer(back_office, case.case_id, "n1", service_id="pbi-jk")
     for status in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
         slrt.update_referral(bpjs, referral.referral_id, status=status)
     slrt.confirm_receipt(facilitator, referral.referral_id)
     slrt.reassess(facilitator, case.case_id, findings="Covered by PBI-JK.")
     case = slrt.close(supervisor, case.case_id, reason=ClosingReason.INDEPENDENT)
-    report = slrt.verify_audit()
+    report = slrt.verify_audit(auditor)
     print(f"{case.case_id}: {case.state} ({case.closing_reason}) after {case.version} events")
-    print(f"notifications sent: {len(notifier.sent)}; audit ok: {report.ok} ({report.records} records)")
+    print(f"notifications sent: {len(notifier.sent)}")
+    print(f"audit ok: {report.ok} ({report.records} records)")
     store.close()
 
 

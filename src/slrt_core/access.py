@@ -16,7 +16,7 @@ from typing import Protocol
 
 import attrs
 
-from slrt_core.errors import AccessDenied, InvalidInputError
+from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode
 from slrt_core.identity import RegionCode
 
 __all__ = [
@@ -63,6 +63,9 @@ class Command(enum.StrEnum):
     CONFIRM_RECEIPT = "confirm_receipt"
     REASSESS = "reassess"
     CLOSE = "close"
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    RECORD_LAWFUL_BASIS = "record_lawful_basis"
     ESCALATE = "escalate"
     READ_CASE = "read_case"
     LIST_CASES = "list_cases"
@@ -101,6 +104,9 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     Command.CONFIRM_RECEIPT: _FIELD | {_R.BACK_OFFICE},
     Command.REASSESS: _FIELD | {_R.BACK_OFFICE},
     Command.CLOSE: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.BACK_OFFICE, _R.PUSKESOS_OPERATOR}),
+    Command.RECORD_CONSENT: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
+    Command.WITHDRAW_CONSENT: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
+    Command.RECORD_LAWFUL_BASIS: frozenset({_R.SUPERVISOR, _R.BACK_OFFICE, _R.MANAGER}),
     Command.ESCALATE: frozenset({_R.SYSTEM}),
     Command.READ_CASE: _STAFF,
     Command.LIST_CASES: _STAFF,
@@ -184,7 +190,7 @@ class RolePolicy:
         ...                        region=RegionCode("33.74.01.1001"))  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        slrt_core.errors.AccessDenied: Role back_office may not approve. Ask a manager ...
+        slrt_core.errors.AccessDenied: Role back office may not approve. Ask a manager ...
     """
 
     def __init__(self, permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS) -> None:
@@ -202,12 +208,24 @@ class RolePolicy:
         """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*."""
         allowed = self._permissions.get(command, frozenset())
         if actor.role not in allowed:
-            who = " or ".join(sorted(r.value.replace("_", " ") for r in allowed)) or "nobody"
+            # Imported here: labels imports Role from this module.
+            from slrt_core.labels import label  # noqa: PLC0415
+
+            def who(language: LanguageCode, joiner: str) -> str:
+                names = sorted(label(role, language).lower() for role in allowed)
+                return f" {joiner} ".join(names)
+
+            en_role, id_role = label(actor.role, "en").lower(), label(actor.role, "id").lower()
+            en_ask, id_ask = (
+                (f"Ask a {who('en', 'or')}.", f"Minta kepada {who('id', 'atau')}.")
+                if allowed
+                else ("No role may do it under this policy.", "Tidak ada peran yang boleh.")
+            )
             self._deny(
                 actor,
                 command,
-                f"Role {actor.role} may not {command}. Ask a {who}.",
-                f"Peran {actor.role} tidak boleh {command}. Minta kepada {who}.",
+                f"Role {en_role} may not {command}. {en_ask}",
+                f"Peran {id_role} tidak boleh {command}. {id_ask}",
             )
         if actor.role is Role.PROVIDER_STAFF:
             if provider_id is None or provider_id != actor.provider_id:

@@ -160,12 +160,33 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target")
 @_friendly
-def db_upgrade(path: Path) -> None:
-    """Apply pending schema migrations to the SQLite store at PATH."""
+def db_upgrade(target: str) -> None:
+    """Apply pending schema migrations to the store at TARGET.
+
+    TARGET is a SQLite file path or a PostgreSQL URL (postgresql://user@host/dbname).
+    A database newer than this library is refused.
+    """
+    if target.startswith(("postgresql://", "postgres://")):
+        try:
+            from slrt_core.adapters.postgres import PostgresStore  # noqa: PLC0415
+        except ImportError as exc:
+            msg = "PostgreSQL needs the postgres extra: pip install 'slrt-core[postgres]'."
+            raise click.ClickException(msg) from exc
+
+        pg = PostgresStore(target, migrate=True, min_size=0, max_size=1)
+        try:
+            click.echo(
+                f"{pg.location}: schema version {pg.schema_version()} "
+                f"({pg.migrations_applied} migration(s) applied)"
+            )
+        finally:
+            pg.close()
+        return
     from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
 
+    path = Path(target)
     store = SqliteStore(path, migrate=True)
     try:
         click.echo(
@@ -174,3 +195,7 @@ def db_upgrade(path: Path) -> None:
         )
     finally:
         store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m slrt_core.cli`
+    main()

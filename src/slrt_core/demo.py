@@ -3,10 +3,14 @@
 Kota Semarang (33.74), kecamatan Semarang Tengah: three households come to SLRT.
 
 1. A grievance on a home visit: no health insurance and no birth certificate. The
-   supervisor returns the first assessment for correction; once approved, the health
-   need is referred to a PBI-JK desk that is full (rejected for capacity) and re-sent to
-   BPJS Kesehatan, which completes it; the client confirms both services; the household
-   is re-assessed and the case closes as independent.
+   supervisor returns the first assessment for correction; once approved, the father
+   consents to referrals (for himself, and as guardian of his daughter). The health need
+   is routed to the nearest PBI-JK desk, at Dinas Sosial, which is full: its rejection
+   for capacity sends the need on to BPJS Kesehatan in the same command, and BPJS
+   completes it. The birth certificate goes to Dukcapil, which lets the deadline pass:
+   the SLA sweep reminds it and flags the referral overdue before it answers. The client
+   confirms both services; the household is re-assessed and the case closes as
+   independent.
 2. An emergency at the secretariat desk: a food parcel is given at once, paperwork after.
 3. A question at the Puskesos desk, answered and resolved at village level.
 
@@ -29,8 +33,10 @@ from slrt_core.case._model import Case, Need
 from slrt_core.household import Household, Person, RegistryStatus, Relationship, Schooling
 from slrt_core.identity import RegionCode, Sex
 from slrt_core.ports import Store
+from slrt_core.referral._consent import Purpose
 from slrt_core.referral._directory import Directory, Provider, Service, Sla
 from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.referral._sla import SweepReport
 from slrt_core.service import Slrt
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
 
@@ -54,6 +60,10 @@ class StepClock:
         self._now += self._step
         return self._now
 
+    def jump(self, delta: timedelta) -> None:
+        """Let *delta* pass (days without news from a provider)."""
+        self._now += delta
+
 
 @attrs.frozen
 class DemoResult:
@@ -64,6 +74,7 @@ class DemoResult:
     topics: Counter[str]
     audit: AuditReport
     events: int
+    sweeps: tuple[SweepReport, ...] = ()
 
 
 def demo_directory() -> Directory:
@@ -149,6 +160,9 @@ def _actors() -> dict[str, Actor]:
             jurisdiction=DISTRICT,
             provider_id="bpjs-semarang",
         ),
+        "auditor": Actor(
+            actor_id="auditor-joko", role=Role.AUDITOR, jurisdiction=RegionCode.INDONESIA
+        ),
         "dukcapil": Actor(
             actor_id="dukcapil-staff",
             role=Role.PROVIDER_STAFF,
@@ -192,7 +206,9 @@ def _household(region: RegionCode, *, in_registry: bool) -> Household:
     )
 
 
-def _flows(slrt: Slrt, a: dict[str, Actor]) -> Iterator[Case]:
+def _flows(
+    slrt: Slrt, a: dict[str, Actor], clock: StepClock, sweeps: list[SweepReport]
+) -> Iterator[Case]:
     # 1. The full flow: a return for correction, a rejected and re-sent referral, a re-assessment.
     case = slrt.register(
         a["facilitator"],
@@ -223,16 +239,39 @@ def _flows(slrt: Slrt, a: dict[str, Actor]) -> Iterator[Case]:
     slrt.submit(a["facilitator"], cid)
     slrt.approve(a["supervisor"], cid)
     slrt.review(a["front"], cid)
-    first = slrt.refer(a["back"], cid, "n1", service_id="pbi-desk-dinsos")
+    slrt.record_consent(
+        a["facilitator"],
+        cid,
+        subject="m1",
+        grantor="m1",
+        purposes=[Purpose.REFERRAL],
+        recipients=["*"],
+        evidence="SLRT consent form signed by the head of family, archive no. F-2026-0117",
+    )
+    slrt.record_consent(
+        a["facilitator"],
+        cid,
+        subject="m3",
+        grantor="m1",
+        guardian="m1",
+        purposes=[Purpose.REFERRAL],
+        recipients=["dukcapil-3374"],
+        evidence="Father signed for his daughter on form F-2026-0117",
+    )
+    # Routed: the nearest tier first, so Dinas Sosial's PBI-JK desk.
+    first = slrt.refer(a["back"], cid, "n1")
     slrt.update_referral(a["dinsos"], first.referral_id, status=ReferralStatus.RECEIVED)
-    slrt.update_referral(
+    # Full: the rejection sends the need on to the next candidate, BPJS Kesehatan.
+    rejected = slrt.update_referral(
         a["dinsos"],
         first.referral_id,
         status=ReferralStatus.REJECTED,
         reason=ReferralReason.CAPACITY,
         note="Quota for this quarter is used up.",
     )
-    retry = slrt.refer(a["back"], cid, "n1", service_id="pbi-jk-bpjs", replaces=first.referral_id)
+    retry = next(
+        r for r in slrt.get_case(a["back"], cid).referrals if r.replaces == rejected.referral_id
+    )
     for status in (
         ReferralStatus.RECEIVED,
         ReferralStatus.ACCEPTED,
@@ -241,7 +280,11 @@ def _flows(slrt: Slrt, a: dict[str, Actor]) -> Iterator[Case]:
     ):
         slrt.update_referral(a["bpjs"], retry.referral_id, status=status)
     slrt.confirm_receipt(a["facilitator"], retry.referral_id)
-    akta = slrt.refer(a["back"], cid, "n2", service_id="akta-lahir")
+    akta = slrt.refer(a["back"], cid, "n2")
+    # Dukcapil stays silent for five days: the sweep reminds it, then flags it overdue.
+    clock.jump(timedelta(days=5))
+    sweeps.append(slrt.sweep())
+    sweeps.append(slrt.sweep())  # the same steps are never taken twice
     for status in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
         slrt.update_referral(a["dukcapil"], akta.referral_id, status=status)
     slrt.confirm_receipt(a["facilitator"], akta.referral_id)
@@ -286,19 +329,23 @@ def _flows(slrt: Slrt, a: dict[str, Actor]) -> Iterator[Case]:
 def run_demo(store: Store) -> DemoResult:
     """Run the demo scenario on *store* and return what happened."""
     notifier = RecordingNotifier()
+    clock = StepClock(datetime(2026, 11, 2, 1, 0, tzinfo=UTC), timedelta(minutes=37))
     slrt = Slrt(
         store=store,
-        clock=StepClock(datetime(2026, 11, 2, 1, 0, tzinfo=UTC), timedelta(minutes=37)),
+        clock=clock,
         ids=SequentialIds(),
         notifier=notifier,
         directory=demo_directory(),
     )
-    cases = tuple(_flows(slrt, _actors()))
-    audit = slrt.verify_audit()
+    sweeps: list[SweepReport] = []
+    actors = _actors()
+    cases = tuple(_flows(slrt, actors, clock, sweeps))
+    audit = slrt.verify_audit(actors["auditor"])
     return DemoResult(
         cases=cases,
         notifications=len(notifier.sent),
         topics=Counter(notifier.topics()),
         audit=audit,
         events=audit.records,
+        sweeps=tuple(sweeps),
     )

@@ -132,6 +132,8 @@ _SUBJECT_ID = {
     "the KK number": "nomor KK",
     "the rulebook": "buku aturan",
     "the directory": "direktori layanan",
+    "the consent": "persetujuan",
+    "the lawful basis": "dasar hukum",
     "the scenario": "skenario",
     "the population": "data populasi",
 }

@@ -19,14 +19,17 @@ from slrt_core.case._events import (
     CaseRegistered,
     CaseReturned,
     CaseSubmitted,
+    ConsentWithdrawn,
     Event,
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
 )
 from slrt_core.case._model import Case
+from slrt_core.identity import RegionLevel
+from slrt_core.referral._model import ReferralReason, ReferralStatus
 
-__all__ = ["Notification", "notifications_for"]
+__all__ = ["NO_REROUTE", "Notification", "notifications_for", "reroutes"]
 
 
 @attrs.frozen(kw_only=True)
@@ -117,14 +120,106 @@ _TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Rujukan {referral_id} kasus {case_id} sekarang berstatus {status}. {note}",
         ),
     },
-    "referral_escalated": {
+    "referral_reminder": {
         "en": (
-            "Referral {referral_id} overdue ({step})",
-            "Referral {referral_id} of case {case_id} missed its deadline. Step: {step}.",
+            "Reminder: referral {referral_id} is due",
+            (
+                "Referral {referral_id} for service {service_id} reached its deadline ({due}). "
+                "Please answer it in your application."
+            ),
         ),
         "id": (
-            "Rujukan {referral_id} terlambat ({step})",
-            "Rujukan {referral_id} kasus {case_id} melewati batas waktu. Langkah: {step}.",
+            "Pengingat: rujukan {referral_id} jatuh tempo",
+            (
+                "Rujukan {referral_id} untuk layanan {service_id} sudah mencapai batas waktu "
+                "({due}). Mohon ditanggapi di aplikasi Anda."
+            ),
+        ),
+    },
+    "referral_overdue": {
+        "en": (
+            "Referral {referral_id} is overdue",
+            (
+                "Referral {referral_id} of case {case_id} (service {service_id}) is overdue since "
+                "{due}. Follow it up with the provider."
+            ),
+        ),
+        "id": (
+            "Rujukan {referral_id} terlambat",
+            (
+                "Rujukan {referral_id} kasus {case_id} (layanan {service_id}) terlambat sejak "
+                "{due}. Tindak lanjuti dengan penyedia layanan."
+            ),
+        ),
+    },
+    "referral_escalated": {
+        "en": (
+            "Escalation: referral {referral_id} overdue",
+            (
+                "Referral {referral_id} of case {case_id} (service {service_id}, provider "
+                "{provider_id}) is still unanswered since {due}. It is escalated to you; it "
+                "expires and goes to the next service if nothing happens."
+            ),
+        ),
+        "id": (
+            "Eskalasi: rujukan {referral_id} terlambat",
+            (
+                "Rujukan {referral_id} kasus {case_id} (layanan {service_id}, penyedia "
+                "{provider_id}) belum ditanggapi sejak {due}. Rujukan ini dieskalasikan kepada "
+                "Anda; bila tetap tidak ada tanggapan, rujukan berakhir dan dialihkan ke layanan "
+                "berikutnya."
+            ),
+        ),
+    },
+    "referral_expired": {
+        "en": (
+            "Referral {referral_id} expired",
+            (
+                "Referral {referral_id} (service {service_id}) got no answer by its deadline and "
+                "was withdrawn. Do not act on it any more."
+            ),
+        ),
+        "id": (
+            "Rujukan {referral_id} kedaluwarsa",
+            (
+                "Rujukan {referral_id} (layanan {service_id}) tidak ditanggapi sampai batas waktu "
+                "dan ditarik kembali. Jangan ditindaklanjuti lagi."
+            ),
+        ),
+    },
+    "referral_unrouted": {
+        "en": (
+            "Need {need_id} of case {case_id} has no service left",
+            (
+                "Referral {referral_id} ended ({status}) and no other service in the directory, "
+                "covered by the client's consent, can take need {need_id}. Refer it by hand, "
+                "record consent for another provider, or resolve it another way."
+            ),
+        ),
+        "id": (
+            "Kebutuhan {need_id} kasus {case_id} tidak punya layanan lain",
+            (
+                "Rujukan {referral_id} berakhir ({status}) dan tidak ada layanan lain di "
+                "direktori, yang tercakup persetujuan klien, untuk kebutuhan {need_id}. Rujuk "
+                "secara manual, catat persetujuan untuk penyedia lain, atau selesaikan dengan cara "
+                "lain."
+            ),
+        ),
+    },
+    "consent_withdrawn": {
+        "en": (
+            "Consent {record_id} of case {case_id} withdrawn",
+            (
+                "Consent or lawful basis {record_id} of case {case_id} was withdrawn: send no more "
+                "data under it. Open referrals: {open}. Cancel them if the client asks."
+            ),
+        ),
+        "id": (
+            "Persetujuan {record_id} kasus {case_id} dicabut",
+            (
+                "Persetujuan atau dasar hukum {record_id} kasus {case_id} dicabut: jangan kirim "
+                "data lagi berdasarkan itu. Rujukan terbuka: {open}. Batalkan bila klien meminta."
+            ),
         ),
     },
     "case_closed": {
@@ -168,7 +263,21 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         yield _make(event, "case_returned", f"actor:{_assessor(case)}", {**base, "note": p.note})
     elif isinstance(p, CaseApproved):
         yield _make(event, "case_approved", f"role:front_office@{district}", base)
-    elif isinstance(p, ReferralRequested):
+    elif isinstance(p, ReferralRequested | ReferralStatusChanged | ReferralEscalated):
+        yield from _referral_notifications(case, event, base, back_office)
+    elif isinstance(p, ConsentWithdrawn):
+        still_open = ", ".join(r.referral_id for r in case.open_referrals) or "-"
+        fields = {**base, "record_id": p.record_id, "open": still_open}
+        yield _make(event, "consent_withdrawn", back_office, fields)
+    elif isinstance(p, CaseClosed):
+        yield _make(event, "case_closed", back_office, {**base, "reason": p.reason.value})
+
+
+def _referral_notifications(
+    case: Case, event: Event, base: Mapping[str, str], back_office: str
+) -> Iterator[Notification]:
+    p = event.payload
+    if isinstance(p, ReferralRequested):
         due = f" by {p.due_at:%Y-%m-%d}" if p.due_at else ""
         due_id = f" paling lambat {p.due_at:%Y-%m-%d}" if p.due_at else ""
         fields = {
@@ -182,14 +291,65 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
     elif isinstance(p, ReferralStatusChanged):
         fields = {**base, "referral_id": p.referral_id, "status": p.status.value, "note": p.note}
         yield _make(event, "referral_status_changed", back_office, fields, p.referral_id)
-    elif isinstance(p, ReferralEscalated):
-        fields = {**base, "referral_id": p.referral_id, "step": p.step}
         referral = case.referral(p.referral_id)
-        provider = referral.provider_id if referral else ""
-        yield _make(event, "referral_escalated", f"provider:{provider}", fields, p.referral_id)
-        yield _make(event, "referral_escalated", back_office, fields, p.referral_id)
-    elif isinstance(p, CaseClosed):
-        yield _make(event, "case_closed", back_office, {**base, "reason": p.reason.value})
+        if referral is not None and _left_unrouted(case, p):
+            fields = {**fields, "need_id": referral.need_id}
+            yield _make(event, "referral_unrouted", back_office, fields, p.referral_id)
+    elif isinstance(p, ReferralEscalated):
+        yield from _escalation(case, event, p, base, back_office)
+
+
+#: Rejection reasons after which the need is not sent to the next service.
+NO_REROUTE = frozenset({ReferralReason.CLIENT_DECLINED, ReferralReason.DUPLICATE})
+
+
+def reroutes(status: ReferralStatus, reason: ReferralReason | None) -> bool:
+    """Whether a referral ending in *status* for *reason* goes to the next service.
+
+    A rejection does, unless the client declined or it was a duplicate; so does expiry
+    (cancelled with reason ``expired``).
+    """
+    if status is ReferralStatus.REJECTED:
+        return reason not in NO_REROUTE
+    return status is ReferralStatus.CANCELLED and reason is ReferralReason.EXPIRED
+
+
+def _left_unrouted(case: Case, p: ReferralStatusChanged) -> bool:
+    referral = case.referral(p.referral_id)
+    if referral is None or not reroutes(p.status, p.reason):
+        return False
+    return not any(r.need_id == referral.need_id and r.is_open for r in case.referrals)
+
+
+def _escalation(
+    case: Case, event: Event, p: ReferralEscalated, base: Mapping[str, str], back_office: str
+) -> Iterator[Notification]:
+    referral = case.referral(p.referral_id)
+    fields = {
+        **base,
+        "referral_id": p.referral_id,
+        "step": p.step,
+        "service_id": referral.service_id if referral else "",
+        "provider_id": referral.provider_id if referral else "",
+        "due": f"{p.due_at:%Y-%m-%d %H:%M} UTC" if p.due_at else "-",
+    }
+    provider = f"provider:{fields['provider_id']}"
+    regency = case.region
+    while regency.level > RegionLevel.REGENCY and regency.parent is not None:
+        regency = regency.parent
+    province = regency.parent if regency.parent is not None else regency
+    recipients = {
+        "reminder": ("referral_reminder", (provider,)),
+        "overdue": ("referral_overdue", (provider, back_office)),
+        "escalate": (
+            "referral_escalated",
+            (f"role:supervisor@{regency}", f"role:back_office@{province}"),
+        ),
+        "expire": ("referral_expired", (provider,)),
+    }
+    topic, to = recipients.get(p.step, ("referral_overdue", (provider, back_office)))
+    for recipient in to:
+        yield _make(event, topic, recipient, fields, p.referral_id)
 
 
 def _assessor(case: Case) -> str:

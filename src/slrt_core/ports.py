@@ -131,6 +131,14 @@ class CaseStore(Protocol):
         """The record of an idempotency key, or ``None`` if unused."""
         ...
 
+    def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
+        """``(referral_id, case_id)`` of open referrals, earliest deadline first.
+
+        With *due_before*, only those whose deadline is at or before it (the SLA sweep's
+        question); without it, every open referral, those without a deadline last.
+        """
+        ...
+
 
 class AuditLog(Protocol):
     """**Protocol**: reads the hash-chained audit records in sequence order."""

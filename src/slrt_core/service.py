@@ -9,12 +9,17 @@ raises before anything is written, so it changes nothing and sends nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from slrt_core.access import Actor, Authorizer, Command, RolePolicy
+import attrs
+
+from slrt_core.access import Actor, Authorizer, Command, Role, RolePolicy
 from slrt_core.adapters.basics import SystemClock, UuidIds
 from slrt_core.audit import AuditReport, verify
+from slrt_core.calendar import WorkingCalendar
 from slrt_core.case._events import (
     CaseApproved,
     CaseAssessed,
@@ -24,12 +29,16 @@ from slrt_core.case._events import (
     CaseReturned,
     CaseReviewed,
     CaseSubmitted,
+    ConsentRecorded,
+    ConsentWithdrawn,
     DirectServiceDelivered,
     DomainEvent,
     Event,
+    LawfulBasisRecorded,
     NeedRecorded,
     NeedResolvedLocally,
     ReceiptConfirmed,
+    ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
     apply,
@@ -45,17 +54,43 @@ from slrt_core.errors import (
     TransitionNotAllowed,
 )
 from slrt_core.household import Household
-from slrt_core.identity import RegionCode
-from slrt_core.notify import notifications_for
+from slrt_core.identity import RegionCode, RegionLevel
+from slrt_core.notify import notifications_for, reroutes
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.ports import Clock, Commit, IdempotencyRecord, IdFactory, Notifier, Store
-from slrt_core.referral._directory import Directory, ServiceDirectory
+from slrt_core.referral._consent import (
+    ADULT_AGE,
+    Consent,
+    DataCategory,
+    LawfulBasis,
+    LawfulBasisKind,
+    Purpose,
+    consent_refusal,
+    covering,
+)
+from slrt_core.referral._directory import Directory, Service, ServiceDirectory, Sla
+from slrt_core.referral._fhir import referral_to_fhir
 from slrt_core.referral._lifecycle import (
     PERFORMER_STATUSES,
     REASON_REQUIRED,
     REFERRAL_TABLE,
 )
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus
+from slrt_core.referral._reports import ReferralReport, referral_report
+from slrt_core.referral._routing import (
+    DirectServiceFirst,
+    Routing,
+    RoutingPolicy,
+    program_exclusions,
+    route,
+)
+from slrt_core.referral._sla import (
+    DEFAULT_LADDER,
+    EscalationLadder,
+    EscalationStep,
+    SweepReport,
+    next_deadline,
+)
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = ["Slrt"]
@@ -99,6 +134,13 @@ class Slrt:
             outbox until :meth:`deliver_notifications` runs with a notifier.
         directory: the provider directory referrals are sent to.
         authorizer: the access policy; :class:`~slrt_core.access.RolePolicy` by default.
+        calendar: working days for SLA deadlines;
+            :class:`~slrt_core.calendar.WorkingCalendar` by default (built on first use).
+        ladder: the escalation steps of an overdue referral;
+            :data:`~slrt_core.referral.DEFAULT_LADDER` by default.
+        policy: how referrals are routed when no service is named;
+            :class:`~slrt_core.referral.NearestTierFirst` by default.
+        overlaps: program -> programs it must not be combined with, for routing.
 
     Examples:
         >>> from datetime import date
@@ -128,6 +170,10 @@ class Slrt:
         notifier: Notifier | None = None,
         directory: ServiceDirectory | None = None,
         authorizer: Authorizer | None = None,
+        calendar: WorkingCalendar | None = None,
+        ladder: EscalationLadder = DEFAULT_LADDER,
+        policy: RoutingPolicy | None = None,
+        overlaps: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
@@ -135,7 +181,18 @@ class Slrt:
         self.notifier = notifier
         self.directory: ServiceDirectory = directory or Directory()
         self.authorizer: Authorizer = authorizer or RolePolicy()
+        self.ladder = ladder
+        self.policy = policy
+        self.overlaps = overlaps
+        self._calendar = calendar
         self._relay = OutboxRelay(store, notifier, self.clock) if notifier is not None else None
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        """The working-day calendar of SLA deadlines."""
+        if self._calendar is None:
+            self._calendar = WorkingCalendar()
+        return self._calendar
 
     # ------------------------------------------------------------------ commands
 
@@ -157,7 +214,9 @@ class Slrt:
             InvalidInputError: every problem with the household, needs, channel or kind.
             AccessDenied: the actor may not register, or the village is outside their area.
         """
-        if idempotency_key is not None and (done := self._replayed(idempotency_key, "register")):
+        if idempotency_key is not None and (
+            done := self._replayed(idempotency_key, Command.REGISTER, actor)
+        ):
             return done
         problems = _household_problems(household, self.clock.now().date())
         channel = _enum(Channel, channel, "channel", problems)
@@ -207,7 +266,7 @@ class Slrt:
     ) -> Case:
         """Add a need to an open case."""
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             problems: list[Problem] = []
             numbered = _number_needs([need], case.household, problems, start=len(case.needs) + 1)
             if problems:
@@ -233,7 +292,7 @@ class Slrt:
             actor,
             Command.ASSESS,
             case_id,
-            lambda _case: [CaseAssessed(findings=findings)],
+            lambda _case, _now: [CaseAssessed(findings=findings)],
             idempotency_key,
             expected_version,
         )
@@ -251,7 +310,7 @@ class Slrt:
             actor,
             Command.SUBMIT,
             case_id,
-            lambda _case: [CaseSubmitted()],
+            lambda _case, _now: [CaseSubmitted()],
             idempotency_key,
             expected_version,
         )
@@ -271,7 +330,7 @@ class Slrt:
             actor,
             Command.RETURN_FOR_CORRECTION,
             case_id,
-            lambda _case: [CaseReturned(note=note)],
+            lambda _case, _now: [CaseReturned(note=note)],
             idempotency_key,
             expected_version,
             reason=note,
@@ -290,7 +349,7 @@ class Slrt:
             actor,
             Command.APPROVE,
             case_id,
-            lambda _case: [CaseApproved()],
+            lambda _case, _now: [CaseApproved()],
             idempotency_key,
             expected_version,
         )
@@ -308,7 +367,7 @@ class Slrt:
             actor,
             Command.REVIEW,
             case_id,
-            lambda _case: [CaseReviewed()],
+            lambda _case, _now: [CaseReviewed()],
             idempotency_key,
             expected_version,
         )
@@ -326,7 +385,7 @@ class Slrt:
         """Record that a need was solved at village level (village program, NGO, advice)."""
         _require_text(how, "how")
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
             return [NeedResolvedLocally(need_id=need_id, how=how)]
 
@@ -353,7 +412,7 @@ class Slrt:
         """Record a service given directly (first, for an emergency)."""
         _require_text(description, "description")
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
             return [DirectServiceDelivered(need_id=need_id, description=description)]
 
@@ -372,79 +431,70 @@ class Slrt:
         case_id: str,
         need_id: str,
         *,
-        service_id: str,
+        service_id: str | None = None,
         replaces: str | None = None,
+        policy: RoutingPolicy | None = None,
+        override_reason: str | None = None,
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> Referral:
-        """Refer one need to one provider's service.
+        """Refer one need to one provider's service, under the client's consent.
+
+        Without *service_id* the need is routed (:func:`~slrt_core.referral.route`) with
+        the latest assessment's decisions, and sent to the best candidate whose provider
+        the client's consent (or a lawful basis) covers. Personal data goes to that one
+        provider only; if it rejects the referral or lets it expire, the next candidate
+        gets it (see :meth:`update_referral` and :meth:`sweep`).
 
         Args:
             actor: back-office staff (or a Puskesos operator, or a manager).
             case_id: the case.
             need_id: the need to refer.
-            service_id: the service in the directory.
+            service_id: the service in the directory; routed when ``None``.
             replaces: the ended referral this one retries or reroutes.
+            policy: the routing policy for this referral (the service's by default).
+            override_reason: why a program the household already receives, is not
+                eligible for, or that overlaps, is offered anyway; recorded as the event's
+                reason.
             idempotency_key: makes a retry safe.
             expected_version: the case version the caller read.
 
         Returns:
-            The new referral, ``requested``.
+            The new referral, ``requested``, with the deadline to acknowledge it.
+
+        Raises:
+            InvalidInputError: unknown need or service, an inactive or out-of-area service,
+                an open referral for the need, a program excluded without an override, or
+                no service that can take the need.
+            ConsentError: no consent or lawful basis covers sending the data to the provider.
+            TransitionNotAllowed: the case may not be referred now (not yet assessed; an
+                emergency not yet served, when routing).
         """
         if idempotency_key is not None and (
-            done := self._replayed_referral(idempotency_key, Command.REFER)
+            done := self._replayed_referral(idempotency_key, Command.REFER, actor, case_id=case_id)
         ):
             return done
-        service = self.directory.service(service_id)
+        if override_reason is not None:
+            _require_text(override_reason, "override_reason")
+        named = self.directory.service(service_id) if service_id is not None else None
         referral_id = self.ids.new_id("referral")
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:
             need = case.need(need_id)
             if need is None:
                 raise _unknown_need(case, need_id)
-            problems = []
-            if any(r.need_id == need_id and r.is_open for r in case.referrals):
-                problems.append(
-                    Problem(
-                        "need_id",
-                        f"Need {need_id!r} already has an open referral; wait for its outcome "
-                        "or cancel it first.",
-                        f"Kebutuhan {need_id!r} sudah punya rujukan terbuka; tunggu hasilnya "
-                        "atau batalkan dahulu.",
-                    )
-                )
-            if not service.active:
-                problems.append(
-                    Problem(
-                        "service_id",
-                        f"Service {service_id!r} is not active; choose another service.",
-                        f"Layanan {service_id!r} tidak aktif; pilih layanan lain.",
-                    )
-                )
-            if not service.serves(case.region):
-                problems.append(
-                    Problem(
-                        "service_id",
-                        f"Service {service_id!r} does not serve village {case.region}; "
-                        "choose a service whose area covers it.",
-                        f"Layanan {service_id!r} tidak melayani desa {case.region}; pilih "
-                        "layanan yang wilayahnya mencakup desa itu.",
-                    )
-                )
-            if replaces is not None:
-                old = case.referral(replaces)
-                if old is None or old.need_id != need_id or old.is_open:
-                    problems.append(
-                        Problem(
-                            "replaces",
-                            f"Referral {replaces!r} is not an ended referral of need {need_id!r} "
-                            "in this case; a new referral replaces only such a referral.",
-                            f"Rujukan {replaces!r} bukan rujukan yang sudah berakhir untuk "
-                            f"kebutuhan {need_id!r} pada kasus ini.",
-                        )
-                    )
+            problems = _referral_problems(case, need_id, replaces)
+            if named is not None:
+                problems.extend(_service_problems(case, named, override_reason, self.overlaps))
             if problems:
                 raise InvalidInputError(problems)
+            if named is not None:
+                service = named
+                basis = self._basis(case, need, service.provider_id, now)
+                if basis is None:
+                    raise self._refusal(case, need, service.provider_id, now)
+            else:
+                service, basis = self._routed(case, need, policy, override_reason, now)
             return [
                 ReferralRequested(
                     referral_id=referral_id,
@@ -452,6 +502,8 @@ class Slrt:
                     service_id=service.service_id,
                     provider_id=service.provider_id,
                     replaces=replaces,
+                    due_at=self.calendar.deadline(now, service.sla.acknowledge_days),
+                    consent_id=basis,
                 )
             ]
 
@@ -462,6 +514,7 @@ class Slrt:
             decide,
             idempotency_key,
             expected_version,
+            reason=override_reason or "",
             result_id=referral_id,
         )
         referral = case.referral(referral_id)
@@ -485,6 +538,13 @@ class Slrt:
         completed and failed; the referring staff set cancelled and entered in error.
         Rejected, failed, cancelled, on hold and entered in error need a *reason*
         (``ReferralReason.OTHER`` needs a *note*). Terminal statuses never change again.
+        Each change sets the deadline of the next hop from the service's SLA.
+
+        When the provider rejects the referral (for any reason but the client declining
+        or a duplicate), or it is cancelled as expired, the same command sends the need
+        to the next candidate the client's consent covers, as a new referral that
+        replaces this one; when none is left, the need stays open and the back office is
+        told.
         """
         problems: list[Problem] = []
         status = _enum(ReferralStatus, status, "status", problems)
@@ -508,7 +568,7 @@ class Slrt:
             Command.UPDATE_REFERRAL if status in PERFORMER_STATUSES else Command.WITHDRAW_REFERRAL
         )
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:
             referral = _referral(case, referral_id)
             if (
                 REFERRAL_TABLE.target(referral.status.value, f"to_{status.value}", _no_guards)
@@ -522,11 +582,18 @@ class Slrt:
                     why_id=_referral_why_id(referral.status),
                     kind="referral",
                 )
-            return [
+            steps: list[_Step] = [
                 ReferralStatusChanged(
-                    referral_id=referral_id, status=status, reason=reason, note=note
+                    referral_id=referral_id,
+                    status=status,
+                    reason=reason,
+                    note=note,
+                    due_at=self._next_deadline(referral, status, now),
                 )
             ]
+            if reroutes(status, reason):
+                steps.extend(self._reroute(case, referral, now))
+            return steps
 
         return self._run_referral(
             actor, command, referral_id, decide, idempotency_key, expected_version, note
@@ -542,7 +609,7 @@ class Slrt:
     ) -> Referral:
         """Record the client's confirmation that the referred service was received."""
 
-        def decide(case: Case) -> list[DomainEvent]:
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             referral = _referral(case, referral_id)
             if referral.status is not ReferralStatus.COMPLETED or referral.confirmed_at is not None:
                 raise TransitionNotAllowed(
@@ -574,7 +641,7 @@ class Slrt:
             actor,
             Command.REASSESS,
             case_id,
-            lambda _case: [CaseReassessed(findings=findings)],
+            lambda _case, _now: [CaseReassessed(findings=findings)],
             idempotency_key,
             expected_version,
         )
@@ -598,10 +665,217 @@ class Slrt:
             actor,
             Command.CLOSE,
             case_id,
-            lambda _case: [CaseClosed(reason=reason)],
+            lambda _case, _now: [CaseClosed(reason=reason)],
             idempotency_key,
             expected_version,
             reason=note,
+        )
+
+    def record_consent(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        subject: str,
+        grantor: str,
+        purposes: Iterable[Purpose | str],
+        recipients: Iterable[str],
+        evidence: str,
+        guardian: str | None = None,
+        categories: Iterable[DataCategory | str] = (),
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Record a member's consent to send their data (a guardian's, for a child).
+
+        Args:
+            actor: field or office staff who took the consent.
+            case_id: the case.
+            subject: the member whose data it is.
+            grantor: who consented: the subject, or the guardian.
+            purposes: what for (``Purpose.REFERRAL`` to send referrals).
+            recipients: provider ids, or ``"*"`` for any provider.
+            evidence: where the proof is (signed form number, scan or recording id).
+            guardian: the guardian of a child subject (a member id or a description).
+            categories: kinds of data covered; empty means what the purpose needs.
+            valid_from: when it starts; now by default.
+            valid_until: when it ends; open-ended by default.
+            idempotency_key: makes a retry safe.
+            expected_version: the case version the caller read.
+
+        Raises:
+            InvalidInputError: every problem: unknown purpose or category, missing
+                evidence, a child without a guardian who grants it, a subject who is not
+                a member.
+        """
+        problems: list[Problem] = []
+        wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
+        kinds = [_enum(DataCategory, c, "categories", problems) for c in _items(categories)]
+        recipients = _listed(recipients)
+        problems.extend(_recipient_problems(recipients))
+        if problems:
+            raise InvalidInputError(problems, subject="the consent")
+
+        def decide(case: Case, now: datetime) -> list[_Step]:
+            consent = Consent(
+                consent_id=self.ids.new_id("consent"),
+                subject=subject,
+                grantor=grantor,
+                guardian=guardian,
+                purposes=wanted,
+                recipients=recipients,
+                categories=kinds,
+                valid_from=valid_from or now,
+                valid_until=valid_until,
+                evidence=evidence,
+            )
+            found = consent.problems_for(case.household, self.calendar.local_date(now))
+            if found:
+                raise InvalidInputError(found, subject="the consent")
+            return [ConsentRecorded(consent=consent)]
+
+        return self._run(
+            actor, Command.RECORD_CONSENT, case_id, decide, idempotency_key, expected_version
+        )
+
+    def record_lawful_basis(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        kind: LawfulBasisKind,
+        legal_reference: str,
+        purposes: Iterable[Purpose | str],
+        recipients: Iterable[str] = ("*",),
+        note: str = "",
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Record a lawful basis other than consent for sending the household's data.
+
+        For example the social service's public-service duty (UU PDP 27/2022 Art. 20;
+        Permensos 15/2018) when the client cannot consent, or a vital interest in an
+        emergency. It covers every member of the household.
+
+        Raises:
+            InvalidInputError: an unknown kind or purpose, or no legal reference.
+        """
+        problems: list[Problem] = []
+        kind = _enum(LawfulBasisKind, kind, "kind", problems)
+        wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
+        recipients = _listed(recipients)
+        problems.extend(_recipient_problems(recipients))
+        if problems:
+            raise InvalidInputError(problems, subject="the lawful basis")
+
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
+            basis = LawfulBasis(
+                basis_id=self.ids.new_id("basis"),
+                kind=kind,
+                legal_reference=legal_reference,
+                purposes=wanted,
+                recipients=recipients,
+                valid_from=valid_from or now,
+                valid_until=valid_until,
+                note=note,
+            )
+            return [LawfulBasisRecorded(basis=basis)]
+
+        return self._run(
+            actor,
+            Command.RECORD_LAWFUL_BASIS,
+            case_id,
+            decide,
+            idempotency_key,
+            expected_version,
+            reason=note,
+            lifecycle_event="record_consent",
+        )
+
+    def withdraw_consent(
+        self,
+        actor: Actor,
+        case_id: str,
+        record_id: str,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Withdraw a consent or lawful basis: nothing more is sent under it.
+
+        What was sent before stays covered. Open referrals are not cancelled: the back
+        office is told which are open, to cancel them if the client asks.
+
+        Raises:
+            InvalidInputError: the case has no such record in force.
+        """
+
+        def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
+            record = next((r for r in case.bases if r.record_id == record_id), None)
+            if record is None or record.withdrawn_at is not None:
+                known = ", ".join(r.record_id for r in case.bases if r.withdrawn_at is None)
+                raise InvalidInputError.single(
+                    "record_id",
+                    f"Case {case_id!r} has no consent or lawful basis {record_id!r} in force; "
+                    f"those in force are: {known or 'none'}.",
+                    f"Kasus {case_id!r} tidak punya persetujuan atau dasar hukum {record_id!r} "
+                    f"yang berlaku; yang berlaku: {known or 'tidak ada'}.",
+                )
+            return [ConsentWithdrawn(record_id=record_id)]
+
+        return self._run(
+            actor,
+            Command.WITHDRAW_CONSENT,
+            case_id,
+            decide,
+            idempotency_key,
+            expected_version,
+            reason=note,
+        )
+
+    def sweep(self, now: datetime | None = None) -> SweepReport:
+        """Escalate overdue referrals one ladder step at a time, as the system.
+
+        Every step due at *now* (the clock's time by default) is an audited
+        :class:`~slrt_core.case.ReferralEscalated` event with its notifications: a
+        reminder to the provider, the overdue flag to the back office, escalation to the
+        supervisor and the next tier, and expiry, which cancels the referral with reason
+        ``expired`` and sends the need to the next candidate. A sweep that finds
+        a referral several steps behind takes every step due, in order. Running it again
+        at the same time does nothing: each step is taken once. The events carry the
+        sweep's time; their notifications go out once the service's clock reaches it.
+
+        Returns:
+            What it did.
+        """
+        at = now or self.clock.now()
+        by_case: dict[str, list[str]] = {}
+        for referral_id, case_id in self.store.open_referrals(due_before=at):
+            by_case.setdefault(case_id, []).append(referral_id)
+        steps: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
+        for case_id, referral_ids in by_case.items():
+            totals["checked"] += len(referral_ids)
+            try:
+                outcome = self._sweep_case(case_id, referral_ids, at)
+            except ConcurrencyError:
+                totals["conflicts"] += 1
+                continue
+            for key, value in outcome.items():
+                (steps if key in _STEP_NAMES else totals)[key] += value
+        return SweepReport(
+            at=at,
+            checked=totals["checked"],
+            steps=dict(sorted(steps.items())),
+            expired=steps[EscalationStep.EXPIRE.value],
+            rerouted=totals["rerouted"],
+            unrouted=totals["unrouted"],
+            conflicts=totals["conflicts"],
         )
 
     # ------------------------------------------------------------------ queries
@@ -639,8 +913,61 @@ class Slrt:
                 raise InvalidInputError(problems)
         return self.store.find_cases(within=within, state=state)
 
-    def verify_audit(self) -> AuditReport:
-        """Verify the whole audit hash chain; the report names the first bad record."""
+    def route(
+        self,
+        actor: Actor,
+        case_id: str,
+        need_id: str,
+        *,
+        policy: RoutingPolicy | None = None,
+        override_reason: str | None = None,
+    ) -> Routing | DirectServiceFirst:
+        """The ranked services for a need, with reasons, as :meth:`refer` would route it.
+
+        Nothing is sent: staff can look at the ranking before referring.
+        """
+        case = self.get_case(actor, case_id)
+        return route(
+            case,
+            need_id,
+            directory=self.directory,
+            decisions=_decisions(case),
+            policy=policy or self.policy,
+            overlaps=self.overlaps,
+            override_reason=override_reason,
+        )
+
+    def referral_report(
+        self,
+        actor: Actor,
+        *,
+        region: RegionCode | None = None,
+        now: datetime | None = None,
+        region_level: RegionLevel = RegionLevel.REGENCY,
+    ) -> ReferralReport:
+        """The M&E report of the cases in *region* (the actor's jurisdiction by default)."""
+        cases = self.list_cases(actor, region=region)
+        return referral_report(
+            cases,
+            now=now or self.clock.now(),
+            directory=self.directory,
+            calendar=self.calendar,
+            region_level=region_level,
+        )
+
+    def export_fhir(self, actor: Actor, referral_id: str) -> dict[str, Any]:
+        """The referral as a FHIR R4 Task + ServiceRequest bundle, without personal data."""
+        referral = self.get_referral(actor, referral_id)
+        case = self.store.load(referral.case_id)
+        return referral_to_fhir(case, referral_id, directory=self.directory)
+
+    def verify_audit(self, actor: Actor) -> AuditReport:
+        """Verify the whole audit hash chain; the report names the first bad record.
+
+        Raises:
+            AccessDenied: the actor's role may not verify the audit trail.
+        """
+        self.authorizer.authorize(actor, Command.VERIFY_AUDIT)
         return verify(self.store.audit_records())
 
     def deliver_notifications(self, notifier: Notifier | None = None) -> RelayReport:
@@ -655,7 +982,7 @@ class Slrt:
         actor: Actor,
         command: Command,
         case_id: str,
-        decide: Callable[[Case], list[DomainEvent]],
+        decide: Callable[[Case, datetime], list[_Step]],
         idempotency_key: str | None,
         expected_version: int | None,
         *,
@@ -663,8 +990,11 @@ class Slrt:
         result_id: str | None = None,
         provider_id: str | None = None,
         lifecycle_event: str | None = None,
+        at: datetime | None = None,
     ) -> Case:
-        if idempotency_key is not None and (done := self._replayed(idempotency_key, command)):
+        if idempotency_key is not None and (
+            done := self._replayed(idempotency_key, command, actor, case_id=case_id)
+        ):
             return done
         case = self.store.load(case_id)
         self.authorizer.authorize(actor, command, region=case.region, provider_id=provider_id)
@@ -676,19 +1006,24 @@ class Slrt:
             raise TransitionNotAllowed(
                 case_id, case.state.value, command.value, why=why, why_id=why_id
             )
-        payloads = decide(case)
-        now = self.clock.now()
+        now = at or self.clock.now()
+        steps = decide(case, now)
         events = []
         new = case
-        for payload in payloads:
+        for step in steps:
+            payload, who, why = (
+                (step.payload, step.actor, step.reason)
+                if isinstance(step, _By)
+                else (step, actor, reason)
+            )
             event = Event(
                 case_id=case_id,
                 version=new.version + 1,
                 at=now,
-                actor_id=actor.actor_id,
-                role=actor.role,
+                actor_id=who.actor_id,
+                role=who.role,
                 payload=payload,
-                reason=reason,
+                reason=why,
             )
             new = apply(new, event)
             events.append(event)
@@ -702,13 +1037,15 @@ class Slrt:
         actor: Actor,
         command: Command,
         referral_id: str,
-        decide: Callable[[Case], list[DomainEvent]],
+        decide: Callable[[Case, datetime], list[_Step]],
         idempotency_key: str | None,
         expected_version: int | None,
         reason: str = "",
     ) -> Referral:
         if idempotency_key is not None and (
-            done := self._replayed_referral(idempotency_key, command)
+            done := self._replayed_referral(
+                idempotency_key, command, actor, referral_id=referral_id
+            )
         ):
             return done
         case_id = self.store.case_id_of_referral(referral_id)
@@ -727,6 +1064,180 @@ class Slrt:
             lifecycle_event=lifecycle,
         )
         return _referral(case, referral_id)
+
+    # ------------------------------------------------------------------ referral helpers
+
+    def _sla(self, service_id: str) -> Sla:
+        try:
+            return self.directory.service(service_id).sla
+        except InvalidInputError:  # the service left the directory: default deadlines
+            return Sla()
+
+    def _next_deadline(
+        self, referral: Referral, status: ReferralStatus, now: datetime
+    ) -> datetime | None:
+        sla = self._sla(referral.service_id)
+        return next_deadline(referral, status, now, sla, self.calendar)
+
+    def _subject(self, case: Case, need: Need) -> str:
+        return need.member_id or case.household.head.member_id
+
+    def _categories(self, case: Case, need: Need, now: datetime) -> tuple[DataCategory, ...]:
+        kinds = [DataCategory.IDENTITY, DataCategory.HOUSEHOLD]
+        if need.sector is Sector.HEALTH:
+            kinds.append(DataCategory.HEALTH)
+        person = case.household.member(self._subject(case, need))
+        if person.age_on(self.calendar.local_date(now)) < ADULT_AGE:
+            kinds.append(DataCategory.CHILD)
+        return tuple(kinds)
+
+    def _basis(self, case: Case, need: Need, provider_id: str, now: datetime) -> str | None:
+        """The id of the consent or lawful basis that lets *need*'s data go to the provider."""
+        record = covering(
+            case.bases,
+            subject=self._subject(case, need),
+            provider_id=provider_id,
+            purpose=Purpose.REFERRAL,
+            at=now,
+            categories=self._categories(case, need, now),
+        )
+        return None if record is None else record.record_id
+
+    def _refusal(self, case: Case, need: Need, provider_id: str, now: datetime) -> Exception:
+        return consent_refusal(
+            subject=self._subject(case, need),
+            provider_id=provider_id,
+            categories=self._categories(case, need, now),
+        )
+
+    def _routing(
+        self, case: Case, need: Need, policy: RoutingPolicy | None, override: str | None
+    ) -> Routing | DirectServiceFirst:
+        return route(
+            case,
+            need,
+            directory=self.directory,
+            decisions=_decisions(case),
+            policy=policy or self.policy,
+            overlaps=self.overlaps,
+            override_reason=override,
+        )
+
+    def _routed(
+        self,
+        case: Case,
+        need: Need,
+        policy: RoutingPolicy | None,
+        override: str | None,
+        now: datetime,
+    ) -> tuple[Service, str]:
+        """The best routed service the consent covers, and the record that covers it."""
+        routing = self._routing(case, need, policy, override)
+        if isinstance(routing, DirectServiceFirst):
+            raise TransitionNotAllowed(
+                case.case_id,
+                case.state.value,
+                "refer",
+                why="It is an emergency: give direct service first with "
+                "deliver_direct_service(), then refer; or name the service to refer now.",
+                why_id="Ini kasus darurat: berikan layanan langsung dahulu dengan "
+                "deliver_direct_service(), lalu rujuk; atau sebutkan layanan untuk merujuk "
+                "sekarang.",
+            )
+        if not routing.candidates:
+            raise _no_candidate(need, routing)
+        for candidate in routing.candidates:
+            basis = self._basis(case, need, candidate.provider_id, now)
+            if basis is not None:
+                return candidate.service, basis
+        raise self._refusal(case, need, routing.candidates[0].provider_id, now)
+
+    def _reroute(self, case: Case, old: Referral, now: datetime) -> list[_Step]:
+        """The referral of *old*'s need to the next candidate the consent covers, if any."""
+        need = case.need(old.need_id)
+        assert need is not None  # noqa: S101 - a referral's need is on its case
+        routing = self._routing(case, need, None, None)
+        if isinstance(routing, DirectServiceFirst):
+            routing = routing.then
+        for candidate in routing.candidates:
+            basis = self._basis(case, need, candidate.provider_id, now)
+            if basis is None:
+                continue
+            request = ReferralRequested(
+                referral_id=self.ids.new_id("referral"),
+                need_id=need.need_id,
+                service_id=candidate.service_id,
+                provider_id=candidate.provider_id,
+                replaces=old.referral_id,
+                due_at=self.calendar.deadline(now, candidate.service.sla.acknowledge_days),
+                consent_id=basis,
+            )
+            why = f"Automatic reroute: referral {old.referral_id} ended without the service."
+            return [_By(payload=request, actor=_SYSTEM, reason=why)]
+        return []
+
+    def _sweep_case(self, case_id: str, referral_ids: list[str], at: datetime) -> Counter[str]:
+        """Take the steps due on *case_id*'s referrals in one commit; what was done."""
+        outcome: Counter[str] = Counter()
+
+        def decide(case: Case, now: datetime) -> list[_Step]:
+            outcome.clear()
+            found = self._escalations(case, referral_ids, now, outcome)
+            if not found:
+                raise _NothingDue
+            return found
+
+        try:
+            self._run(
+                _SYSTEM,
+                Command.ESCALATE,
+                case_id,
+                decide,
+                None,
+                None,
+                reason="SLA sweep",
+                lifecycle_event="escalate_referral",
+                at=at,
+            )
+        except _NothingDue:
+            return Counter()
+        return outcome
+
+    def _escalations(
+        self, case: Case, referral_ids: Sequence[str], now: datetime, outcome: Counter[str]
+    ) -> list[_Step]:
+        """The ladder steps due at *now* on the referrals of *case*, with expiry's effects."""
+        found: list[_Step] = []
+        for referral_id in referral_ids:
+            referral = case.referral(referral_id)
+            if referral is None or not referral.is_open or referral.due_at is None:
+                continue
+            due = self.ladder.steps_due(
+                referral.due_at, referral.escalation_level, now, self.calendar
+            )
+            for level, rung in due:
+                found.append(
+                    ReferralEscalated(
+                        referral_id=referral_id,
+                        level=level,
+                        step=rung.step.value,
+                        due_at=referral.due_at,
+                    )
+                )
+                outcome[rung.step.value] += 1
+                if rung.step is EscalationStep.EXPIRE:
+                    found.append(
+                        ReferralStatusChanged(
+                            referral_id=referral_id,
+                            status=ReferralStatus.CANCELLED,
+                            reason=ReferralReason.EXPIRED,
+                            note="No answer by the deadline: expired by the SLA sweep.",
+                        )
+                    )
+                    rerouted = self._reroute(case, referral, now)
+                    found.extend(rerouted)
+                    outcome["rerouted" if rerouted else "unrouted"] += 1
+        return found
 
     def _commit(
         self,
@@ -775,23 +1286,208 @@ class Slrt:
             )
         return record
 
-    def _replayed(self, key: str, command: str) -> Case | None:
-        record = self._replayed_record(key, command)
-        if record is None:
-            return None
-        return replay(e for e in self.store.events(record.case_id) if e.version <= record.version)
+    def _replayed(
+        self, key: str, command: Command, actor: Actor, *, case_id: str | None = None
+    ) -> Case | None:
+        """The case as the first run of *key* left it, or ``None`` for a new key.
 
-    def _replayed_referral(self, key: str, command: str) -> Referral | None:
+        A key recorded on another case is refused, and a replay is authorized like the
+        command itself: holding a used key grants nothing.
+        """
         record = self._replayed_record(key, command)
         if record is None:
             return None
+        if case_id is not None and record.case_id != case_id:
+            raise _key_elsewhere(key, record.case_id)
         case = replay(e for e in self.store.events(record.case_id) if e.version <= record.version)
-        return _referral(case, record.result_id)
+        self.authorizer.authorize(actor, command, region=case.region)
+        return case
+
+    def _replayed_referral(
+        self,
+        key: str,
+        command: Command,
+        actor: Actor,
+        *,
+        case_id: str | None = None,
+        referral_id: str | None = None,
+    ) -> Referral | None:
+        """The referral as the first run of *key* left it (see :meth:`_replayed`)."""
+        record = self._replayed_record(key, command)
+        if record is None:
+            return None
+        if (case_id is not None and record.case_id != case_id) or (
+            referral_id is not None and record.result_id != referral_id
+        ):
+            raise _key_elsewhere(key, record.result_id)
+        case = replay(e for e in self.store.events(record.case_id) if e.version <= record.version)
+        referral = _referral(case, record.result_id)
+        self.authorizer.authorize(
+            actor,
+            command,
+            region=case.region,
+            provider_id=None if command is Command.REFER else referral.provider_id,
+        )
+        return referral
+
+
+def _key_elsewhere(key: str, where: str) -> InvalidInputError:
+    return InvalidInputError.single(
+        "idempotency_key",
+        f"Idempotency key {key!r} was already used on {where!r}; "
+        "use a new key for a command on another case or referral.",
+        f"Kunci idempotensi {key!r} sudah dipakai pada {where!r}; "
+        "gunakan kunci baru untuk perintah pada kasus atau rujukan lain.",
+    )
 
 
 def _no_guards(name: str) -> bool:  # pragma: no cover - the referral lifecycle has no guards
     msg = f"unexpected guard {name!r}"
     raise AssertionError(msg)
+
+
+class _NothingDue(Exception):  # noqa: N818 - a private signal, not an error
+    """Raised inside a sweep's decision when a case has no step due: commit nothing."""
+
+
+@attrs.frozen
+class _By:
+    """An event of a command recorded under another actor (the system's reroute)."""
+
+    payload: DomainEvent
+    actor: Actor
+    reason: str = ""
+
+
+_Step = DomainEvent | _By
+
+#: The actor of automatic work: the SLA sweep and reroutes after a rejection.
+_SYSTEM = Actor(actor_id="slrt-system", role=Role.SYSTEM, jurisdiction=RegionCode.INDONESIA)
+_STEP_NAMES = frozenset(s.value for s in EscalationStep)
+
+
+def _items(values: Iterable[Any]) -> list[Any]:
+    """*values* as a list; a single string is one item, not its characters."""
+    return [values] if isinstance(values, str) else list(values)
+
+
+def _listed(values: Any) -> Any:
+    """*values* as a list when it is a non-text iterable (read once); else as given."""
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        return values
+    return list(values)
+
+
+def _recipient_problems(recipients: object) -> list[Problem]:
+    """A problem unless *recipients* is a list of provider ids (or ``"*"``) as text."""
+    if isinstance(recipients, list) and all(isinstance(r, str) for r in recipients):
+        return []
+    return [
+        Problem(
+            "recipients",
+            "Give recipients as a list of provider ids as text, such as ['bpjs-semarang'], "
+            "or ['*'] for any provider.",
+            "Berikan penerima sebagai daftar id penyedia berupa teks, misalnya "
+            "['bpjs-semarang'], atau ['*'] untuk semua penyedia.",
+        )
+    ]
+
+
+def _decisions(case: Case) -> tuple[Any, ...]:
+    """The eligibility decisions of the latest assessment, if any."""
+    return case.assessments[-1].decisions if case.assessments else ()
+
+
+def _service_problems(
+    case: Case,
+    service: Service,
+    override: str | None,
+    overlaps: Mapping[str, Iterable[str]] | None,
+) -> list[Problem]:
+    problems = []
+    sid = service.service_id
+    if not service.active:
+        problems.append(
+            Problem(
+                "service_id",
+                f"Service {sid!r} is not active; choose another service.",
+                f"Layanan {sid!r} tidak aktif; pilih layanan lain.",
+            )
+        )
+    if not service.serves(case.region):
+        problems.append(
+            Problem(
+                "service_id",
+                f"Service {sid!r} does not serve village {case.region}; "
+                "choose a service whose area covers it.",
+                f"Layanan {sid!r} tidak melayani desa {case.region}; pilih "
+                "layanan yang wilayahnya mencakup desa itu.",
+            )
+        )
+    if service.program is not None and override is None:
+        problems.extend(
+            Problem(
+                "service_id",
+                f"Service {sid!r}: {reason.message}. Choose another service, or give "
+                "override_reason to offer it anyway.",
+                f"Layanan {sid!r}: {reason.message_id}. Pilih layanan lain, atau berikan "
+                "override_reason untuk tetap menawarkannya.",
+            )
+            for reason in program_exclusions(
+                service.program,
+                received=case.household.programs_received,
+                decisions=_decisions(case),
+                overlaps=overlaps,
+            )
+        )
+    return problems
+
+
+def _referral_problems(case: Case, need_id: str, replaces: str | None) -> list[Problem]:
+    problems = []
+    if any(r.need_id == need_id and r.is_open for r in case.referrals):
+        problems.append(
+            Problem(
+                "need_id",
+                f"Need {need_id!r} already has an open referral; wait for its outcome "
+                "or cancel it first.",
+                f"Kebutuhan {need_id!r} sudah punya rujukan terbuka; tunggu hasilnya "
+                "atau batalkan dahulu.",
+            )
+        )
+    if replaces is not None:
+        old = case.referral(replaces)
+        if old is None or old.need_id != need_id or old.is_open:
+            problems.append(
+                Problem(
+                    "replaces",
+                    f"Referral {replaces!r} is not an ended referral of need {need_id!r} "
+                    "in this case; a new referral replaces only such a referral.",
+                    f"Rujukan {replaces!r} bukan rujukan yang sudah berakhir untuk "
+                    f"kebutuhan {need_id!r} pada kasus ini.",
+                )
+            )
+    return problems
+
+
+def _no_candidate(need: Need, routing: Routing) -> InvalidInputError:
+    left_out = "; ".join(
+        f"{x.service.service_id}: {', '.join(r.message for r in x.reasons)}"
+        for x in routing.excluded[:5]
+    )
+    left_out_id = "; ".join(
+        f"{x.service.service_id}: {', '.join(r.message_id for r in x.reasons)}"
+        for x in routing.excluded[:5]
+    )
+    return InvalidInputError.single(
+        "service_id",
+        f"No service in the directory can take need {need.need_id!r} ({need.sector})"
+        + (f"; left out: {left_out}" if left_out else "")
+        + ". Name a service, give override_reason, or resolve the need another way.",
+        f"Tidak ada layanan di direktori untuk kebutuhan {need.need_id!r} ({need.sector})"
+        + (f"; dikecualikan: {left_out_id}" if left_out_id else "")
+        + ". Sebutkan layanan, berikan override_reason, atau selesaikan dengan cara lain.",
+    )
 
 
 def _referral(case: Case, referral_id: str) -> Referral:

@@ -57,7 +57,7 @@ class TestAudit:
         db = _demo(tmp_path)
         result = CliRunner().invoke(main, ["audit", "verify", str(db)])
         assert result.exit_code == 0
-        assert result.output.startswith("OK: 30 records")
+        assert result.output.startswith("OK: 34 records")
         result = CliRunner().invoke(main, ["audit", "verify", str(db), "--json"])
         assert json.loads(result.output)["ok"] is True
 
@@ -65,7 +65,10 @@ class TestAudit:
         """An edited event is reported with its sequence number and exit status 1."""
         db = _demo(tmp_path)
         with sqlite3.connect(db) as conn:
-            conn.execute("UPDATE events SET body = replace(body, '\"schema\":1', '\"schema\":2') WHERE seq = 7")
+            conn.execute(
+                "UPDATE events SET body = replace(body, '\"schema\":1', '\"schema\":2') "
+                "WHERE seq = 7"
+            )
         result = CliRunner().invoke(main, ["audit", "verify", str(db)])
         assert result.exit_code == 1
         assert "BROKEN at record 7" in result.output
@@ -79,7 +82,7 @@ class TestAudit:
         result = CliRunner().invoke(main, ["audit", "export", str(db), str(out)])
         assert result.exit_code == 0, result.output
         lines = out.read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 30
+        assert len(lines) == 34
         assert json.loads(lines[0])["seq"] == 1
 
     def test_a_newer_schema_is_refused_with_a_message(self, tmp_path: Path) -> None:

@@ -5,9 +5,11 @@
 """
 
 from slrt_core.adapters.basics import SequentialIds, SystemClock, UuidIds
+from slrt_core.adapters.email import SmtpNotifier
 from slrt_core.adapters.memory import MemoryStore
 from slrt_core.adapters.notifiers import CallbackNotifier, LoggingNotifier, RecordingNotifier
 from slrt_core.adapters.sqlite import SqliteStore
+from slrt_core.adapters.webhook import WebhookNotifier
 
 __all__ = [
     "CallbackNotifier",
@@ -15,7 +17,9 @@ __all__ = [
     "MemoryStore",
     "RecordingNotifier",
     "SequentialIds",
+    "SmtpNotifier",
     "SqliteStore",
     "SystemClock",
     "UuidIds",
+    "WebhookNotifier",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import attrs
 
@@ -22,6 +22,8 @@ from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
 from slrt_core.serialization import event_to_json
 
 __all__ = ["MemoryStore"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @attrs.define
@@ -48,6 +50,7 @@ class MemoryStore:
         self._events: dict[str, list[Event]] = {}
         self._records: list[AuditRecord] = []
         self._referrals: dict[str, str] = {}
+        self._open: dict[str, tuple[str, datetime | None]] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._outbox: dict[str, _Pending] = {}
 
@@ -86,6 +89,10 @@ class MemoryStore:
             self._cases[case_id] = commit.case
             for referral in commit.case.referrals:
                 self._referrals[referral.referral_id] = case_id
+                if referral.is_open:
+                    self._open[referral.referral_id] = (case_id, referral.due_at)
+                else:
+                    self._open.pop(referral.referral_id, None)
             if commit.idempotency is not None:
                 self._idempotency[commit.idempotency.key] = commit.idempotency
             for n in commit.notifications:
@@ -114,6 +121,15 @@ class MemoryStore:
     def idempotency(self, key: str, /) -> IdempotencyRecord | None:
         """The record of an idempotency key."""
         return self._idempotency.get(key)
+
+    def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
+        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        with self._lock:
+            rows = list(self._open.items())
+        if due_before is not None:
+            rows = [r for r in rows if r[1][1] is not None and r[1][1] <= due_before]
+        rows.sort(key=lambda r: (r[1][1] is None, r[1][1] or due_before or _EPOCH, r[0]))
+        return [(rid, case_id) for rid, (case_id, _) in rows]
 
     # AuditLog
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:

@@ -34,6 +34,7 @@ from slrt_core.errors import (
 from slrt_core.identity import RegionCode
 from slrt_core.notify import Notification
 from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.referral._model import ReferralStatus
 from slrt_core.serialization import converter, event_from_json, event_to_json
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
@@ -93,6 +94,10 @@ MIGRATIONS: tuple[str, ...] = (
 #: The schema version this library writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# Terminal referral statuses: they never change again (five, as open_referrals expects).
+_ENDED = tuple(s.value for s in ReferralStatus if s.is_terminal)
+assert len(_ENDED) == 5  # noqa: PLR2004, S101
+
 
 def _iso(value: datetime) -> str:
     return converter.unstructure(value)  # type: ignore[no-any-return]
@@ -138,22 +143,29 @@ class SqliteStore:
         self._shared_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
         self._cache: dict[str, Case] = {}
-        if self._path == ":memory:":
-            self._shared = self._connect()
-        self._prepare(migrate=migrate)
+        try:
+            if self._path == ":memory:":
+                self._shared = self._connect()
+            self._prepare(migrate=migrate)
+        except BaseException:
+            self.close()  # a refused or failed open leaves no connection behind
+            raise
 
     # ------------------------------------------------------------------ connections
 
     def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = None
         try:
-            conn = sqlite3.connect(
-                self._path, isolation_level=None, check_same_thread=self._path != ":memory:"
-            )
+            # Each thread still uses only its own connection; check_same_thread=False lets
+            # close() release the connections other threads opened.
+            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
             if self._path != ":memory:":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
             msg = (
                 f"Cannot open the SQLite database {self._path!r}: {exc}. "
                 "Check the path and permissions."
@@ -380,6 +392,18 @@ class SqliteStore:
         return IdempotencyRecord(
             key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
         )
+
+    def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
+        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        sql = "SELECT referral_id, case_id FROM referrals WHERE status NOT IN (?, ?, ?, ?, ?)"
+        params: list[str] = list(_ENDED)
+        if due_before is not None:
+            # Deadlines are stored as ISO 8601 UTC text, which sorts in time order.
+            sql += " AND due_at IS NOT NULL AND due_at <= ?"
+            params.append(_iso(due_before))
+        sql += " ORDER BY due_at IS NULL, due_at, referral_id"
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     # ------------------------------------------------------------------ AuditLog
 

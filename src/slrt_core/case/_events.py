@@ -26,6 +26,7 @@ from slrt_core.case._model import (
     ProgramDecision,
 )
 from slrt_core.household import Household
+from slrt_core.referral._consent import Consent, ConsentStatus, LawfulBasis
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, StatusChange
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
 
@@ -39,9 +40,12 @@ __all__ = [
     "CaseReturned",
     "CaseReviewed",
     "CaseSubmitted",
+    "ConsentRecorded",
+    "ConsentWithdrawn",
     "DirectServiceDelivered",
     "DomainEvent",
     "Event",
+    "LawfulBasisRecorded",
     "NeedRecorded",
     "NeedResolvedLocally",
     "ReceiptConfirmed",
@@ -165,6 +169,7 @@ class ReferralRequested:
     provider_id: str
     replaces: str | None = None
     due_at: datetime | None = None
+    consent_id: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -202,6 +207,33 @@ class ReceiptConfirmed:
 
 
 @attrs.frozen(kw_only=True)
+class ConsentRecorded:
+    """A member (or their guardian) consented to sending their data."""
+
+    type: ClassVar[str] = "consent_recorded"
+    transition: ClassVar[str] = "record_consent"
+    consent: Consent
+
+
+@attrs.frozen(kw_only=True)
+class LawfulBasisRecorded:
+    """A lawful basis other than consent was recorded for the case."""
+
+    type: ClassVar[str] = "lawful_basis_recorded"
+    transition: ClassVar[str] = "record_consent"
+    basis: LawfulBasis
+
+
+@attrs.frozen(kw_only=True)
+class ConsentWithdrawn:
+    """A consent or lawful basis was withdrawn: nothing more is sent under it."""
+
+    type: ClassVar[str] = "consent_withdrawn"
+    transition: ClassVar[str] = "withdraw_consent"
+    record_id: str
+
+
+@attrs.frozen(kw_only=True)
 class CaseClosed:
     """The case closed for a reason."""
 
@@ -225,6 +257,9 @@ DomainEvent: TypeAlias = (
     | ReferralStatusChanged
     | ReferralEscalated
     | ReceiptConfirmed
+    | ConsentRecorded
+    | LawfulBasisRecorded
+    | ConsentWithdrawn
     | CaseClosed
 )
 
@@ -245,6 +280,9 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ReferralStatusChanged,
         ReferralEscalated,
         ReceiptConfirmed,
+        ConsentRecorded,
+        LawfulBasisRecorded,
+        ConsentWithdrawn,
         CaseClosed,
     )
 }
@@ -410,6 +448,7 @@ def _referral_requested(case: Case, event: Event) -> Case:
         ),
         replaces=p.replaces,
         due_at=p.due_at,
+        consent_id=p.consent_id,
     )
     return attrs.evolve(
         case,
@@ -424,11 +463,17 @@ def _referral_status(case: Case, event: Event) -> Case:
     change = StatusChange(
         status=p.status, at=event.at, actor_id=event.actor_id, reason=p.reason, note=p.note
     )
+    # A new deadline starts the escalation ladder again; the same deadline (a change
+    # within the completion hop) keeps the steps already taken.
     updated = _with_referral(
         case,
         p.referral_id,
         lambda r: attrs.evolve(
-            r, status=p.status, history=(*r.history, change), due_at=p.due_at, escalation_level=0
+            r,
+            status=p.status,
+            history=(*r.history, change),
+            due_at=p.due_at,
+            escalation_level=r.escalation_level if p.due_at == r.due_at else 0,
         ),
     )
     referral = updated.referral(p.referral_id)
@@ -453,6 +498,36 @@ def _receipt_confirmed(case: Case, event: Event) -> Case:
     return _with_referral(case, p.referral_id, lambda r: attrs.evolve(r, confirmed_at=event.at))
 
 
+def _consent_recorded(case: Case, event: Event) -> Case:
+    p = event.payload
+    assert isinstance(p, ConsentRecorded)  # noqa: S101
+    return attrs.evolve(case, consents=(*case.consents, p.consent))
+
+
+def _basis_recorded(case: Case, event: Event) -> Case:
+    p = event.payload
+    assert isinstance(p, LawfulBasisRecorded)  # noqa: S101
+    return attrs.evolve(case, lawful_bases=(*case.lawful_bases, p.basis))
+
+
+def _consent_withdrawn(case: Case, event: Event) -> Case:
+    p = event.payload
+    assert isinstance(p, ConsentWithdrawn)  # noqa: S101
+
+    gone, at = ConsentStatus.WITHDRAWN, event.at
+    return attrs.evolve(
+        case,
+        consents=tuple(
+            attrs.evolve(c, status=gone, withdrawn_at=at) if c.consent_id == p.record_id else c
+            for c in case.consents
+        ),
+        lawful_bases=tuple(
+            attrs.evolve(b, status=gone, withdrawn_at=at) if b.basis_id == p.record_id else b
+            for b in case.lawful_bases
+        ),
+    )
+
+
 def _closed(case: Case, event: Event) -> Case:
     assert isinstance(event.payload, CaseClosed)  # noqa: S101
     return attrs.evolve(case, closing_reason=event.payload.reason)
@@ -472,5 +547,8 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event], Case]] = {
     ReferralStatusChanged: _referral_status,
     ReferralEscalated: _escalated,
     ReceiptConfirmed: _receipt_confirmed,
+    ConsentRecorded: _consent_recorded,
+    LawfulBasisRecorded: _basis_recorded,
+    ConsentWithdrawn: _consent_withdrawn,
     CaseClosed: _closed,
 }

@@ -21,7 +21,8 @@ class CaseLifecycle(StateMachine):
     """The SLRT case flow (Permensos 15/2018; Pedum SLRT 2017 and 2020).
 
     Guards: ``is_emergency`` (direct service and referral before assessment),
-    ``no_open_referral`` (closing, re-assessment).
+    ``no_open_referral`` (closing, re-assessment). Consents and lawful bases may be
+    recorded or withdrawn in any state but closed.
     """
 
     registered = State(initial=True)
@@ -74,6 +75,28 @@ class CaseLifecycle(StateMachine):
         | reassessed.to(in_service)
         | registered.to(in_service, cond="is_emergency")
         | emergency_served.to(in_service)
+    )
+    record_consent = (
+        registered.to.itself()
+        | emergency_served.to.itself()
+        | assessed.to.itself()
+        | submitted.to.itself()
+        | returned.to.itself()
+        | approved.to.itself()
+        | reviewed.to.itself()
+        | in_service.to.itself()
+        | reassessed.to.itself()
+    )
+    withdraw_consent = (
+        registered.to.itself()
+        | emergency_served.to.itself()
+        | assessed.to.itself()
+        | submitted.to.itself()
+        | returned.to.itself()
+        | approved.to.itself()
+        | reviewed.to.itself()
+        | in_service.to.itself()
+        | reassessed.to.itself()
     )
     update_referral = in_service.to.itself()
     escalate_referral = in_service.to.itself()

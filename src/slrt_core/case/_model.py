@@ -13,6 +13,7 @@ import attrs
 
 from slrt_core.household import Household
 from slrt_core.identity import RegionCode
+from slrt_core.referral._consent import Consent, LawfulBasis
 from slrt_core.referral._model import Referral
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
@@ -150,6 +151,8 @@ class Case:
         updated_at: when the last event happened.
         correction_note: the supervisor's note when the case was returned.
         closing_reason: why the case closed.
+        consents: consents recorded for members of the household, oldest first.
+        lawful_bases: other lawful bases recorded for the case, oldest first.
     """
 
     case_id: str
@@ -169,6 +172,8 @@ class Case:
     assignees: frozenset[str] = frozenset()
     correction_note: str = ""
     closing_reason: ClosingReason | None = None
+    consents: tuple[Consent, ...] = ()
+    lawful_bases: tuple[LawfulBasis, ...] = ()
 
     @property
     def region(self) -> RegionCode:
@@ -192,3 +197,8 @@ class Case:
     def referral(self, referral_id: str) -> Referral | None:
         """The referral with *referral_id*, or ``None``."""
         return next((r for r in self.referrals if r.referral_id == referral_id), None)
+
+    @property
+    def bases(self) -> tuple[Consent | LawfulBasis, ...]:
+        """Every consent and lawful basis recorded, consents first."""
+        return (*self.consents, *self.lawful_bases)

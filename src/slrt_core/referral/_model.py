@@ -91,6 +91,7 @@ class Referral:
         confirmed_at: when the client confirmed receiving the service (closes the loop).
         due_at: the deadline of the current hop, when the service has an SLA.
         escalation_level: how many escalation steps the SLA engine has taken on this hop.
+        consent_id: the consent or lawful-basis record the personal data was sent under.
     """
 
     referral_id: str
@@ -104,6 +105,7 @@ class Referral:
     confirmed_at: datetime | None = None
     due_at: datetime | None = None
     escalation_level: int = 0
+    consent_id: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -87,7 +87,7 @@ class Value:
     .. versionadded:: 0.1.0
     """
 
-    value: LiteralValue = attrs.field(converter=as_literal)  # type: ignore[misc]
+    value: LiteralValue = attrs.field(converter=as_literal)
 
 
 @attrs.frozen

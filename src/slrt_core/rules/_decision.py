@@ -115,7 +115,7 @@ def rupiah(amount: int) -> str:
     return "Rp" + f"{amount:,}".replace(",", ".")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)
 class ParameterUsed:
     """A parameter value a criterion or benefit used, with where it comes from.
 
@@ -168,7 +168,7 @@ class ParameterUsed:
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Explanation:
     """One criterion's outcome for one household, with what it used: a tree.
 
@@ -183,6 +183,9 @@ class Explanation:
         members: for a criterion about each member, the outcome per member id.
         parameters: the parameter values it compared with.
         children: the criteria it is made of.
+
+    Explanations have no slots so that the evaluators can build many of them quickly;
+    they are still frozen.
 
     .. versionadded:: 0.1.0
     """
@@ -241,9 +244,7 @@ class Explanation:
             text += f" ({shown})"
         if self.members:
             word = "members" if language == "en" else "anggota"
-            shown = ", ".join(
-                f"{k}: {_OUTCOME_WORD[v][language]}" for k, v in self.members.items()
-            )
+            shown = ", ".join(f"{k}: {_OUTCOME_WORD[v][language]}" for k, v in self.members.items())
             text += f" [{word} {shown}]"
         yield text
         for used in self.parameters:
@@ -252,7 +253,7 @@ class Explanation:
             yield from child._lines(language, depth + 1)  # noqa: SLF001 - same class
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class BenefitLine:
     """One part of a benefit: a member's component, or the household amount.
 
@@ -269,7 +270,7 @@ class BenefitLine:
     amount: int
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Benefit:
     """What an eligible household receives from one program.
 
@@ -308,7 +309,7 @@ class Benefit:
             return self.description_en if language == "en" else self.description_id
         text = f"{rupiah(self.amount)} {_PERIOD_WORD[self.period or Period.ONCE][language]}"
         if self.unit not in {"household", "family"}:
-            text += f" ({'per' if language == 'en' else 'per'} {self.unit})"
+            text += f" (per {self.unit})"
         if not self.complete:
             text += (
                 " (at least; an input is missing)"
@@ -320,7 +321,7 @@ class Benefit:
         return text
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, slots=False)
 class Decision:
     """The decision on one program for one household on one date.
 
@@ -335,6 +336,9 @@ class Decision:
         explanation: the criteria tree with outcomes, inputs and parameters.
         on: the evaluation date.
         region: the household's region code.
+
+    Decisions have no slots so that the evaluators can build many of them quickly; they
+    are still frozen.
 
     .. versionadded:: 0.1.0
     """

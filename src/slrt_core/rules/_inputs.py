@@ -11,8 +11,9 @@ and from a column of the same name by the vectorised one. Enumerated inputs are 
 from __future__ import annotations
 
 import enum
+import operator
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -29,7 +30,7 @@ from slrt_core.household import (
 )
 from slrt_core.identity import Sex
 
-__all__ = ["INPUTS", "InputSpec", "Scope", "ValueType", "input_spec"]
+__all__ = ["INPUTS", "InputSpec", "Scope", "ValueType", "input_spec", "input_specs"]
 
 
 class Scope(enum.StrEnum):
@@ -66,7 +67,7 @@ def type_of(value: object) -> ValueType | None:
     Examples:
         >>> type_of(True), type_of(450), type_of(("sd", "smp")), type_of(2.5)
         (<ValueType.BOOL: 'bool'>, <ValueType.INT: 'int'>, <ValueType.TEXT_LIST: 'text_list'>, None)
-    """  # noqa: E501 - doctest output is one line
+    """
     if isinstance(value, bool):
         return ValueType.BOOL
     if isinstance(value, int):
@@ -131,9 +132,7 @@ INPUTS: Mapping[str, InputSpec] = {
     for spec in (
         _hh("in_registry", _B, "Terdaftar di DTKS/DTSEN", "Listed in the social registry"),
         _hh("decile", _I, "Desil kesejahteraan DTSEN", "DTSEN welfare decile"),
-        _hh(
-            "floor", _T, "Jenis lantai", "Floor material", choices=_choices(FloorType)
-        ),
+        _hh("floor", _T, "Jenis lantai", "Floor material", choices=_choices(FloorType)),
         _hh("wall", _T, "Jenis dinding", "Wall material", choices=_choices(WallType)),
         _hh("roof_unfit", _B, "Atap tidak layak", "Roof unfit"),
         _hh("own_toilet", _B, "Memiliki jamban sendiri", "Has its own toilet"),
@@ -172,6 +171,18 @@ INPUTS: Mapping[str, InputSpec] = {
 """Every fixed input, by name; ``receives.<CODE>`` inputs are added by :func:`input_spec`."""
 
 RECEIVES_PREFIX = "receives."
+
+
+def input_specs() -> tuple[InputSpec, ...]:
+    """Every fixed input rules may read (``receives.<CODE>`` aside), households first.
+
+    Examples:
+        >>> [s.name for s in input_specs()][:3]
+        ['in_registry', 'decile', 'floor']
+    """
+    return tuple(INPUTS.values())
+
+
 _RECEIVES = re.compile(r"receives\.([A-Z][A-Z0-9_]*)")
 
 
@@ -204,7 +215,7 @@ def _enum_value(value: enum.StrEnum | None) -> str | None:
 
 
 HouseholdGetter = Callable[[Household], Any]
-MemberGetter = Callable[[Person, date], Any]
+MemberColumn = Callable[[Sequence[Person], date], list[Any]]
 
 _HOUSEHOLD_GETTERS: Mapping[str, HouseholdGetter] = {
     "in_registry": lambda h: h.registry.in_registry,
@@ -219,16 +230,27 @@ _HOUSEHOLD_GETTERS: Mapping[str, HouseholdGetter] = {
     "household_size": lambda h: len(h.members),
 }
 
-_MEMBER_GETTERS: Mapping[str, MemberGetter] = {
-    "age": lambda p, on: p.age_on(on),
-    "sex": lambda p, _: p.sex.value,
-    "relationship": lambda p, _: p.relationship.value,
-    "pregnant": lambda p, _: p.pregnant,
-    "disability": lambda p, _: _enum_value(p.disability),
-    "schooling": lambda p, _: _enum_value(p.schooling),
-    "working": lambda p, _: p.working,
-    "monthly_income": lambda p, _: p.monthly_income,
-    "has_nik": lambda p, _: p.nik is not None,
+
+def _attribute(name: str) -> MemberColumn:
+    get = operator.attrgetter(name)
+    return lambda ms, _: list(map(get, ms))
+
+
+def _enum_attribute(name: str) -> MemberColumn:
+    # A StrEnum member is the text of its value (equal, same hash, same str()).
+    return _attribute(name)
+
+
+_MEMBER_COLUMNS: Mapping[str, MemberColumn] = {
+    "age": lambda ms, on: [p.age_on(on) for p in ms],
+    "sex": _enum_attribute("sex"),
+    "relationship": _enum_attribute("relationship"),
+    "pregnant": _attribute("pregnant"),
+    "disability": _enum_attribute("disability"),
+    "schooling": _enum_attribute("schooling"),
+    "working": _attribute("working"),
+    "monthly_income": _attribute("monthly_income"),
+    "has_nik": lambda ms, _: [p.nik is not None for p in ms],
 }
 
 
@@ -241,6 +263,6 @@ def household_getter(name: str) -> HouseholdGetter:
     return lambda h: code in h.programs_received
 
 
-def member_getter(name: str) -> MemberGetter:
-    """How the scalar evaluator reads member input *name* (a known input)."""
-    return _MEMBER_GETTERS[name]
+def member_column(name: str) -> MemberColumn:
+    """How the scalar evaluator reads member input *name* for all members at once."""
+    return _MEMBER_COLUMNS[name]

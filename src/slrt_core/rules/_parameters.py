@@ -22,7 +22,8 @@ Examples:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 
 import attrs
@@ -48,12 +49,16 @@ class ParameterValue:
     .. versionadded:: 0.1.0
     """
 
-    value: LiteralValue = attrs.field(converter=as_literal)  # type: ignore[misc]
+    value: LiteralValue = attrs.field(converter=as_literal)
     valid_from: date
     valid_until: date | None = None
     source: str
     uncertain: bool = False
     note: str = ""
+
+
+def _values(values: Iterable[ParameterValue]) -> tuple[ParameterValue, ...]:
+    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -78,7 +83,7 @@ class Parameter:
     label_id: str
     label_en: str
     unit: str = ""
-    values: tuple[ParameterValue, ...] = attrs.field(converter=tuple)
+    values: tuple[ParameterValue, ...] = attrs.field(converter=_values)
     regional: Mapping[str, tuple[ParameterValue, ...]] = attrs.field(factory=dict)
 
 
@@ -168,7 +173,9 @@ class ParameterTable:
         """The values of *name* in one region layer, by date."""
         return tuple(self._layers.get(name, {}).get(region, ()))
 
-    def resolve(self, name: str, chain: tuple[str, ...], on: date) -> tuple[LiteralValue, Entry] | None:
+    def resolve(
+        self, name: str, chain: tuple[str, ...], on: date
+    ) -> tuple[LiteralValue, Entry] | None:
         """The value of *name* on *on* for a region given as its chain of codes.
 
         Args:
@@ -196,7 +203,7 @@ class ParameterTable:
         """Pairs of values of one parameter and layer whose dates overlap."""
         for name, layers in self._layers.items():
             for region, layer in layers.items():
-                for before, after in zip(layer, layer[1:], strict=False):
+                for before, after in itertools.pairwise(layer):
                     if before.valid_from == after.valid_from or (
                         before.valid_until is not None and before.valid_until >= after.valid_from
                     ):

@@ -8,6 +8,7 @@ eligibility criterion, and one node per overlap (``<CODE>:excludes:<OTHER>``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import attrs
 
@@ -62,8 +63,8 @@ class ProgramPlan:
 
     program: Program
     root: int
-    components: tuple[tuple[int, str], ...]
-    """(member node id, amount parameter) per component, in declaration order."""
+    components: tuple[tuple[int, str, str], ...]
+    """(member node id, amount parameter, criterion name) per component, in order."""
     cap: str | None
     amount: str | None
 
@@ -103,12 +104,18 @@ def program_synthetics(program: Program) -> list[Criterion]:
             )
             made += [eligible, either]
             negated = either.name
-            label = (f"Tidak layak dan tidak menerima {other}", f"Not eligible for nor receiving {other}")
+            label = (
+                f"Tidak layak dan tidak menerima {other}",
+                f"Not eligible for nor receiving {other}",
+            )
         else:
             negated = receives.name
-            label = (f"Belum menerima {other} (bantuan yang sama)", f"Not already receiving {other} (same aid)")
+            label = (
+                f"Belum menerima {other} (bantuan yang sama)",
+                f"Not already receiving {other} (same aid)",
+            )
         excluded = Criterion(
-            name=f"{code}:{overlap.kind.value}:{other}",
+            name=f"{code}:{overlap.kind}:{other}",
             test=Not(negated),
             label_id=label[0],
             label_en=label[1],
@@ -147,10 +154,12 @@ class Plan:
         self.programs: dict[str, ProgramPlan] = {}
         for code, program in programs.items():
             benefit = program.benefit
-            components: tuple[tuple[int, str], ...] = ()
+            components: tuple[tuple[int, str, str], ...] = ()
             cap = amount = None
             if isinstance(benefit, PerMemberBenefit):
-                components = tuple((self.by_name[c.criterion], c.amount) for c in benefit.components)
+                components = tuple(
+                    (self.by_name[c.criterion], c.amount, c.criterion) for c in benefit.components
+                )
                 cap = benefit.cap
             elif isinstance(benefit, FixedBenefit):
                 amount = benefit.amount
@@ -162,6 +171,8 @@ class Plan:
                 amount=amount,
             )
         self._closures: dict[tuple[str, ...], tuple[Node, ...]] = {}
+        self.cache: dict[object, Any] = {}
+        """Compiled forms of the plan (explainer specs), filled lazily."""
 
     def _child_names(self, test: Test) -> tuple[str, ...]:
         if isinstance(test, Eligible):
@@ -211,7 +222,7 @@ class Plan:
             return found
         needed: set[int] = set()
         stack = [self.programs[code].root for code in key]
-        stack += [n for code in key for n, _ in self.programs[code].components]
+        stack += [n for code in key for n, _, _ in self.programs[code].components]
         while stack:
             node_id = stack.pop()
             if node_id not in needed:
@@ -229,12 +240,4 @@ class Plan:
             test = node.test
             if isinstance(test, Compare) and isinstance(test.left, PerCapita):
                 names.add("household_size")
-        return tuple(sorted(names))
-
-    def params(self, codes: Iterable[str]) -> tuple[str, ...]:
-        """Every parameter the programs *codes* read, sorted."""
-        codes = tuple(codes)
-        names = {p for node in self.closure(codes) for p in node.params}
-        for code in codes:
-            names.update(self.programs[code].program.param_refs())
         return tuple(sorted(names))

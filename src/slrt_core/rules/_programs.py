@@ -8,13 +8,14 @@ Examples:
     ...     eligibility="registry_targeted",
     ...     benefit=FixedBenefit(amount="sembako.amount", period=Period.MONTH),
     ...     sectors=(Sector.FOOD,), tier=Tier.NATIONAL, offered_from=date(2020, 1, 1))
-    >>> sembako.param_refs()
-    ('sembako.amount',)
+    >>> sembako.benefit.amount
+    'sembako.amount'
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from datetime import date
 
 import attrs
@@ -61,6 +62,10 @@ class Component:
     amount: str
 
 
+def _components(components: Iterable[Component]) -> tuple[Component, ...]:
+    return tuple(components)
+
+
 @attrs.frozen(kw_only=True)
 class PerMemberBenefit:
     """An amount per qualifying member, optionally capped per household.
@@ -76,7 +81,7 @@ class PerMemberBenefit:
     .. versionadded:: 0.1.0
     """
 
-    components: tuple[Component, ...] = attrs.field(converter=tuple)
+    components: tuple[Component, ...] = attrs.field(converter=_components)
     period: Period
     cap: str | None = None
 
@@ -121,6 +126,14 @@ class Overlap:
     note: str = ""
 
 
+def _sectors(sectors: Iterable[Sector]) -> tuple[Sector, ...]:
+    return tuple(sectors)
+
+
+def _overlaps(overlaps: Iterable[Overlap]) -> tuple[Overlap, ...]:
+    return tuple(overlaps)
+
+
 @attrs.frozen(kw_only=True)
 class Program:
     """A program a household can be referred to.
@@ -146,28 +159,11 @@ class Program:
     label_en: str
     eligibility: str
     benefit: BenefitRule
-    sectors: tuple[Sector, ...] = attrs.field(converter=tuple)
+    sectors: tuple[Sector, ...] = attrs.field(converter=_sectors)
     tier: Tier
     offered_from: date
     reference: str = ""
-    overlaps: tuple[Overlap, ...] = attrs.field(default=(), converter=tuple)
-
-    def param_refs(self) -> tuple[str, ...]:
-        """The parameters its benefit reads."""
-        benefit = self.benefit
-        if isinstance(benefit, FixedBenefit):
-            return (benefit.amount,)
-        if isinstance(benefit, PerMemberBenefit):
-            names = tuple(c.amount for c in benefit.components)
-            return (*names, benefit.cap) if benefit.cap else names
-        return ()
-
-    def criterion_refs(self) -> tuple[str, ...]:
-        """The criteria its eligibility and benefit refer to."""
-        refs = (self.eligibility,)
-        if isinstance(self.benefit, PerMemberBenefit):
-            refs += tuple(c.criterion for c in self.benefit.components)
-        return refs
+    overlaps: tuple[Overlap, ...] = attrs.field(default=(), converter=_overlaps)
 
 
 def offered_param(code: str) -> str:

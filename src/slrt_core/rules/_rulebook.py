@@ -40,7 +40,6 @@ from slrt_core.rules._criteria import (
     Not,
     Param,
     PerCapita,
-    Test,
     Value,
     criterion_refs,
 )
@@ -109,6 +108,26 @@ class SwitchOff:
     region: RegionCode | None = None
 
 
+def _tuple_of_overrides(items: Iterable[Override]) -> tuple[Override, ...]:
+    return tuple(items)
+
+
+def _tuple_of_switch_offs(items: Iterable[SwitchOff]) -> tuple[SwitchOff, ...]:
+    return tuple(items)
+
+
+def _tuple_of_parameters(items: Iterable[Parameter]) -> tuple[Parameter, ...]:
+    return tuple(items)
+
+
+def _tuple_of_criteria(items: Iterable[Criterion]) -> tuple[Criterion, ...]:
+    return tuple(items)
+
+
+def _tuple_of_programs(items: Iterable[Program]) -> tuple[Program, ...]:
+    return tuple(items)
+
+
 @attrs.frozen(kw_only=True)
 class Variant:
     """What a province, regency or city changes: overrides, switch-offs, own programs.
@@ -134,11 +153,11 @@ class Variant:
     label_id: str = ""
     label_en: str = ""
     source: str = ""
-    overrides: tuple[Override, ...] = attrs.field(default=(), converter=tuple)
-    switch_offs: tuple[SwitchOff, ...] = attrs.field(default=(), converter=tuple)
-    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=tuple)
-    criteria: tuple[Criterion, ...] = attrs.field(default=(), converter=tuple)
-    programs: tuple[Program, ...] = attrs.field(default=(), converter=tuple)
+    overrides: tuple[Override, ...] = attrs.field(default=(), converter=_tuple_of_overrides)
+    switch_offs: tuple[SwitchOff, ...] = attrs.field(default=(), converter=_tuple_of_switch_offs)
+    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_tuple_of_parameters)
+    criteria: tuple[Criterion, ...] = attrs.field(default=(), converter=_tuple_of_criteria)
+    programs: tuple[Program, ...] = attrs.field(default=(), converter=_tuple_of_programs)
     origins: Mapping[str, str] = attrs.field(factory=dict, eq=False, repr=False)
 
 
@@ -342,14 +361,26 @@ class Rulebook:
         used = {k: v for k, v in resolved.used.items() if v is not None}
         return Resolution(region=code, on=on, offered=offered, parameters=used)
 
-    def resolved(self, region: str, on: date) -> Resolved:
-        """Every parameter value for *region* (a dotted code) on *on*, cached."""
-        chain = self._chains.get(region)
-        if chain is None:
-            chain = tuple(c for c in chain_of(region) if c in self._regional_codes or not c)
+    def chain(self, region: str) -> tuple[str, ...]:
+        """The region layers that matter for *region* (a dotted code).
+
+        Most specific first: the region and those of its ancestors that have values,
+        ending ``""`` (national).
+        """
+        found = self._chains.get(region)
+        if found is None:
+            found = tuple(c for c in chain_of(region) if c in self._regional_codes or not c)
             if len(self._chains) > 100_000:  # noqa: PLR2004 - bound the cache
                 self._chains.clear()
-            self._chains[region] = chain
+            self._chains[region] = found
+        return found
+
+    def resolved(self, region: str, on: date) -> Resolved:
+        """Every parameter value for *region* (a dotted code) on *on*, cached."""
+        return self.resolved_chain(self.chain(region), on)
+
+    def resolved_chain(self, chain: tuple[str, ...], on: date) -> Resolved:
+        """Every parameter value for a chain of region layers on *on*, cached."""
         key = (chain, on)
         found = self._resolved.get(key)
         if found is None:
@@ -446,7 +477,7 @@ class _Builder:
                 synthetic.setdefault(made.name, made)
         everything = {**self.criteria, **synthetic}
         for name, criterion in self.criteria.items():
-            self._check_test(name, criterion.test)
+            self._check_test(name, criterion.test)  # Python callers may pass anything
         self._check_cycles(everything)
         if self.problems.items:
             raise InvalidInputError(self.problems.items, subject="the rulebook")
@@ -470,8 +501,8 @@ class _Builder:
         self.problems.add(source.place(path), en, id_)
 
     def _check_variant_region(self, source: _Source, variant: Variant) -> None:
-        region = variant.region
-        if not isinstance(region, RegionCode) or not region.is_known():
+        region: object = variant.region  # Python callers may pass anything
+        if not (isinstance(region, RegionCode) and region.is_known()):
             self._problem(
                 source,
                 "variant.region",
@@ -491,6 +522,11 @@ class _Builder:
         region: Variant | None,
     ) -> None:
         layer = "" if region is None else region.region.code
+        self._add_parameters(source, params, layer)
+        self._add_criteria(source, criteria)
+        self._add_programs(source, programs, region)
+
+    def _add_parameters(self, source: _Source, params: Sequence[Parameter], layer: str) -> None:
         for param in params:
             path = f"parameters.{param.name}"
             if not _PARAM_NAME.fullmatch(param.name) or param.name.startswith("programs."):
@@ -511,6 +547,8 @@ class _Builder:
             for code, values in param.regional.items():
                 self._check_layer_region(source, f"{path}.regional.{code}", code, layer)
                 self._add_values(source, f"{path}.regional.{code}", param, code, values)
+
+    def _add_criteria(self, source: _Source, criteria: Sequence[Criterion]) -> None:
         for criterion in criteria:
             path = f"criteria.{criterion.name}"
             if not _CRITERION_NAME.fullmatch(criterion.name):
@@ -527,6 +565,11 @@ class _Builder:
                 continue
             self.criteria[criterion.name] = criterion
             self.sources[path] = source
+
+    def _add_programs(
+        self, source: _Source, programs: Sequence[Program], region: Variant | None
+    ) -> None:
+        layer = "" if region is None else region.region.code
         for program in programs:
             path = f"programs.{program.code}"
             if not _PROGRAM_CODE.fullmatch(program.code):
@@ -618,18 +661,18 @@ class _Builder:
                 f"Parameter {param.name!r} tidak punya nilai; beri paling sedikit satu "
                 "beserta tanggal dan sumbernya.",
             )
-        if not isinstance(param.type, ValueType):
+        kind: object = param.type  # Python callers may pass anything
+        if not isinstance(kind, ValueType):
             self._problem(
                 source,
                 f"{path}.type",
-                f"Unknown type {param.type!r}; use one of {', '.join(ValueType)}.",
-                f"Tipe {param.type!r} tidak dikenal; gunakan salah satu dari "
-                f"{', '.join(ValueType)}.",
+                f"Unknown type {kind!r}; use one of {', '.join(ValueType)}.",
+                f"Tipe {kind!r} tidak dikenal; gunakan salah satu dari {', '.join(ValueType)}.",
             )
             return
         for i, value in enumerate(values):
             at = f"{path}.values[{i}]"
-            if self._value_ok(source, at, param.name, param.type, value):
+            if self._value_ok(source, at, param.name, kind, value):
                 self.table.add(param.name, layer, value, unit=param.unit, origin=source.place(at))
 
     def _value_ok(
@@ -642,8 +685,8 @@ class _Builder:
                 source,
                 f"{at}.value",
                 f"Parameter {name!r} is of type {kind.value}, but the value {value.value!r} is "
-                f"{found.value if found else 'of no supported type'}. Write a {kind.value} "
-                "value.",
+                f"{found.value if found else 'of no supported type'}. Write a value of type "
+                f"{kind.value}.",
                 f"Parameter {name!r} bertipe {kind.value}, tetapi nilai {value.value!r} "
                 f"{'bertipe ' + found.value if found else 'tipenya tidak didukung'}. Tulis "
                 f"nilai {kind.value}.",
@@ -663,56 +706,66 @@ class _Builder:
 
     def _apply_overrides(self, source: _Source, variant: Variant) -> None:
         for i, override in enumerate(variant.overrides):
-            path = f"override[{i}]"
-            layer = variant.region.code
-            if override.region is not None:
-                if not self._check_layer_region(source, f"{path}.region", str(override.region), layer):
-                    continue
-                layer = override.region.code
-            param = self.parameters.get(override.parameter)
-            kind = param.type if param is not None else None
-            unit = param.unit if param is not None else ""
-            if param is None:
-                program = _offered_program(override.parameter)
-                if program is None or program not in self.programs:
-                    self._unknown(source, f"{path}.parameter", "parameter", override.parameter, self._param_names())
-                    continue
-                kind = ValueType.BOOL
-            value = ParameterValue(
-                value=override.value,
-                valid_from=override.valid_from,
-                valid_until=override.valid_until,
-                source=override.source,
-                uncertain=override.uncertain,
-                note=override.note,
-            )
-            if self._value_ok(source, path, override.parameter, kind, value):
-                self.table.add(
-                    override.parameter, layer, value, unit=unit, origin=source.place(path)
-                )
+            self._apply_override(source, f"override[{i}]", variant, override)
         for i, switch in enumerate(variant.switch_offs):
-            path = f"switch_off[{i}]"
-            layer = variant.region.code
-            if switch.region is not None:
-                if not self._check_layer_region(source, f"{path}.region", str(switch.region), layer):
-                    continue
-                layer = switch.region.code
-            if switch.program not in self.programs:
-                self._unknown(source, f"{path}.program", "program", switch.program, tuple(self.programs))
-                continue
-            value = ParameterValue(
-                value=False,
-                valid_from=switch.valid_from,
-                valid_until=switch.valid_until,
-                source=switch.source,
-            )
-            if self._value_ok(source, path, offered_param(switch.program), ValueType.BOOL, value):
-                self.table.add(
-                    offered_param(switch.program), layer, value, origin=source.place(path)
-                )
+            self._apply_switch_off(source, f"switch_off[{i}]", variant, switch)
 
-    def _param_names(self) -> tuple[str, ...]:
-        return tuple(self.parameters)
+    def _layer(
+        self, source: _Source, path: str, variant: Variant, region: RegionCode | None
+    ) -> str | None:
+        """The layer a change applies to: its region, inside the variant's, or ``None``."""
+        if region is None:
+            return variant.region.code
+        inside = self._check_layer_region(
+            source, f"{path}.region", str(region), variant.region.code
+        )
+        return region.code if inside else None
+
+    def _apply_override(
+        self, source: _Source, path: str, variant: Variant, override: Override
+    ) -> None:
+        layer = self._layer(source, path, variant, override.region)
+        if layer is None:
+            return
+        param = self.parameters.get(override.parameter)
+        if param is None:
+            program = _offered_program(override.parameter)
+            if program is None or program not in self.programs:
+                self._unknown(
+                    source, f"{path}.parameter", "parameter", override.parameter, self.parameters
+                )
+                return
+        value = ParameterValue(
+            value=override.value,
+            valid_from=override.valid_from,
+            valid_until=override.valid_until,
+            source=override.source,
+            uncertain=override.uncertain,
+            note=override.note,
+        )
+        kind = param.type if param is not None else ValueType.BOOL
+        if self._value_ok(source, path, override.parameter, kind, value):
+            unit = param.unit if param is not None else ""
+            self.table.add(override.parameter, layer, value, unit=unit, origin=source.place(path))
+
+    def _apply_switch_off(
+        self, source: _Source, path: str, variant: Variant, switch: SwitchOff
+    ) -> None:
+        layer = self._layer(source, path, variant, switch.region)
+        if layer is None:
+            return
+        if switch.program not in self.programs:
+            self._unknown(source, f"{path}.program", "program", switch.program, self.programs)
+            return
+        value = ParameterValue(
+            value=False,
+            valid_from=switch.valid_from,
+            valid_until=switch.valid_until,
+            source=switch.source,
+        )
+        name = offered_param(switch.program)
+        if self._value_ok(source, path, name, ValueType.BOOL, value):
+            self.table.add(name, layer, value, origin=source.place(path))
 
     def _unknown(
         self, source: _Source, path: str, kind: str, name: str, known: Iterable[str]
@@ -730,8 +783,7 @@ class _Builder:
             source,
             path,
             f"Unknown {kind} {name!r}.{hint_en} Check the spelling or define it first.",
-            f"{kind_id} {name!r} tidak dikenal.{hint_id} Periksa ejaannya atau definisikan "
-            "dahulu.",
+            f"{kind_id} {name!r} tidak dikenal.{hint_id} Periksa ejaannya atau definisikan dahulu.",
         )
 
     def _check_dates(self) -> None:
@@ -754,7 +806,9 @@ class _Builder:
         source = self.sources[f"programs.{code}"]
         path = f"programs.{code}"
         if program.eligibility not in self.criteria:
-            self._unknown(source, f"{path}.eligibility", "criterion", program.eligibility, self.criteria)
+            self._unknown(
+                source, f"{path}.eligibility", "criterion", program.eligibility, self.criteria
+            )
         elif self._scope(program.eligibility) is not Scope.HOUSEHOLD:
             self._problem(
                 source,
@@ -766,7 +820,8 @@ class _Builder:
                 f"{program.eligibility!r} tentang tiap anggota. Bungkus dengan kriteria "
                 "member_any.",
             )
-        for i, sector in enumerate(program.sectors):
+        sectors: tuple[object, ...] = program.sectors  # Python callers may pass anything
+        for i, sector in enumerate(sectors):
             if not isinstance(sector, Sector):
                 self._problem(
                     source,
@@ -775,13 +830,13 @@ class _Builder:
                     f"Sektor {sector!r} tidak dikenal; gunakan salah satu dari "
                     f"{', '.join(Sector)}.",
                 )
-        if not isinstance(program.tier, Tier):
+        tier: object = program.tier
+        if not isinstance(tier, Tier):
             self._problem(
                 source,
                 f"{path}.tier",
-                f"Unknown tier {program.tier!r}; use one of {', '.join(Tier)}.",
-                f"Tingkat {program.tier!r} tidak dikenal; gunakan salah satu dari "
-                f"{', '.join(Tier)}.",
+                f"Unknown tier {tier!r}; use one of {', '.join(Tier)}.",
+                f"Tingkat {tier!r} tidak dikenal; gunakan salah satu dari {', '.join(Tier)}.",
             )
         self._check_benefit(source, f"{path}.benefit", program.benefit)
         for i, overlap in enumerate(program.overlaps):
@@ -820,13 +875,14 @@ class _Builder:
                 source,
                 f"{path}.period",
                 f"Unknown period {period!r}; use one of {', '.join(Period)}.",
-                f"Periode {period!r} tidak dikenal; gunakan salah satu dari "
-                f"{', '.join(Period)}.",
+                f"Periode {period!r} tidak dikenal; gunakan salah satu dari {', '.join(Period)}.",
             )
 
     def _check_component(self, source: _Source, path: str, component: Component) -> None:
         if component.criterion not in self.criteria:
-            self._unknown(source, f"{path}.criterion", "criterion", component.criterion, self.criteria)
+            self._unknown(
+                source, f"{path}.criterion", "criterion", component.criterion, self.criteria
+            )
         elif self._scope(component.criterion) is not Scope.MEMBER:
             self._problem(
                 source,
@@ -846,19 +902,19 @@ class _Builder:
             self._problem(
                 source,
                 path,
-                f"Parameter {name!r} must be an int (Rupiah or a count); it is "
-                f"{param.type}.",
+                f"Parameter {name!r} must be an int (Rupiah or a count); it is {param.type}.",
                 f"Parameter {name!r} harus int (Rupiah atau jumlah); tipenya {param.type}.",
             )
 
     def _check_overlap(self, source: _Source, path: str, code: str, overlap: Overlap) -> None:
-        if not isinstance(overlap.kind, OverlapKind):
+        kind: object = overlap.kind
+        if not isinstance(kind, OverlapKind):
             self._problem(
                 source,
                 f"{path}.kind",
-                f"Unknown overlap {overlap.kind!r}; use one of {', '.join(OverlapKind)}.",
-                f"Jenis tumpang tindih {overlap.kind!r} tidak dikenal; gunakan salah satu "
-                f"dari {', '.join(OverlapKind)}.",
+                f"Unknown overlap {kind!r}; use one of {', '.join(OverlapKind)}.",
+                f"Jenis tumpang tindih {kind!r} tidak dikenal; gunakan salah satu dari "
+                f"{', '.join(OverlapKind)}.",
             )
         if not _PROGRAM_CODE.fullmatch(overlap.program) or overlap.program == code:
             self._problem(
@@ -891,47 +947,20 @@ class _Builder:
         self._scopes[name] = scope
         return scope
 
-    def _check_test(self, name: str, test: Test) -> None:
+    def _check_test(self, name: str, test: object) -> None:
         source = self.sources[f"criteria.{name}"]
         path = f"criteria.{name}"
         if isinstance(test, Compare):
             self._check_compare(source, path, test)
         elif isinstance(test, (AllOf, AnyOf, AtLeast)):
-            if not test.criteria:
-                self._problem(
-                    source,
-                    path,
-                    f"{name!r} combines no criteria; list at least one.",
-                    f"{name!r} tidak menggabungkan kriteria apa pun; sebutkan paling sedikit "
-                    "satu.",
-                )
-            for i, ref in enumerate(test.criteria):
-                self._check_ref(source, f"{path}.criteria[{i}]", ref)
-            if isinstance(test, AtLeast) and not 1 <= test.k <= len(test.criteria):
-                self._problem(
-                    source,
-                    f"{path}.k",
-                    f"at_least needs k between 1 and {len(test.criteria)} (the number of "
-                    f"criteria); got {test.k}.",
-                    f"at_least memerlukan k antara 1 dan {len(test.criteria)} (jumlah "
-                    f"kriteria); diterima {test.k}.",
-                )
-        elif isinstance(test, Not):
-            self._check_ref(source, f"{path}.criterion", test.criterion)
-        elif isinstance(test, MemberAny):
-            if self._check_ref(source, f"{path}.criterion", test.criterion):
+            self._check_combination(source, path, name, test)
+        elif isinstance(test, (Not, MemberAny)):
+            if self._check_ref(source, f"{path}.criterion", test.criterion) and isinstance(
+                test, MemberAny
+            ):
                 self._need_member(source, f"{path}.criterion", test.criterion)
         elif isinstance(test, Flag):
-            param = self.parameters.get(test.param)
-            if param is None and _offered_program(test.param) not in self.programs:
-                self._unknown(source, f"{path}.param", "parameter", test.param, self.parameters)
-            elif param is not None and param.type is not ValueType.BOOL:
-                self._problem(
-                    source,
-                    f"{path}.param",
-                    f"A flag needs a bool parameter; {test.param!r} is {param.type}.",
-                    f"Flag memerlukan parameter bool; {test.param!r} bertipe {param.type}.",
-                )
+            self._check_flag(source, path, test)
         elif isinstance(test, Eligible):
             if test.program not in self.programs:
                 self._unknown(source, f"{path}.program", "program", test.program, self.programs)
@@ -943,6 +972,40 @@ class _Builder:
                 "Flag or Eligible.",
                 f"Uji {test!r} tidak dikenal; gunakan Compare, AllOf, AnyOf, Not, AtLeast, "
                 "MemberAny, Flag atau Eligible.",
+            )
+
+    def _check_combination(
+        self, source: _Source, path: str, name: str, test: AllOf | AnyOf | AtLeast
+    ) -> None:
+        if not test.criteria:
+            self._problem(
+                source,
+                path,
+                f"{name!r} combines no criteria; list at least one.",
+                f"{name!r} tidak menggabungkan kriteria apa pun; sebutkan paling sedikit satu.",
+            )
+        for i, ref in enumerate(test.criteria):
+            self._check_ref(source, f"{path}.criteria[{i}]", ref)
+        if isinstance(test, AtLeast) and not 1 <= test.k <= len(test.criteria):
+            self._problem(
+                source,
+                f"{path}.k",
+                f"at_least needs k between 1 and {len(test.criteria)} (the number of "
+                f"criteria); got {test.k}.",
+                f"at_least memerlukan k antara 1 dan {len(test.criteria)} (jumlah "
+                f"kriteria); diterima {test.k}.",
+            )
+
+    def _check_flag(self, source: _Source, path: str, test: Flag) -> None:
+        param = self.parameters.get(test.param)
+        if param is None and _offered_program(test.param) not in self.programs:
+            self._unknown(source, f"{path}.param", "parameter", test.param, self.parameters)
+        elif param is not None and param.type is not ValueType.BOOL:
+            self._problem(
+                source,
+                f"{path}.param",
+                f"A flag needs a bool parameter; {test.param!r} is {param.type}.",
+                f"Flag memerlukan parameter bool; {test.param!r} bertipe {param.type}.",
             )
 
     def _check_ref(self, source: _Source, path: str, ref: str) -> bool:
@@ -972,7 +1035,7 @@ class _Builder:
                 f"Operator {test.op!r} tidak dikenal; gunakan salah satu dari {', '.join(OPS)}.",
             )
             return
-        right = test.right
+        right: object = test.right  # Python callers may pass anything
         right_values: list[object] = []
         if isinstance(right, Param):
             param = self.parameters.get(right.name)
@@ -1030,8 +1093,7 @@ class _Builder:
         self._problem(
             source,
             f"{path}.left",
-            "The left side of a comparison must be an Input, MemberSum, PerCapita or "
-            "MemberCount.",
+            "The left side of a comparison must be an Input, MemberSum, PerCapita or MemberCount.",
             "Sisi kiri perbandingan harus Input, MemberSum, PerCapita atau MemberCount.",
         )
         return None, ()
@@ -1047,7 +1109,9 @@ class _Builder:
         right_values: list[object],
     ) -> None:
         if op in LIST_OPS:
-            wanted = {ValueType.INT: ValueType.INT_LIST, ValueType.TEXT: ValueType.TEXT_LIST}.get(left)
+            wanted = {ValueType.INT: ValueType.INT_LIST, ValueType.TEXT: ValueType.TEXT_LIST}.get(
+                left
+            )
         elif op in ORDER_OPS:
             wanted = ValueType.INT if left is ValueType.INT else None
         else:
@@ -1057,8 +1121,7 @@ class _Builder:
                 source,
                 path,
                 f"Cannot compare a {left.value} with {op!r} against "
-                f"{right.value if right else 'that value'}. "
-                + _type_hint(left, op),
+                f"{right.value if right else 'that value'}. " + _type_hint(left, op),
                 f"Tidak dapat membandingkan {left.value} dengan {op!r} terhadap "
                 f"{right.value if right else 'nilai itu'}. " + _type_hint(left, op, "id"),
             )

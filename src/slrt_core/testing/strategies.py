@@ -188,6 +188,7 @@ def _latest_birth(as_of: date | None) -> date:
     return today if as_of is None else min(as_of, today)
 
 
+@functools.lru_cache(maxsize=64)
 def _birth_dates(ages: tuple[int, int], as_of: date | None) -> st.SearchStrategy[date]:
     """Birth dates giving an age in *ages* on *as_of*, that a NIK reads back unambiguously."""
     latest = _latest_birth(as_of)
@@ -204,42 +205,74 @@ def _age(born: date, on: date) -> int:
     return years - 1 if (on.month, on.day) < (born.month, born.day) else years
 
 
-def _schooling(age: int) -> st.SearchStrategy[Schooling | None]:
+def _school_levels(age: int) -> tuple[Schooling | None, ...]:
     for low, high, level in _SCHOOL_BY_AGE:
         if low <= age <= high:
-            return st.sampled_from([None, level, Schooling.NOT_IN_SCHOOL])
-    return st.sampled_from([None, Schooling.NOT_IN_SCHOOL])
+            return (None, level, Schooling.NOT_IN_SCHOOL)
+    return (None, Schooling.NOT_IN_SCHOOL)
+
+
+# Strategies built once: building them inside every draw costs Hypothesis a validation.
+_SEXES = st.sampled_from(Sex)
+_NAME = st.sampled_from(("", *_NAMES))
+_MAYBE_BOOL = st.none() | st.booleans()
+_MAYBE_FALSE = st.sampled_from([None, False])
+_PREGNANT = st.sampled_from([None, False, True])
+_DISABILITY = st.none() | st.sampled_from(Disability)
+_ADULT_INCOME = st.none() | st.integers(0, _MAX_INCOME)
+_CHILD_INCOME = st.sampled_from([None, 0])
+_SERIALS = st.integers(1, _MAX_NIK_SERIAL)
+_SCHOOLING = {
+    levels: st.sampled_from(levels) for levels in {_school_levels(age) for age in range(100)}
+}
+
+
+def _draw_person(
+    draw: st.DrawFn,
+    *,
+    member_id: str,
+    relationship: Relationship,
+    district: RegionCode,
+    serial: int,
+    as_of: date | None,
+) -> Person:
+    born = draw(_birth_dates(_AGES[relationship], as_of))
+    age = _age(born, _latest_birth(as_of))
+    sex = draw(_SEXES)
+    fertile = sex is Sex.FEMALE and _FERTILE[0] <= age <= _FERTILE[1]
+    adult = age >= _WORKING_AGE
+    with_nik = draw(st.booleans())
+    return Person(
+        member_id=member_id,
+        relationship=relationship,
+        birth_date=born,
+        sex=sex,
+        nik=_nik(district, sex, born, serial) if with_nik else None,
+        name=draw(_NAME),
+        pregnant=draw(_PREGNANT if fertile else _MAYBE_FALSE),
+        disability=draw(_DISABILITY),
+        schooling=draw(_SCHOOLING[_school_levels(age)]),
+        working=draw(_MAYBE_BOOL if adult else _MAYBE_FALSE),
+        monthly_income=draw(_ADULT_INCOME if adult else _CHILD_INCOME),
+    )
 
 
 @st.composite
 def _person(
     draw: st.DrawFn,
     *,
-    member_id: st.SearchStrategy[str],
-    relationship: st.SearchStrategy[Relationship],
-    district: st.SearchStrategy[RegionCode],
-    serial: st.SearchStrategy[int],
+    member_ids: st.SearchStrategy[str],
+    relationships: st.SearchStrategy[Relationship],
+    districts: st.SearchStrategy[RegionCode],
     as_of: date | None,
 ) -> Person:
-    rel = draw(relationship)
-    born = draw(_birth_dates(_AGES[rel], as_of))
-    age = _age(born, _latest_birth(as_of))
-    sex = draw(st.sampled_from(Sex))
-    fertile = sex is Sex.FEMALE and _FERTILE[0] <= age <= _FERTILE[1]
-    adult = age >= _WORKING_AGE
-    with_nik = draw(st.booleans())
-    return Person(
-        member_id=draw(member_id),
-        relationship=rel,
-        birth_date=born,
-        sex=sex,
-        nik=_nik(draw(district), sex, born, draw(serial)) if with_nik else None,
-        name=draw(st.sampled_from(("", *_NAMES))),
-        pregnant=draw(st.sampled_from([None, False, True] if fertile else [None, False])),
-        disability=draw(st.none() | st.sampled_from(Disability)),
-        schooling=draw(_schooling(age)),
-        working=draw(st.none() | st.booleans()) if adult else draw(st.sampled_from([None, False])),
-        monthly_income=draw(st.none() | (st.integers(0, _MAX_INCOME) if adult else st.just(0))),
+    return _draw_person(
+        draw,
+        member_id=draw(member_ids),
+        relationship=draw(relationships),
+        district=draw(districts),
+        serial=draw(_SERIALS),
+        as_of=as_of,
     )
 
 
@@ -274,39 +307,35 @@ def persons(
     .. versionadded:: 0.1.0
     """
     return _person(
-        member_id=st.integers(1, 99).map("m{}".format) if member_id is None else st.just(member_id),
-        relationship=st.sampled_from(Relationship)
+        member_ids=st.integers(1, 99).map("m{}".format)
+        if member_id is None
+        else st.just(member_id),
+        relationships=st.sampled_from(Relationship)
         if relationship is None
         else st.just(Relationship(relationship)),
-        district=_districts(region),
-        serial=st.integers(1, _MAX_NIK_SERIAL),
+        districts=_districts(region),
         as_of=as_of,
     )
 
 
-def _housing() -> st.SearchStrategy[Housing]:
-    return st.builds(
-        Housing,
-        floor=st.none() | st.sampled_from(FloorType),
-        wall=st.none() | st.sampled_from(WallType),
-        roof_unfit=st.none() | st.booleans(),
-        own_toilet=st.none() | st.booleans(),
-        owns_land=st.none() | st.booleans(),
-        electricity_va=st.none() | st.sampled_from([0, 450, 900, 1300, 2200]),
-        housing_aid_before=st.none() | st.booleans(),
-    )
-
-
-def _registry() -> st.SearchStrategy[RegistryStatus]:
-    listed = st.builds(
-        RegistryStatus,
-        in_registry=st.just(True),  # noqa: FBT003 - a field value
-        decile=st.none() | st.integers(1, 10),
-    )
-    unlisted = st.builds(
-        RegistryStatus, in_registry=st.sampled_from([None, False]), decile=st.none()
-    )
-    return listed | unlisted
+_HOUSING = st.builds(
+    Housing,
+    floor=st.none() | st.sampled_from(FloorType),
+    wall=st.none() | st.sampled_from(WallType),
+    roof_unfit=_MAYBE_BOOL,
+    own_toilet=_MAYBE_BOOL,
+    owns_land=_MAYBE_BOOL,
+    electricity_va=st.none() | st.sampled_from([0, 450, 900, 1300, 2200]),
+    housing_aid_before=_MAYBE_BOOL,
+)
+_REGISTRY = st.builds(
+    RegistryStatus,
+    in_registry=st.just(True),  # noqa: FBT003 - a field value
+    decile=st.none() | st.integers(1, 10),
+) | st.builds(RegistryStatus, in_registry=st.sampled_from([None, False]), decile=st.none())
+_RELATIVES = st.sampled_from(_NOT_HEAD)
+_RECORD_DATES = _dates()
+_PROGRAMS_RECEIVED = st.frozensets(st.sampled_from(_PROGRAMS), max_size=3)
 
 
 @st.composite
@@ -314,35 +343,32 @@ def _household(
     draw: st.DrawFn,
     *,
     villages: st.SearchStrategy[RegionCode],
+    sizes: st.SearchStrategy[int],
     as_of: date | None,
-    max_members: int,
 ) -> Household:
     village = draw(villages)
-    district = st.just(village.ancestors[0])
-    size = draw(st.integers(1, max_members))
-    serials = draw(
-        st.lists(st.integers(1, _MAX_NIK_SERIAL), min_size=size, max_size=size, unique=True)
-    )
-    members = [
-        draw(
-            _person(
-                member_id=st.just(f"m{i + 1}"),
-                relationship=st.just(Relationship.HEAD) if i == 0 else st.sampled_from(_NOT_HEAD),
-                district=district,
-                serial=st.just(serial),
-                as_of=as_of,
-            )
+    district = village.ancestors[0]
+    size = draw(sizes)
+    serials = draw(st.lists(_SERIALS, min_size=size, max_size=size, unique=True))
+    members = tuple(
+        _draw_person(
+            draw,
+            member_id=f"m{i + 1}",
+            relationship=Relationship.HEAD if i == 0 else draw(_RELATIVES),
+            district=district,
+            serial=serial,
+            as_of=as_of,
         )
         for i, serial in enumerate(serials)
-    ]
-    kk = draw(st.none() | st.builds(_kk, district, _dates(), st.integers(1, _MAX_NIK_SERIAL)))
+    )
+    kk = _kk(district, draw(_RECORD_DATES), draw(_SERIALS)) if draw(st.booleans()) else None
     return Household(
         region=village,
-        members=tuple(members),
+        members=members,
         kk=kk,
-        housing=draw(_housing()),
-        registry=draw(_registry()),
-        programs_received=draw(st.frozensets(st.sampled_from(_PROGRAMS), max_size=3)),
+        housing=draw(_HOUSING),
+        registry=draw(_REGISTRY),
+        programs_received=draw(_PROGRAMS_RECEIVED),
     )
 
 
@@ -375,7 +401,9 @@ def households(
     .. versionadded:: 0.1.0
     """
     return _household(
-        villages=region_codes(within=region), as_of=as_of, max_members=max(1, max_members)
+        villages=region_codes(within=region),
+        sizes=st.integers(1, max(1, max_members)),
+        as_of=as_of,
     )
 
 

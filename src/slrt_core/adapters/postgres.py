@@ -1,0 +1,672 @@
+"""The PostgreSQL store: several app servers on one database (``psycopg`` 3).
+
+Install it with the ``postgres`` extra (``pip install slrt-core[postgres]``); this is
+the only module of slrt_core that imports ``psycopg``.
+
+It keeps the promises of :class:`~slrt_core.adapters.SqliteStore`:
+
+- **One transaction per command.** The events with their audit links, the case row,
+  the referral index, the outbox rows and the idempotency record are written together
+  or not at all. A commit takes two round trips (psycopg pipeline mode): one begins the
+  transaction and reads the chain head and the case version, one writes everything and
+  commits.
+- **One audit chain, never forked.** The chain is global (sequence 1..n over all
+  cases). Each commit locks the single row of ``audit_head`` (``SELECT ... FOR
+  UPDATE``) before it reads the case version, so commits append to the chain one at a
+  time, in commit order, whichever app server they come from.
+- **Optimistic concurrency.** A case not at the expected version, a reused idempotency
+  key, a unique violation, a serialization failure or a deadlock raises
+  :class:`~slrt_core.ConcurrencyError`; nothing was written, and the command can be
+  repeated on the reloaded case.
+- **Clear failures.** A lost connection, a stopped server or an exhausted pool raises
+  :class:`~slrt_core.StorageError` whose message says whether anything may have been
+  committed and to retry. The pool checks each connection it hands out, so after a
+  server restart the next commands succeed without restarting the app.
+- **An outbox for many relays.** :meth:`PostgresStore.claim_due` leases messages with
+  ``FOR UPDATE SKIP LOCKED``, so several workers drain the outbox at once and each
+  message goes to one worker per lease.
+
+Durability follows the server's ``synchronous_commit`` (``on`` by default: an
+acknowledged command survives a server crash). ``synchronous_commit="off"`` on the
+store's sessions trades the last few hundred milliseconds of acknowledged commands in a
+server crash (never consistency) for speed; see docs/how-to/use-postgresql.md.
+
+Schema versions are rows of ``schema_migrations``. Opening a store applies pending
+migrations under an advisory lock (so app servers starting together migrate once), or,
+with ``migrate=False``, refuses an out-of-date database; a database newer than the
+library is always refused.
+"""
+
+from __future__ import annotations
+
+import json
+import select
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any, Literal, Self, TypeAlias, TypeVar
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.case._events import Event, apply, replay
+from slrt_core.case._model import Case, CaseState
+from slrt_core.errors import (
+    CaseNotFoundError,
+    ConcurrencyError,
+    ReferralNotFoundError,
+    StorageError,
+)
+from slrt_core.identity import RegionCode
+from slrt_core.notify import Notification
+from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.referral._model import ReferralStatus
+from slrt_core.serialization import converter, event_from_json, event_to_json
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
+
+T = TypeVar("T")
+Connection: TypeAlias = psycopg.Connection[TupleRow]
+SynchronousCommit: TypeAlias = Literal["on", "off", "local", "remote_write", "remote_apply"]
+
+#: Migrations, in order; ``schema_migrations`` holds one row per migration applied.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE schema_migrations (
+        version integer PRIMARY KEY,
+        applied_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE audit_head (
+        singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+        seq bigint NOT NULL,
+        digest text NOT NULL
+    );
+    INSERT INTO audit_head (seq, digest) VALUES (0, repeat('0', 64));  -- audit.GENESIS
+    CREATE TABLE events (
+        seq bigint PRIMARY KEY,
+        case_id text NOT NULL,
+        version integer NOT NULL,
+        type text NOT NULL,
+        body bytea NOT NULL,
+        prev text NOT NULL,
+        digest text NOT NULL,
+        UNIQUE (case_id, version)
+    );
+    CREATE TABLE cases (
+        case_id text PRIMARY KEY,
+        version integer NOT NULL,
+        state text NOT NULL,
+        region text NOT NULL
+    );
+    CREATE INDEX cases_region ON cases (region text_pattern_ops);
+    CREATE TABLE referrals (
+        referral_id text PRIMARY KEY,
+        case_id text NOT NULL,
+        provider_id text NOT NULL,
+        status text NOT NULL,
+        due_at timestamptz
+    );
+    CREATE INDEX referrals_open ON referrals (status, due_at);
+    CREATE TABLE idempotency (
+        key text PRIMARY KEY,
+        command text NOT NULL,
+        case_id text NOT NULL,
+        version integer NOT NULL,
+        result_id text NOT NULL
+    );
+    CREATE TABLE outbox (
+        position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        message_id text NOT NULL UNIQUE,
+        body text NOT NULL,
+        due_at timestamptz NOT NULL,
+        leased_until timestamptz,
+        attempts integer NOT NULL DEFAULT 0,
+        last_error text NOT NULL DEFAULT '',
+        delivered boolean NOT NULL DEFAULT false,
+        dead boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX outbox_pending ON outbox (position) WHERE NOT delivered AND NOT dead;
+    """,
+)
+
+#: The schema version this library writes.
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# pg_advisory_xact_lock key serializing migrations ("slrt" in ASCII).
+_MIGRATION_LOCK = 0x736C7274
+
+# SQLSTATEs that mean "someone else changed it first": unique_violation,
+# serialization_failure, deadlock_detected.
+_CONFLICTS = (pg_errors.UniqueViolation, pg_errors.SerializationFailure, pg_errors.DeadlockDetected)
+
+#: Audit records read per query by :meth:`PostgresStore.audit_records`.
+AUDIT_PAGE = 10_000
+
+
+class _CommitUncertainError(Exception):
+    """The connection broke after COMMIT was sent: the outcome is unknown."""
+
+
+class PostgresStore:
+    """A :class:`~slrt_core.ports.Store` in a PostgreSQL database, shared by app servers.
+
+    Args:
+        conninfo: a ``postgresql://`` URL or a libpq ``key=value`` string.
+        min_size: connections the pool keeps open.
+        max_size: the most connections the pool opens (per store, so per app process).
+        timeout: seconds to wait for a connection (pool or server) before failing with
+            :class:`~slrt_core.StorageError`.
+        migrate: apply pending migrations on open (default); with ``False`` an
+            out-of-date database raises :class:`~slrt_core.StorageError`.
+        synchronous_commit: sets ``synchronous_commit`` on the store's sessions;
+            ``None`` (default) keeps the server's setting (``on`` unless changed).
+        lock_timeout: seconds a commit waits for the audit chain lock before failing
+            with ``StorageError``; ``None`` waits as long as the server allows.
+
+    Raises:
+        StorageError: the server cannot be reached, or the schema is newer than this
+            library (or older, with ``migrate=False``).
+
+    Examples:
+        Against a server of your own (not run here)::
+
+            store = PostgresStore("postgresql://slrt@db.example/slrt", max_size=10)
+            slrt = Slrt(store=store)
+            ...
+            store.close()
+    """
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 30.0,
+        migrate: bool = True,
+        synchronous_commit: SynchronousCommit | None = None,
+        lock_timeout: float | None = 30.0,
+    ) -> None:
+        if synchronous_commit not in (None, "on", "off", "local", "remote_write", "remote_apply"):
+            msg = (
+                "synchronous_commit must be one of 'on', 'off', 'local', 'remote_write', "
+                f"'remote_apply' or None, not {synchronous_commit!r}."
+            )
+            raise StorageError(msg)
+        if not 0 <= min_size <= max_size or max_size < 1:
+            msg = (
+                "Pool sizes must satisfy 0 <= min_size <= max_size and max_size >= 1, "
+                f"not {min_size} and {max_size}."
+            )
+            raise StorageError(msg)
+        self._where = _describe(conninfo)
+        self._timeout = timeout
+        self._max_size = max_size
+        self._settings: dict[str, str] = {}
+        if synchronous_commit is not None:
+            self._settings["synchronous_commit"] = synchronous_commit
+        if lock_timeout is not None:
+            self._settings["lock_timeout"] = f"{int(lock_timeout * 1000)}ms"
+        self._cache: dict[str, Case] = {}
+        self._conninfo = conninfo
+        self.migrations_applied = self._prepare(migrate=migrate)
+        self._pool: ConnectionPool[Connection] = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            open=False,
+            timeout=timeout,
+            kwargs={"autocommit": True},
+            configure=self._configure,
+            check=_check_connection,
+            name="slrt_core",
+        )
+        try:
+            self._pool.open(wait=min_size > 0, timeout=timeout)
+        except psycopg.Error as exc:
+            self._pool.close()
+            msg = (
+                f"Cannot open a pool of connections to PostgreSQL at {self._where}: {exc}. "
+                "Check that the server runs and accepts this many connections."
+            )
+            raise StorageError(msg) from exc
+
+    # ------------------------------------------------------------------ connections
+
+    def _configure(self, conn: Connection) -> None:
+        for name, value in self._settings.items():
+            conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+
+    def _connect(self) -> Connection:
+        try:
+            conn = psycopg.connect(
+                self._conninfo, autocommit=True, connect_timeout=max(1, round(self._timeout))
+            )
+        except psycopg.Error as exc:
+            msg = (
+                f"Cannot connect to PostgreSQL at {self._where}: {exc}. Check that the server "
+                "runs and that the URL, user and password are right."
+            )
+            raise StorageError(msg) from exc
+        try:
+            self._configure(conn)
+        except psycopg.Error as exc:
+            conn.close()
+            msg = f"Cannot configure the PostgreSQL session at {self._where}: {exc}."
+            raise StorageError(msg) from exc
+        return conn
+
+    def _prepare(self, *, migrate: bool) -> int:
+        with self._connect() as conn:
+            try:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                    current = _schema_version(conn)
+                    if current > SCHEMA_VERSION:
+                        msg = (
+                            f"The database at {self._where} has schema version {current}, newer "
+                            f"than this library's {SCHEMA_VERSION}. Upgrade slrt_core to open it."
+                        )
+                        raise StorageError(msg)
+                    if current < SCHEMA_VERSION and not migrate:
+                        msg = (
+                            f"The database at {self._where} has schema version {current}; this "
+                            f"library needs {SCHEMA_VERSION}. Run `slrt db upgrade` first."
+                        )
+                        raise StorageError(msg)
+                    for number in range(current, SCHEMA_VERSION):
+                        conn.execute(MIGRATIONS[number].encode())
+                        conn.execute(
+                            "INSERT INTO schema_migrations (version) VALUES (%s)", (number + 1,)
+                        )
+            except psycopg.Error as exc:
+                msg = f"Preparing the schema at {self._where} failed: {exc}. Nothing was changed."
+                raise StorageError(msg) from exc
+        return SCHEMA_VERSION - current
+
+    def _read(self, fn: Callable[[Connection], T]) -> T:
+        try:
+            with self._pool.connection() as conn:
+                return fn(conn)
+        except PoolTimeout as exc:
+            raise self._no_connection(exc, "Nothing was read.") from exc
+        except psycopg.Error as exc:
+            msg = (
+                f"Reading from PostgreSQL at {self._where} failed: {exc}. Nothing was changed; "
+                "retry once the server is reachable."
+            )
+            raise StorageError(msg) from exc
+
+    def _write(self, fn: Callable[[Connection], T], *, case_id: str, expected: int) -> T:
+        """Run *fn* in one pipelined transaction; translate database errors."""
+        committing = False
+        try:
+            # One pipeline: BEGIN and the reads go out together (fn fetches them: one
+            # round trip), then the writes and COMMIT (the pipeline's sync: another).
+            # On an error the pool connection's context manager rolls back.
+            with self._pool.connection() as conn:
+                try:
+                    with conn.pipeline():
+                        conn.execute("BEGIN")
+                        result = fn(conn)
+                        conn.execute("COMMIT")
+                        committing = True
+                except psycopg.OperationalError as exc:
+                    # Once COMMIT is on its way, a connection that broke (lost, or ended
+                    # by the server) may have broken before or after the commit itself.
+                    # A statement error on a live connection aborted the transaction.
+                    if committing and (conn.broken or conn.closed):
+                        raise _CommitUncertainError from exc
+                    raise
+                return result
+        except _CONFLICTS as exc:
+            raise ConcurrencyError(case_id, expected, None) from exc
+        except PoolTimeout as exc:
+            raise self._no_connection(exc, "Nothing was committed.") from exc
+        except _CommitUncertainError as exc:
+            msg = (
+                f"The connection to PostgreSQL at {self._where} was lost while committing "
+                f"({exc.__cause__}), so the command may or may not have been stored. Retry it "
+                "with the same idempotency key: a command already stored is not applied twice."
+            )
+            raise StorageError(msg) from exc.__cause__
+        except psycopg.Error as exc:
+            msg = (
+                f"Writing to PostgreSQL at {self._where} failed: {exc}. Nothing was committed; "
+                "retry the command once the server is reachable."
+            )
+            raise StorageError(msg) from exc
+
+    def _autocommit(self, sql: str, params: tuple[Any, ...]) -> None:
+        def run(conn: Connection) -> None:
+            conn.execute(sql, params)
+
+        self._read(run)
+
+    def _no_connection(self, exc: Exception, outcome: str) -> StorageError:
+        return StorageError(
+            f"No connection to PostgreSQL at {self._where} within {self._timeout:g} s ({exc}): "
+            f"the server is down or unreachable, or all {self._max_size} pooled connections "
+            f"are busy. {outcome} Retry the command; raise max_size if the pool is too small."
+        )
+
+    @property
+    def location(self) -> str:
+        """Where the store is, as ``host:port/dbname`` (no user or password)."""
+        return self._where
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._read(_schema_version)
+
+    def close(self) -> None:
+        """Close the pool and every connection in it."""
+        self._pool.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ CaseStore
+
+    def load(self, case_id: str, /) -> Case:
+        """The current case (from the cache, brought up to the stored version)."""
+        cached = self._cache.get(case_id)
+
+        def read(conn: Connection) -> tuple[int | None, list[Event]]:
+            row = conn.execute(
+                "SELECT version FROM cases WHERE case_id = %s", (case_id,)
+            ).fetchone()
+            if row is None:
+                return None, []
+            after = cached.version if cached is not None and cached.version <= row[0] else 0
+            if after == row[0]:
+                return row[0], []
+            rows = conn.execute(
+                "SELECT body FROM events WHERE case_id = %s AND version > %s ORDER BY version",
+                (case_id, after),
+            ).fetchall()
+            return row[0], [event_from_json(r[0]) for r in rows]
+
+        version, new = self._read(read)
+        if version is None:
+            raise CaseNotFoundError(case_id)
+        if cached is not None and (not new or new[0].version == cached.version + 1):
+            case = cached
+            for event in new:
+                case = apply(case, event)
+        else:
+            case = replay(new)
+        self._cache[case_id] = case
+        return case
+
+    def events(self, case_id: str, /) -> list[Event]:
+        """The case's events, oldest first."""
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT body FROM events WHERE case_id = %s ORDER BY version", (case_id,)
+            ).fetchall()
+        )
+        if not rows:
+            raise CaseNotFoundError(case_id)
+        return [event_from_json(r[0]) for r in rows]
+
+    def commit(self, commit: Commit, /) -> None:
+        """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
+        case = commit.case
+        bodies = [event_to_json(e) for e in commit.events]
+        touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
+        referral_rows = [
+            (r.referral_id, case.case_id, r.provider_id, r.status.value, r.due_at)
+            for r in case.referrals
+            if r.referral_id in touched
+        ]
+        outbox_rows = [
+            (n.message_id, json.dumps(converter.unstructure(n)), n.created_at)
+            for n in commit.notifications
+        ]
+        idem = commit.idempotency
+
+        def write(conn: Connection) -> None:
+            # The chain head lock comes first: every writer takes it, so it also guards
+            # the case version read just after it (a fresh snapshot in READ COMMITTED).
+            head_cur = conn.execute("SELECT seq, digest FROM audit_head FOR UPDATE")
+            case_cur = conn.execute("SELECT version FROM cases WHERE case_id = %s", (case.case_id,))
+            idem_cur = (
+                conn.execute("SELECT 1 FROM idempotency WHERE key = %s", (idem.key,))
+                if idem is not None
+                else None
+            )
+            head = head_cur.fetchone()
+            row = case_cur.fetchone()
+            actual = row[0] if row else 0
+            if actual != commit.expected_version:
+                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
+            if idem_cur is not None and idem_cur.fetchone() is not None:
+                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
+            after_seq, prev = head if head is not None else (0, GENESIS)
+            records = chain(bodies, after_seq=after_seq, prev=prev)
+            head_seq, head_digest = (
+                (records[-1].seq, records[-1].digest) if records else (after_seq, prev)
+            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [
+                        (r.seq, case.case_id, e.version, e.type, r.body, r.prev, r.digest)
+                        for r, e in zip(records, commit.events, strict=True)
+                    ],
+                )
+                cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
+                if row:
+                    cur.execute(
+                        "UPDATE cases SET version = %s, state = %s "
+                        "WHERE case_id = %s AND version = %s",
+                        (case.version, case.state.value, case.case_id, actual),
+                    )
+                else:
+                    cur.execute(
+                        "INSERT INTO cases (case_id, version, state, region) "
+                        "VALUES (%s, %s, %s, %s)",
+                        (case.case_id, case.version, case.state.value, case.region.code),
+                    )
+                if referral_rows:
+                    cur.executemany(
+                        "INSERT INTO referrals (referral_id, case_id, provider_id, status, due_at) "
+                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
+                        "case_id = EXCLUDED.case_id, provider_id = EXCLUDED.provider_id, "
+                        "status = EXCLUDED.status, due_at = EXCLUDED.due_at",
+                        referral_rows,
+                    )
+                if outbox_rows:
+                    cur.executemany(
+                        "INSERT INTO outbox (message_id, body, due_at) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (message_id) DO NOTHING",
+                        outbox_rows,
+                    )
+                if idem is not None:
+                    cur.execute(
+                        "INSERT INTO idempotency (key, command, case_id, version, result_id) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        (idem.key, idem.command, idem.case_id, idem.version, idem.result_id),
+                    )
+
+        self._write(write, case_id=case.case_id, expected=commit.expected_version)
+        self._cache[case.case_id] = case
+
+    def case_id_of_referral(self, referral_id: str, /) -> str:
+        """The case a referral belongs to."""
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT case_id FROM referrals WHERE referral_id = %s", (referral_id,)
+            ).fetchone()
+        )
+        if row is None:
+            raise ReferralNotFoundError(referral_id)
+        return str(row[0])
+
+    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
+        """Cases inside *within*, optionally in *state*, ordered by id."""
+        sql = "SELECT case_id FROM cases WHERE TRUE"
+        params: list[str] = []
+        if within.code:
+            sql += " AND (region = %s OR region LIKE %s)"
+            params += [within.code, _like_prefix(within.code) + ".%"]
+        if state is not None:
+            sql += " AND state = %s"
+            params.append(state.value)
+        rows = self._read(lambda c: c.execute(sql + " ORDER BY case_id", params).fetchall())
+        return [self.load(r[0]) for r in rows]
+
+    def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
+        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        sql = "SELECT referral_id, case_id FROM referrals WHERE status <> ALL(%s)"
+        params: list[Any] = [[s.value for s in ReferralStatus if s.is_terminal]]
+        if due_before is not None:
+            sql += " AND due_at <= %s"
+            params.append(due_before)
+        sql += " ORDER BY due_at NULLS LAST, referral_id"
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [(str(r[0]), str(r[1])) for r in rows]
+
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None:
+        """The record of an idempotency key."""
+        row = self._read(
+            lambda c: c.execute(
+                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = %s",
+                (key,),
+            ).fetchone()
+        )
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
+        )
+
+    # ------------------------------------------------------------------ AuditLog
+
+    def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
+        """Records from sequence *start* on, read in pages."""
+        seq = start
+        while True:
+            rows = self._read(
+                lambda c, s=seq: c.execute(  # type: ignore[misc]
+                    "SELECT seq, prev, digest, body FROM events WHERE seq >= %s "
+                    "ORDER BY seq LIMIT %s",
+                    (s, AUDIT_PAGE),
+                ).fetchall()
+            )
+            for r in rows:
+                yield AuditRecord(seq=r[0], prev=r[1], digest=r[2], body=bytes(r[3]))
+            if len(rows) < AUDIT_PAGE:
+                return
+            seq = rows[-1][0] + 1
+
+    # ------------------------------------------------------------------ Outbox
+
+    def claim_due(
+        self, now: datetime, /, *, limit: int, lease_seconds: float
+    ) -> list[OutboxMessage]:
+        """Lease up to *limit* due messages; concurrent workers skip each other's rows."""
+        until = now + timedelta(seconds=lease_seconds)
+        rows = self._read(
+            lambda c: c.execute(
+                "WITH due AS ("
+                " SELECT position FROM outbox"
+                " WHERE NOT delivered AND NOT dead AND due_at <= %(now)s"
+                " AND (leased_until IS NULL OR leased_until <= %(now)s)"
+                " ORDER BY position LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
+                " UPDATE outbox o SET leased_until = %(until)s FROM due"
+                " WHERE o.position = due.position"
+                " RETURNING o.position, o.body, o.attempts, o.last_error",
+                {"now": now, "until": until, "limit": limit},
+            ).fetchall()
+        )
+        rows.sort(key=lambda r: r[0])
+        return [_message(r[1], r[2], r[3], dead=False) for r in rows]
+
+    def record_delivery(self, message_id: str, /) -> None:
+        """Mark a message delivered."""
+        self._autocommit(
+            "UPDATE outbox SET delivered = true, leased_until = NULL WHERE message_id = %s",
+            (message_id,),
+        )
+
+    def record_failure(self, message_id: str, /, *, error: str, retry_at: datetime | None) -> None:
+        """Count a failed attempt; dead-letter it when *retry_at* is ``None``."""
+        self._autocommit(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = %s, leased_until = NULL,"
+            " dead = %s, due_at = COALESCE(%s, due_at) WHERE message_id = %s",
+            (error, retry_at is None, retry_at, message_id),
+        )
+
+    def dead_letters(self) -> list[OutboxMessage]:
+        """Messages that exhausted their retries."""
+        rows = self._read(
+            lambda c: c.execute(
+                "SELECT body, attempts, last_error FROM outbox WHERE dead ORDER BY position"
+            ).fetchall()
+        )
+        return [_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _schema_version(conn: Connection) -> int:
+    row = conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+    if row is None or not row[0]:
+        return 0
+    found = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+    return int(found[0]) if found is not None else 0
+
+
+def _check_connection(conn: Connection) -> None:
+    """Pool check on checkout: a round trip only when the server has said something.
+
+    A server that shut down or restarted closes its end of the socket (after a FATAL
+    message), which makes the socket readable; an idle, healthy connection is not.
+    """
+    if conn.closed or conn.broken:
+        msg = "connection closed"
+        raise psycopg.OperationalError(msg)
+    if _readable(conn.fileno()):
+        ConnectionPool.check_connection(conn)
+
+
+def _readable(fd: int) -> bool:
+    if not hasattr(select, "poll"):  # pragma: no cover - Windows has no poll()
+        return bool(select.select([fd], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _describe(conninfo: str) -> str:
+    """``host:port/dbname`` of *conninfo*, without user or password."""
+    try:
+        params = conninfo_to_dict(conninfo)
+    except psycopg.Error as exc:
+        msg = (
+            f"Cannot read the PostgreSQL connection string: {exc}. Use a URL such as "
+            "postgresql://user@host:5432/dbname."
+        )
+        raise StorageError(msg) from exc
+    host = params.get("host") or params.get("hostaddr") or "localhost"
+    return f"{host}:{params.get('port') or 5432}/{params.get('dbname') or params.get('user') or ''}"
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _message(body: str, attempts: int, last_error: str, *, dead: bool) -> OutboxMessage:
+    return OutboxMessage(
+        notification=converter.structure(json.loads(body), Notification),
+        attempts=attempts,
+        last_error=last_error,
+        dead=dead,
+    )

@@ -1,0 +1,206 @@
+"""``slrt rules``: compare a local variant with the rules in force, run rule test cases.
+
+Mounted on the ``slrt`` command with ``cli.add_command(rules)``::
+
+    slrt rules diff kota-semarang.toml --on 2025-03-01 --synthetic 20000
+    slrt rules diff kota-semarang.toml --on 2025-03-01 --population district.npz --json
+    slrt rules test tests/rules/          # every rules_*.toml and *.rules.toml
+    slrt rules test --pack                # the shipped pack's own cases
+
+Errors from the library are printed as their message (``--language id`` for Bahasa
+Indonesia) with exit status 1; failing cases also give exit status 1.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import click
+import numpy as np
+
+from slrt_core.errors import InvalidInputError, SlrtError
+from slrt_core.identity import RegionCode, RegionLevel
+from slrt_core.rules._cases import pack_cases, run_cases
+from slrt_core.rules._compare import compare
+from slrt_core.rules._loader import load_rulebook, load_variant
+from slrt_core.rules._synthetic import synthetic_tables
+
+__all__ = ["rules"]
+
+Language = Literal["en", "id"]
+
+_language = click.option(
+    "--language",
+    "-l",
+    type=click.Choice(["id", "en"]),
+    default="en",
+    show_default=True,
+    help="Language of messages (Bahasa Indonesia or English).",
+)
+
+
+def _fail(error: SlrtError, language: Language) -> click.ClickException:
+    return click.ClickException(error.message(language))
+
+
+@click.group("rules")
+def rules() -> None:
+    """Eligibility rules: compare variants and run rule test cases."""
+
+
+def _population(path: str) -> dict[str, Any]:
+    """Tables from an ``.npz`` file or a folder of parquet files.
+
+    The ``.npz`` arrays are named ``households/<column>``, ``persons/<column>`` and
+    ``regions``; the folder holds ``households.parquet`` and ``persons.parquet``.
+    """
+    source = Path(path)
+    if source.is_dir():
+        try:
+            import pyarrow.parquet as pq  # noqa: PLC0415 - optional, only for parquet input
+        except ImportError:
+            raise InvalidInputError.single(
+                path,
+                "Reading parquet needs pyarrow: pip install pyarrow, or give an .npz file.",
+                "Membaca parquet memerlukan pyarrow: pip install pyarrow, atau berikan berkas "
+                ".npz.",
+            ) from None
+        return {
+            "households": pq.read_table(source / "households.parquet"),
+            "persons": pq.read_table(source / "persons.parquet"),
+        }
+    with np.load(source, allow_pickle=False) as data:
+        tables: dict[str, Any] = {"households": {}, "persons": {}}
+        for key in data.files:
+            table, _, column = key.partition("/")
+            if table == "regions":
+                tables["regions"] = [str(r) for r in data[key]]
+            elif table in tables and column:
+                tables[table][column] = data[key]
+            else:
+                raise InvalidInputError.single(
+                    f"{path}:{key}",
+                    "Arrays of a population file are named households/<column>, "
+                    "persons/<column> or regions.",
+                    "Array berkas populasi dinamai households/<kolom>, persons/<kolom> atau "
+                    "regions.",
+                )
+    return tables
+
+
+def _villages(regions: list[RegionCode]) -> list[str]:
+    """Village codes inside *regions* (a sample), plus a few outside them for contrast."""
+    inside = [str(v) for r in regions for v in r.codes_at(RegionLevel.VILLAGE)[:40]]
+    outside = [
+        str(v)
+        for v in RegionCode("31.71").codes_at(RegionLevel.VILLAGE)[:10]
+        if not any(r.contains(v) for r in regions)
+    ]
+    return inside + outside
+
+
+@rules.command("diff")
+@click.argument("variants", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--on",
+    "on",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Evaluation date, YYYY-MM-DD.",
+)
+@click.option(
+    "--base",
+    "bases",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A variant already in force, applied on both sides (repeatable).",
+)
+@click.option(
+    "--population",
+    type=click.Path(exists=True),
+    help="An .npz file (households/<col>, persons/<col>, regions) or a folder "
+    "with households.parquet and persons.parquet.",
+)
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=1),
+    help="Screen this many synthetic households in the variants' regions instead.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic population.")
+@click.option(
+    "--level",
+    type=click.Choice(["province", "regency", "district", "village"]),
+    default="regency",
+    show_default=True,
+    help="Region level of the rows.",
+)
+@click.option("--all-rows", is_flag=True, help="Show rows without changes too.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@_language
+def diff(
+    variants: tuple[str, ...],
+    on: datetime,
+    bases: tuple[str, ...],
+    population: str | None,
+    synthetic: int | None,
+    seed: int,
+    level: str,
+    all_rows: bool,  # noqa: FBT001 - a click flag
+    as_json: bool,  # noqa: FBT001 - a click flag
+    language: Language,
+) -> None:
+    """Who gains or loses eligibility under VARIANTS, per program and region."""
+    day: date = on.date()
+    try:
+        base = load_rulebook(*bases)
+        loaded = [load_variant(v) for v in variants]
+        changed = base.with_variants(*loaded)
+        if population is not None:
+            tables = _population(population)
+        else:
+            regions = [v.region for v in loaded]
+            tables = synthetic_tables(synthetic or 10_000, seed=seed, regions=_villages(regions))
+        result = compare(base, changed, tables, on=day, level=RegionLevel[level.upper()])
+    except SlrtError as error:
+        raise _fail(error, language) from None
+    if as_json:
+        click.echo(result.to_json())
+        return
+    click.echo(f"{base.version} -> {changed.version} ({day.isoformat()})")
+    click.echo(result.render(language, only_changes=not all_rows))
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--pack", "with_pack", is_flag=True, help="Also run the shipped pack's own cases.")
+@click.option("--quiet", "-q", is_flag=True, help="Print failures only.")
+@_language
+def test(
+    paths: tuple[str, ...],
+    with_pack: bool,  # noqa: FBT001 - a click flag
+    quiet: bool,  # noqa: FBT001 - a click flag
+    language: Language,
+) -> None:
+    """Run the rule test cases in PATHS (files or folders of rules_*.toml, *.rules.toml)."""
+    targets: list[str | Path] = list(paths)
+    if with_pack:
+        targets.append(pack_cases())
+    if not targets:
+        raise click.UsageError("Give case files or folders, or --pack.")
+    try:
+        results = run_cases(targets)
+    except SlrtError as error:
+        raise _fail(error, language) from None
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        if not quiet or not result.passed:
+            click.echo(result.render(language))
+    summary = {"passed": len(results) - len(failed), "failed": len(failed)}
+    click.echo(
+        json.dumps(summary) if quiet else f"{summary['passed']} passed, {summary['failed']} failed"
+    )
+    if failed:
+        raise SystemExit(1)

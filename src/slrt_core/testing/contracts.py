@@ -1,0 +1,920 @@
+"""The contract suite every :class:`~slrt_core.ports.Store` adapter must pass.
+
+Subclass :class:`StoreContract` in a pytest module and give it a factory; pytest then
+runs every contract test against your adapter. The tests use only the
+:class:`~slrt_core.ports.Store` protocol (plus ``close()`` when the store has one), so a
+third-party adapter is held to exactly what the library's own adapters promise:
+atomic commits of events, audit records, outbox rows and idempotency records; optimistic
+concurrency with :class:`~slrt_core.ConcurrencyError` and nothing written on refusal; a
+hash chain that verifies; an outbox with leases, retries and dead letters; safety across
+threads.
+
+Examples:
+    A test module for an adapter (``tests/contract/test_my_store.py``)::
+
+        from slrt_core.ports import Store
+        from slrt_core.testing import StoreContract
+
+        class TestMyStore(StoreContract):
+            def make_store(self) -> Store:
+                return MyStore(...)  # a new, empty store each call
+
+            def reopen(self, store: Store) -> Store:  # optional: proves durability
+                store.close()
+                return MyStore(...)  # the same database again
+
+.. versionadded:: 0.1.0
+"""
+
+# A test suite asserts, and its expected numbers are the point of each test.
+# ruff: noqa: S101, PLR2004
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from slrt_core.access import Role
+from slrt_core.adapters.memory import MemoryStore
+from slrt_core.audit import GENESIS, AuditRecord, verify
+from slrt_core.case._events import (
+    CaseAssessed,
+    CaseClosed,
+    CaseRegistered,
+    DomainEvent,
+    Event,
+    NeedRecorded,
+    ReferralEscalated,
+    ReferralRequested,
+    ReferralStatusChanged,
+    apply,
+    replay,
+)
+from slrt_core.case._model import Case, CaseState, Need, Priority
+from slrt_core.demo import run_demo
+from slrt_core.errors import CaseNotFoundError, ConcurrencyError, ReferralNotFoundError
+from slrt_core.identity import RegionCode
+from slrt_core.notify import Notification, notifications_for
+from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage, Store
+from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.testing._doubles import FrozenClock
+from slrt_core.testing._fixtures import (
+    ROUTES,
+    VILLAGES,
+    Route,
+    sample_household,
+    sample_slrt,
+    sample_staff,
+    walk_case,
+)
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
+
+__all__ = ["StoreContract"]
+
+#: When the hand-built commits happen.
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+#: Later than every message any contract test writes.
+FAR = T0 + timedelta(days=3650)
+
+_MIROTO, _BRUMBUNGAN, _BANDARHARJO, _BLOTONGAN = VILLAGES
+
+
+# --------------------------------------------------------------------------- commits
+
+
+def _note(case_id: str, message_id: str, *, at: datetime = T0) -> Notification:
+    return Notification(
+        message_id=message_id,
+        topic="contract_test",
+        recipient="role:back_office@33.74",
+        case_id=case_id,
+        subject={"en": f"Test {message_id}", "id": f"Uji {message_id}"},
+        body={"en": "A contract-test message.", "id": "Pesan uji kontrak."},
+        created_at=at,
+    )
+
+
+def _idempotency(key: str | None, case: Case) -> IdempotencyRecord | None:
+    if key is None:
+        return None
+    return IdempotencyRecord(
+        key=key,
+        command="contract_test",
+        case_id=case.case_id,
+        version=case.version,
+        result_id=case.case_id,
+    )
+
+
+def _register(
+    case_id: str,
+    *,
+    region: RegionCode = _MIROTO,
+    emergency: bool = False,
+    notes: Iterable[Notification] = (),
+    key: str | None = None,
+) -> Commit:
+    """The commit that registers *case_id* in *region*."""
+    event = Event(
+        case_id=case_id,
+        version=1,
+        at=T0,
+        actor_id="facilitator-1",
+        role=Role.FACILITATOR,
+        payload=CaseRegistered(
+            household=sample_household(region),
+            channel=Channel.HOME_VISIT,
+            kind=ComplaintKind.GRIEVANCE,
+            needs=(Need(sector=Sector.HEALTH, description="No health insurance", need_id="n1"),),
+            emergency=emergency,
+            priority=Priority.NORMAL,
+        ),
+    )
+    case = apply(None, event)
+    return Commit(
+        case=case,
+        expected_version=0,
+        events=(event,),
+        notifications=tuple(notes),
+        idempotency=_idempotency(key, case),
+    )
+
+
+def _then(
+    case: Case,
+    *payloads: DomainEvent,
+    notes: Iterable[Notification] = (),
+    key: str | None = None,
+) -> Commit:
+    """The commit that appends *payloads* to *case* (read at its current version)."""
+    events = []
+    new = case
+    for payload in payloads:
+        event = Event(
+            case_id=case.case_id,
+            version=new.version + 1,
+            at=new.updated_at + timedelta(minutes=5),
+            actor_id="facilitator-1",
+            role=Role.FACILITATOR,
+            payload=payload,
+        )
+        new = apply(new, event)
+        events.append(event)
+    return Commit(
+        case=new,
+        expected_version=case.version,
+        events=tuple(events),
+        notifications=tuple(notes),
+        idempotency=_idempotency(key, new),
+    )
+
+
+def _need(case: Case, description: str) -> NeedRecorded:
+    need_id = f"n{len(case.needs) + 1}"
+    return NeedRecorded(
+        need=Need(sector=Sector.EDUCATION, description=description, need_id=need_id)
+    )
+
+
+def _assessed() -> CaseAssessed:
+    return CaseAssessed(findings="Assessed at home.")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _close(store: Store) -> None:
+    close = getattr(store, "close", None)
+    if callable(close):
+        close()
+
+
+class _Stores:
+    """The stores one test opened, closed when the test ends."""
+
+    def __init__(self, contract: StoreContract) -> None:
+        self._contract = contract
+        self._open: list[Store] = []
+
+    def open(self) -> Store:
+        store = self._contract.make_store()
+        self._open.append(store)
+        return store
+
+    def reopen(self, store: Store) -> Store:
+        fresh = self._contract.reopen(store)
+        self._open = [fresh if s is store else s for s in self._open]
+        return fresh
+
+    def close_all(self) -> None:
+        while self._open:
+            _close(self._open.pop())
+
+
+def _state(store: Store, *case_ids: str) -> tuple[object, ...]:
+    """What a refused commit must leave unchanged: the audit trail and the cases."""
+    cases: list[object] = []
+    for case_id in case_ids:
+        try:
+            cases.append((store.load(case_id), store.events(case_id)))
+        except CaseNotFoundError:
+            cases.append(None)
+    return (list(store.audit_records()), cases)
+
+
+def _pending(store: Store, now: datetime = FAR) -> list[str]:
+    """Message ids claimable at *now*, in claim order (this leases them)."""
+    return [m.notification.message_id for m in store.claim_due(now, limit=10_000, lease_seconds=60)]
+
+
+def _ids(messages: Iterable[OutboxMessage]) -> list[str]:
+    return [m.notification.message_id for m in messages]
+
+
+def _run_threads(
+    count: int, work: Callable[[int], None], barrier: threading.Barrier | None = None
+) -> None:
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            work(i)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread below
+            errors.append(exc)
+            if barrier is not None:
+                barrier.abort()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a worker thread hung"
+    if errors:
+        raise errors[0]
+
+
+def _expected_message_ids(store: Store, case_ids: Iterable[str]) -> set[str]:
+    """The notifications the service derives from the stored events."""
+    expected = set()
+    for case_id in case_ids:
+        case: Case | None = None
+        for event in store.events(case_id):
+            case = apply(case, event)
+            expected |= {n.message_id for n in notifications_for(case, event)}
+    return expected
+
+
+@attrs.frozen
+class _Plan:
+    """Case walks (route, village) and a schedule of (walk index, refuse a stale write)."""
+
+    walks: tuple[tuple[Route, RegionCode], ...]
+    schedule: tuple[tuple[int, bool], ...]
+
+
+@st.composite
+def _plans(draw: st.DrawFn) -> _Plan:
+    walks = draw(
+        st.lists(
+            st.tuples(st.sampled_from(ROUTES), st.sampled_from(VILLAGES)), min_size=1, max_size=4
+        )
+    )
+    schedule = draw(
+        st.lists(
+            st.tuples(st.integers(0, len(walks) - 1), st.sampled_from((False, False, False, True))),
+            max_size=40,
+        )
+    )
+    return _Plan(walks=tuple(walks), schedule=tuple(schedule))
+
+
+# --------------------------------------------------------------------------- the suite
+
+
+class StoreContract(abc.ABC):
+    """The behaviour every :class:`~slrt_core.ports.Store` adapter must show.
+
+    Subclass it as a pytest test class (``class TestMyStore(StoreContract)``) and
+    implement :meth:`make_store`. Override :meth:`reopen` when the store keeps data
+    outside the process (a file, a server), so the tests also prove durability. Every
+    store the tests open is closed with its ``close()`` method, if it has one.
+
+    The suite is quick (a few seconds per adapter) and uses the Hypothesis profile
+    loaded by the host's test configuration.
+
+    .. versionadded:: 0.1.0
+    """
+
+    @abc.abstractmethod
+    def make_store(self) -> Store:
+        """A new, empty store; called once or more per test."""
+
+    def reopen(self, store: Store) -> Store:
+        """The store to use after a restart: by default *store* itself.
+
+        A file or database adapter closes *store* and opens a new one on the same data.
+        The suite closes only the store this returns.
+        """
+        return store
+
+    @contextlib.contextmanager
+    def _stores(self) -> Iterator[_Stores]:
+        stores = _Stores(self)
+        try:
+            yield stores
+        finally:
+            stores.close_all()
+
+    # ------------------------------------------------------------------ cases
+
+    def test_commit_then_load_round_trips(self) -> None:
+        """A committed new case loads back equal, with its one event."""
+        with self._stores() as stores:
+            store = stores.open()
+            commit = _register("case-1")
+            store.commit(commit)
+            store = stores.reopen(store)
+            assert store.load("case-1") == commit.case
+            assert store.events("case-1") == list(commit.events)
+
+    def test_events_in_order_and_replay_equals_load(self) -> None:
+        """events() lists every committed event oldest first, and replaying them gives load()."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1")
+            store.commit(first)
+            second = _then(first.case, _need(first.case, "School fees"))
+            store.commit(second)
+            third = _then(second.case, _assessed())
+            store.commit(third)
+            store = stores.reopen(store)
+            events = store.events("case-1")
+            assert events == [*first.events, *second.events, *third.events]
+            assert [e.version for e in events] == [1, 2, 3]
+            assert replay(events) == store.load("case-1") == third.case
+
+    def test_commit_with_several_events_is_written_whole(self) -> None:
+        """A commit of several events stores them all and moves the version by their number."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1")
+            store.commit(first)
+            uniform = NeedRecorded(
+                need=Need(sector=Sector.EDUCATION, description="Uniform", need_id="n2")
+            )
+            books = NeedRecorded(
+                need=Need(sector=Sector.EDUCATION, description="Books", need_id="n3")
+            )
+            commit = _then(first.case, uniform, books, _assessed())
+            store.commit(commit)
+            store = stores.reopen(store)
+            assert store.load("case-1").version == 4
+            assert store.events("case-1")[1:] == list(commit.events)
+            assert [r.seq for r in store.audit_records()] == [1, 2, 3, 4]
+
+    def test_stale_expected_version_is_refused_and_nothing_written(self) -> None:
+        """A commit built on an old version raises ConcurrencyError and changes nothing."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1", notes=[_note("case-1", "m-1")])
+            store.commit(first)
+            second = _then(first.case, _need(first.case, "School fees"))
+            store.commit(second)
+            before = _state(store, "case-1")
+            stale = _then(
+                first.case, _assessed(), notes=[_note("case-1", "m-stale")], key="k-stale"
+            )
+            with pytest.raises(ConcurrencyError) as caught:
+                store.commit(stale)
+            assert caught.value.case_id == "case-1"
+            assert caught.value.expected == 1
+            assert caught.value.actual in (2, None)
+            ahead = attrs.evolve(_then(second.case, _assessed()), expected_version=5)
+            with pytest.raises(ConcurrencyError):
+                store.commit(ahead)
+            assert _state(store, "case-1") == before
+            assert store.idempotency("k-stale") is None
+            store = stores.reopen(store)
+            assert _state(store, "case-1") == before
+            assert store.load("case-1").version == 2
+            assert _pending(store) == ["m-1"]
+
+    def test_commit_to_an_unknown_case_with_a_version_is_refused(self) -> None:
+        """A non-zero expected_version for a case that does not exist raises ConcurrencyError."""
+        with self._stores() as stores:
+            store = stores.open()
+            ghost = _register("case-ghost").case
+            with pytest.raises(ConcurrencyError):
+                store.commit(_then(ghost, _assessed()))
+            with pytest.raises(CaseNotFoundError):
+                store.load("case-ghost")
+            assert list(store.audit_records()) == []
+
+    def test_new_case_with_an_existing_id_is_refused(self) -> None:
+        """Registering a second case under a used id raises ConcurrencyError and changes nothing."""
+        with self._stores() as stores:
+            store = stores.open()
+            store.commit(_register("case-1", notes=[_note("case-1", "m-1")]))
+            before = _state(store, "case-1")
+            duplicate = _register(
+                "case-1", region=_BLOTONGAN, notes=[_note("case-1", "m-dup")], key="k-dup"
+            )
+            with pytest.raises(ConcurrencyError):
+                store.commit(duplicate)
+            store = stores.reopen(store)
+            assert _state(store, "case-1") == before
+            assert store.load("case-1").region == _MIROTO
+            assert store.idempotency("k-dup") is None
+            assert _pending(store) == ["m-1"]
+
+    def test_idempotency_record_is_stored(self) -> None:
+        """The idempotency record of a commit is returned for its key; an unused key gives None."""
+        with self._stores() as stores:
+            store = stores.open()
+            commit = _register("case-1", key="visit-1")
+            store.commit(commit)
+            store = stores.reopen(store)
+            assert store.idempotency("visit-1") == commit.idempotency
+            assert store.idempotency("visit-2") is None
+
+    def test_reused_idempotency_key_is_refused_and_nothing_written(self) -> None:
+        """A second commit with a used idempotency key raises ConcurrencyError, writes nothing."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1", key="visit-1", notes=[_note("case-1", "m-1")])
+            store.commit(first)
+            before = _state(store, "case-1", "case-2")
+            same_case = _then(
+                first.case, _assessed(), key="visit-1", notes=[_note("case-1", "m-x")]
+            )
+            with pytest.raises(ConcurrencyError):
+                store.commit(same_case)
+            other_case = _register("case-2", key="visit-1", notes=[_note("case-2", "m-y")])
+            with pytest.raises(ConcurrencyError):
+                store.commit(other_case)
+            store = stores.reopen(store)
+            assert _state(store, "case-1", "case-2") == before
+            assert store.idempotency("visit-1") == first.idempotency
+            assert _pending(store) == ["m-1"]
+
+    def test_case_id_of_referral(self) -> None:
+        """Each referral id leads back to the case that holds it."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1", emergency=True)
+            store.commit(first)
+            store.commit(_register("case-2"))
+            refer = _then(
+                first.case,
+                ReferralRequested(
+                    referral_id="ref-1", need_id="n1", service_id="pbi-jk", provider_id="bpjs"
+                ),
+            )
+            store.commit(refer)
+            second_need = _then(refer.case, _need(refer.case, "Birth certificate"))
+            store.commit(second_need)
+            store.commit(
+                _then(
+                    second_need.case,
+                    ReferralRequested(
+                        referral_id="ref-2", need_id="n2", service_id="akta", provider_id="dukcapil"
+                    ),
+                )
+            )
+            store = stores.reopen(store)
+            assert store.case_id_of_referral("ref-1") == "case-1"
+            assert store.case_id_of_referral("ref-2") == "case-1"
+            referral = store.load("case-1").referral("ref-2")
+            assert referral is not None
+            assert referral.provider_id == "dukcapil"
+            with pytest.raises(ReferralNotFoundError):
+                store.case_id_of_referral("case-2")
+
+    def test_unknown_ids_raise_not_found(self) -> None:
+        """Unknown ids raise CaseNotFoundError (load, events) or ReferralNotFoundError."""
+        with self._stores() as stores:
+            store = stores.open()
+            store.commit(_register("case-1"))
+            with pytest.raises(CaseNotFoundError) as missing_case:
+                store.load("case-404")
+            assert missing_case.value.case_id == "case-404"
+            with pytest.raises(CaseNotFoundError):
+                store.events("case-404")
+            with pytest.raises(ReferralNotFoundError) as missing_referral:
+                store.case_id_of_referral("ref-404")
+            assert missing_referral.value.referral_id == "ref-404"
+
+    # ------------------------------------------------------------------ queries
+
+    def test_find_cases_by_region(self) -> None:
+        """A region finds the cases of the villages it contains, ordered by case id."""
+        with self._stores() as stores:
+            store = stores.open()
+            commits = {
+                "case-b": _register("case-b", region=_MIROTO),  # 33.74.01
+                "case-a": _register("case-a", region=_BRUMBUNGAN),  # 33.74.01
+                "case-d": _register("case-d", region=_BANDARHARJO),  # 33.74.02
+                "case-c": _register("case-c", region=_BLOTONGAN),  # 33.73.01
+            }
+            for commit in commits.values():
+                store.commit(commit)
+            store = stores.reopen(store)
+
+            def found(code: str) -> list[str]:
+                return [c.case_id for c in store.find_cases(within=RegionCode(code))]
+
+            assert found("33.74.01") == ["case-a", "case-b"]
+            assert found("33.74.02") == ["case-d"]
+            assert found("33.74") == ["case-a", "case-b", "case-d"]
+            assert found("33.73") == ["case-c"]
+            assert found("33") == ["case-a", "case-b", "case-c", "case-d"]
+            assert found("32") == []
+            assert found("33.74.01.1001") == ["case-b"]
+            everything = store.find_cases(within=RegionCode.INDONESIA)
+            assert everything == [commits[k].case for k in ("case-a", "case-b", "case-c", "case-d")]
+
+    def test_find_cases_by_state(self) -> None:
+        """A state filter finds the cases whose latest state it is, inside the region."""
+        with self._stores() as stores:
+            store = stores.open()
+            for case_id, region in (
+                ("case-a", _MIROTO),
+                ("case-b", _MIROTO),
+                ("case-c", _BLOTONGAN),
+                ("case-d", _BANDARHARJO),
+            ):
+                store.commit(_register(case_id, region=region))
+            store.commit(_then(store.load("case-b"), _assessed()))
+            store.commit(_then(store.load("case-d"), CaseClosed(reason=ClosingReason.DUPLICATE)))
+            store = stores.reopen(store)
+
+            def found(state: CaseState, within: RegionCode = RegionCode.INDONESIA) -> list[str]:
+                return [c.case_id for c in store.find_cases(within=within, state=state)]
+
+            assert found(CaseState.REGISTERED) == ["case-a", "case-c"]
+            assert found(CaseState.ASSESSED) == ["case-b"]
+            assert found(CaseState.CLOSED) == ["case-d"]
+            assert found(CaseState.IN_SERVICE) == []
+            assert found(CaseState.REGISTERED, RegionCode("33.74")) == ["case-a"]
+            store.commit(_then(store.load("case-a"), _assessed()))
+            assert found(CaseState.REGISTERED) == ["case-c"]
+            assert found(CaseState.ASSESSED) == ["case-a", "case-b"]
+
+    # ------------------------------------------------------------------ audit
+
+    def test_audit_records_are_sequenced_chained_and_verify(self) -> None:
+        """Audit records run 1..n in commit order, each chained to the one before, and verify."""
+        with self._stores() as stores:
+            store = stores.open()
+            x1, y1 = _register("case-x"), _register("case-y", region=_BLOTONGAN)
+            x2 = _then(x1.case, _need(x1.case, "Uniform"))
+            y2 = _then(y1.case, _assessed())
+            x3 = _then(x2.case, _need(x2.case, "Books"), _assessed())
+            for commit in (x1, y1, x2, y2, x3):
+                store.commit(commit)
+            expected = [e for c in (x1, y1, x2, y2, x3) for e in c.events]
+            store = stores.reopen(store)
+            records = list(store.audit_records())
+            assert [r.seq for r in records] == [1, 2, 3, 4, 5, 6]
+            assert [r.event() for r in records] == expected
+            assert records[0].prev == GENESIS
+            assert all(later.prev == earlier.digest for earlier, later in pairwise(records))
+            report = verify(records)
+            assert report.ok, report.reason
+            assert report.records == 6
+            assert report.head == records[-1].digest
+
+    def test_audit_records_from_a_start(self) -> None:
+        """audit_records(start=k) returns the records from sequence k on."""
+        with self._stores() as stores:
+            store = stores.open()
+            assert list(store.audit_records()) == []
+            first = _register("case-1")
+            store.commit(first)
+            store.commit(_then(first.case, _need(first.case, "Uniform"), _assessed()))
+            store.commit(_register("case-2"))
+            store = stores.reopen(store)
+            records: list[AuditRecord] = list(store.audit_records())
+            assert len(records) == 4
+            for start in range(1, 6):
+                assert list(store.audit_records(start=start)) == records[start - 1 :]
+
+    # ------------------------------------------------------------------ outbox
+
+    def test_claim_due_returns_due_messages_in_commit_order(self) -> None:
+        """claim_due returns the due messages in commit order, up to the limit; later ones wait."""
+        with self._stores() as stores:
+            store = stores.open()
+            m1 = _note("case-1", "m-1", at=T0 + timedelta(seconds=2))
+            m2 = _note("case-1", "m-2", at=T0 + timedelta(seconds=5))
+            m3 = _note("case-2", "m-3", at=T0 + timedelta(seconds=1))
+            m4 = _note("case-2", "m-4", at=T0 + timedelta(hours=1))
+            store.commit(_register("case-1", notes=[m1, m2]))
+            store.commit(_register("case-2", notes=[m3, m4]))
+            store = stores.reopen(store)
+            now = T0 + timedelta(seconds=10)
+            claimed = store.claim_due(now, limit=2, lease_seconds=60)
+            assert claimed == [OutboxMessage(notification=m1), OutboxMessage(notification=m2)]
+            assert _ids(store.claim_due(now, limit=10, lease_seconds=60)) == ["m-3"]
+            assert _ids(store.claim_due(T0 + timedelta(hours=2), limit=10, lease_seconds=60)) == [
+                "m-1",
+                "m-2",
+                "m-3",
+                "m-4",
+            ]
+
+    def test_leased_message_is_not_claimed_again_before_its_lease_ends(self) -> None:
+        """A claimed message is hidden from other claims until its lease ends, then returns."""
+        with self._stores() as stores:
+            store = stores.open()
+            store.commit(_register("case-1", notes=[_note("case-1", "m-1")]))
+            now = T0 + timedelta(minutes=1)
+            assert _ids(store.claim_due(now, limit=10, lease_seconds=60)) == ["m-1"]
+            store = stores.reopen(store)
+            assert store.claim_due(now + timedelta(seconds=59), limit=10, lease_seconds=60) == []
+            again = store.claim_due(now + timedelta(seconds=61), limit=10, lease_seconds=60)
+            assert _ids(again) == ["m-1"]
+
+    def test_record_delivery_removes_the_message(self) -> None:
+        """A delivered message is never claimed again and is no dead letter."""
+        with self._stores() as stores:
+            store = stores.open()
+            store.commit(
+                _register("case-1", notes=[_note("case-1", "m-1"), _note("case-1", "m-2")])
+            )
+            now = T0 + timedelta(minutes=1)
+            assert _ids(store.claim_due(now, limit=10, lease_seconds=30)) == ["m-1", "m-2"]
+            store.record_delivery("m-1")
+            store = stores.reopen(store)
+            assert _pending(store) == ["m-2"]
+            assert store.dead_letters() == []
+
+    def test_record_failure_with_retry_at_reschedules(self) -> None:
+        """A failed message waits until retry_at, then comes back with its attempts counted."""
+        with self._stores() as stores:
+            store = stores.open()
+            note = _note("case-1", "m-1")
+            store.commit(_register("case-1", notes=[note]))
+            now = T0 + timedelta(minutes=1)
+            retry_at = now + timedelta(minutes=5)
+            assert _ids(store.claim_due(now, limit=10, lease_seconds=600)) == ["m-1"]
+            store.record_failure("m-1", error="SMTP timeout", retry_at=retry_at)
+            store = stores.reopen(store)
+            assert (
+                store.claim_due(retry_at - timedelta(seconds=1), limit=10, lease_seconds=60) == []
+            )
+            back = store.claim_due(retry_at, limit=10, lease_seconds=60)
+            assert back == [OutboxMessage(notification=note, attempts=1, last_error="SMTP timeout")]
+            store.record_failure(
+                "m-1", error="SMTP refused", retry_at=retry_at + timedelta(minutes=10)
+            )
+            later = store.claim_due(FAR, limit=10, lease_seconds=60)
+            assert [(m.attempts, m.last_error) for m in later] == [(2, "SMTP refused")]
+            assert store.dead_letters() == []
+
+    def test_record_failure_without_retry_dead_letters(self) -> None:
+        """A failure with retry_at None dead-letters the message: listed, never claimed again."""
+        with self._stores() as stores:
+            store = stores.open()
+            note = _note("case-1", "m-1")
+            store.commit(_register("case-1", notes=[note, _note("case-1", "m-2")]))
+            assert _ids(store.claim_due(T0, limit=1, lease_seconds=60)) == ["m-1"]
+            store.record_failure("m-1", error="no such recipient", retry_at=None)
+            store = stores.reopen(store)
+            assert store.dead_letters() == [
+                OutboxMessage(
+                    notification=note, attempts=1, last_error="no such recipient", dead=True
+                )
+            ]
+            assert _pending(store) == ["m-2"]
+
+    # ------------------------------------------------------------------ whole flows
+
+    def test_demo_scenario_runs_and_every_case_replays(self) -> None:
+        """The demo runs on the store: its cases replay, its audit verifies, no message waits."""
+        with self._stores() as stores:
+            store = stores.open()
+            result = run_demo(store)
+            assert result.audit.ok, result.audit.reason
+            store = stores.reopen(store)
+            for case in result.cases:
+                assert store.load(case.case_id) == case
+                assert replay(store.events(case.case_id)) == case
+            report = verify(store.audit_records())
+            assert report.ok
+            assert report.records == sum(c.version for c in result.cases) == result.events
+            assert _pending(store) == []
+
+    @settings(suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow])
+    @given(plan=_plans())
+    def test_random_flows_replay_and_verify(self, plan: _Plan) -> None:
+        """Interleaved service flows with refused stale writes replay exactly and verify."""
+        with self._stores() as stores:
+            store = stores.open()
+            reference = MemoryStore()
+            clocks = (FrozenClock(T0), FrozenClock(T0))
+            slrt = sample_slrt(store, clock=clocks[0])
+            twin = sample_slrt(reference, clock=clocks[1])
+            staff = sample_staff()
+            walks = [walk_case(slrt, staff, route=r, region=v) for r, v in plan.walks]
+            twins = [walk_case(twin, staff, route=r, region=v) for r, v in plan.walks]
+            case_ids: dict[int, str] = {}
+            for n, (index, refuse) in enumerate(plan.schedule):
+                if refuse and index in case_ids:
+                    self._refuse_stale_write(store, case_ids[index], n)
+                    continue
+                step = next(walks[index], None)
+                assert step == next(twins[index], None)
+                if step is not None:
+                    case_ids[index] = step.case_id
+                    assert store.load(step.case_id).version == step.version
+                for clock in clocks:
+                    clock.advance(minutes=7)
+
+            store = stores.reopen(store)
+            for case_id in case_ids.values():
+                events = store.events(case_id)
+                assert events == reference.events(case_id)
+                assert replay(events) == store.load(case_id) == reference.load(case_id)
+            records = list(store.audit_records())
+            assert records == list(reference.audit_records())
+            report = verify(records)
+            assert report.ok, report.reason
+            assert report.records == sum(store.load(c).version for c in case_ids.values())
+            found = store.find_cases(within=RegionCode.INDONESIA)
+            assert [c.case_id for c in found] == sorted(case_ids.values())
+            pending = store.claim_due(FAR, limit=10_000, lease_seconds=60)
+            assert pending == reference.claim_due(FAR, limit=10_000, lease_seconds=60)
+            assert set(_ids(pending)) == _expected_message_ids(store, case_ids.values())
+
+    @staticmethod
+    def _refuse_stale_write(store: Store, case_id: str, n: int) -> None:
+        """A writer that read the version before the current one is refused; nothing changes."""
+        before = _state(store, case_id)
+        case = store.load(case_id)
+        event = Event(
+            case_id=case_id,
+            version=case.version,
+            at=case.updated_at,
+            actor_id="stale-writer",
+            role=Role.FACILITATOR,
+            payload=NeedRecorded(
+                need=Need(sector=Sector.OTHER, description="lost update", need_id="n99")
+            ),
+        )
+        key = f"stale-{n}"
+        stale = Commit(
+            case=case,
+            expected_version=case.version - 1,
+            events=(event,),
+            notifications=(_note(case_id, key),),
+            idempotency=IdempotencyRecord(
+                key=key,
+                command="contract_test",
+                case_id=case_id,
+                version=case.version,
+                result_id=case_id,
+            ),
+        )
+        with pytest.raises(ConcurrencyError):
+            store.commit(stale)
+        assert _state(store, case_id) == before
+        assert store.idempotency(key) is None
+
+    # ------------------------------------------------------------------ threads
+
+    def test_threads_on_different_cases_all_commit(self) -> None:
+        """Eight threads each committing to their own case all succeed; the audit verifies."""
+        per_thread = 5
+        with self._stores() as stores:
+            store = stores.open()
+
+            def work(i: int) -> None:
+                commit = _register(f"case-t{i}", notes=[_note(f"case-t{i}", f"m-t{i}")])
+                store.commit(commit)
+                for k in range(per_thread):
+                    commit = _then(commit.case, _need(commit.case, f"t{i}-{k}"))
+                    store.commit(commit)
+
+            _run_threads(8, work)
+            store = stores.reopen(store)
+            for i in range(8):
+                case = store.load(f"case-t{i}")
+                assert case.version == 1 + per_thread
+                assert [n.description for n in case.needs[1:]] == [
+                    f"t{i}-{k}" for k in range(per_thread)
+                ]
+                assert replay(store.events(case.case_id)) == case
+            report = verify(store.audit_records())
+            assert report.ok, report.reason
+            assert report.records == 8 * (1 + per_thread)
+            assert sorted(_pending(store)) == sorted(f"m-t{i}" for i in range(8))
+
+    def test_threads_on_one_case_conflict_without_lost_updates(self) -> None:
+        """Eight threads writing one case version: one wins a round, seven get ConcurrencyError."""
+        threads, rounds = 8, 4
+        with self._stores() as stores:
+            store = stores.open()
+            store.commit(_register("case-1"))
+            barrier = threading.Barrier(threads, timeout=30)
+            outcomes: list[tuple[int, int, bool]] = []
+            lock = threading.Lock()
+
+            def work(i: int) -> None:
+                for r in range(rounds):
+                    barrier.wait()
+                    case = store.load("case-1")
+                    barrier.wait()
+                    try:
+                        store.commit(_then(case, _need(case, f"t{i}-r{r}")))
+                    except ConcurrencyError:
+                        won = False
+                    else:
+                        won = True
+                    with lock:
+                        outcomes.append((r, i, won))
+
+            _run_threads(threads, work, barrier)
+            winners = sorted((r, i) for r, i, won in outcomes if won)
+            assert [r for r, _ in winners] == list(range(rounds))
+            assert len(outcomes) == threads * rounds
+            store = stores.reopen(store)
+            case = store.load("case-1")
+            assert case.version == 1 + rounds
+            assert [n.description for n in case.needs[1:]] == [f"t{i}-r{r}" for r, i in winners]
+            assert len(store.events("case-1")) == 1 + rounds
+            report = verify(store.audit_records())
+            assert report.ok, report.reason
+            assert report.records == 1 + rounds
+
+    def test_open_referrals_by_deadline(self) -> None:
+        """open_referrals lists open referrals earliest deadline first, and filters by due."""
+        due = [T0 + timedelta(days=d) for d in (3, 1, 2)]
+        with self._stores() as stores:
+            store = stores.open()
+            assert store.open_referrals() == []
+            case_commits = {}
+            for i, at in enumerate(due, start=1):
+                first = _register(f"case-{i}", emergency=True)
+                store.commit(first)
+                refer = _then(
+                    first.case,
+                    ReferralRequested(
+                        referral_id=f"ref-{i}",
+                        need_id="n1",
+                        service_id="pbi-jk",
+                        provider_id="bpjs",
+                        due_at=at,
+                    ),
+                )
+                store.commit(refer)
+                case_commits[i] = refer.case
+            late = _register("case-4", emergency=True)
+            store.commit(late)
+            store.commit(
+                _then(
+                    late.case,
+                    ReferralRequested(
+                        referral_id="ref-4", need_id="n1", service_id="pbi-jk", provider_id="bpjs"
+                    ),
+                )
+            )
+            # An escalation keeps a referral open; an ended one leaves the list.
+            store.commit(
+                _then(
+                    case_commits[2],
+                    ReferralEscalated(referral_id="ref-2", level=1, step="reminder", due_at=due[1]),
+                )
+            )
+            store.commit(
+                _then(
+                    case_commits[3],
+                    ReferralStatusChanged(
+                        referral_id="ref-3",
+                        status=ReferralStatus.CANCELLED,
+                        reason=ReferralReason.EXPIRED,
+                    ),
+                )
+            )
+            store = stores.reopen(store)
+            assert store.open_referrals() == [
+                ("ref-2", "case-2"),
+                ("ref-1", "case-1"),
+                ("ref-4", "case-4"),
+            ]
+            assert store.open_referrals(due_before=due[1]) == [("ref-2", "case-2")]
+            assert store.open_referrals(due_before=due[0]) == [
+                ("ref-2", "case-2"),
+                ("ref-1", "case-1"),
+            ]
+            assert store.open_referrals(due_before=T0) == []

@@ -1,0 +1,46 @@
+"""The store contract, run against SQLite: a file per store (reopened), and ``:memory:``."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from slrt_core.adapters import SqliteStore
+from slrt_core.ports import Store
+from slrt_core.testing import StoreContract
+
+
+class TestSqliteFileStore(StoreContract):
+    """SqliteStore on a file keeps every promise, also after closing and opening it again."""
+
+    def setup_method(self) -> None:
+        self._dirs: list[Path] = []
+        self._paths: dict[int, Path] = {}
+
+    def teardown_method(self) -> None:
+        for directory in self._dirs:
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def _open(self, path: Path) -> SqliteStore:
+        store = SqliteStore(path)
+        self._paths[id(store)] = path
+        return store
+
+    def make_store(self) -> Store:
+        directory = Path(tempfile.mkdtemp(prefix="slrt-contract-"))
+        self._dirs.append(directory)
+        return self._open(directory / "slrt.db")
+
+    def reopen(self, store: Store) -> Store:
+        assert isinstance(store, SqliteStore)
+        path = self._paths.pop(id(store))
+        store.close()
+        return self._open(path)
+
+
+class TestSqliteMemoryStore(StoreContract):
+    """SqliteStore on a private ":memory:" database keeps every promise."""
+
+    def make_store(self) -> Store:
+        return SqliteStore(":memory:")
