@@ -59,7 +59,7 @@ class TransitionTable:
             guard: answers whether a named guard holds now.
         """
         for t in self._index.get((state, event), ()):
-            if all(guard(g) for g in t.guards):
+            if not t.guards or all(guard(g) for g in t.guards):
                 return t.target
         return None
 

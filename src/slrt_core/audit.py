@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 import attrs
 
@@ -46,9 +46,12 @@ __all__ = [
 GENESIS = "0" * 64
 
 
-@attrs.frozen
-class AuditRecord:
-    """One link of the chain: an event's canonical JSON with its place and digest."""
+class AuditRecord(NamedTuple):
+    """One link of the chain: an event's canonical JSON with its place and digest.
+
+    A named tuple rather than an attrs class: verification reads millions of records,
+    and a tuple is built from a database row at a third of the cost.
+    """
 
     seq: int
     prev: str
@@ -101,37 +104,41 @@ def verify(records: Iterable[AuditRecord]) -> AuditReport:
     """Check the chain of *records*, read in storage order from sequence 1."""
     prev = GENESIS
     expected = 1
-    count = 0
-    for record in records:
-        count += 1
-        if record.seq != expected:
-            what = "missing or reordered" if record.seq > expected else "duplicated or reordered"
+    sha256 = hashlib.sha256
+    # Unpacked in the loop header: the hot path of verification, kept free of lookups.
+    for seq, record_prev, digest, body in records:
+        if seq != expected:
+            what = "missing or reordered" if seq > expected else "duplicated or reordered"
             return AuditReport(
                 ok=False,
-                records=count,
+                records=expected,
                 head=prev,
-                first_bad=min(expected, record.seq),
-                reason=f"expected record {expected}, found {record.seq} ({what})",
+                first_bad=min(expected, seq),
+                reason=f"expected record {expected}, found {seq} ({what})",
             )
-        if record.prev != prev:
+        if record_prev != prev:
             return AuditReport(
                 ok=False,
-                records=count,
+                records=expected,
                 head=prev,
-                first_bad=record.seq,
+                first_bad=seq,
                 reason="prev does not match the digest of the record before (inserted or deleted)",
             )
-        if _digest(record.seq, record.prev, record.body) != record.digest:
+        # The same bytes as _digest(); inlined because this line runs once per record.
+        if (
+            sha256(b'{"event":%s,"prev":"%s","seq":%d}' % (body, prev.encode(), seq)).hexdigest()
+            != digest
+        ):
             return AuditReport(
                 ok=False,
-                records=count,
+                records=expected,
                 head=prev,
-                first_bad=record.seq,
+                first_bad=seq,
                 reason="content does not match its digest (edited)",
             )
-        prev = record.digest
+        prev = digest
         expected += 1
-    return AuditReport(ok=True, records=count, head=prev)
+    return AuditReport(ok=True, records=expected - 1, head=prev)
 
 
 def _lines(records: Iterable[AuditRecord]) -> Iterator[str]:

@@ -68,6 +68,7 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - keep `slrt --help` fast
     from slrt_core.demo import run_demo  # noqa: PLC0415
     from slrt_core.labels import label  # noqa: PLC0415
+    from slrt_core.rules import Status  # noqa: PLC0415
 
     if db is None:
         db = Path(tempfile.mkdtemp(prefix="slrt-demo-")) / "slrt-demo.sqlite"
@@ -90,6 +91,16 @@ def demo(db: Path | None, language: LanguageCode) -> None:
             f"{case.case_id:<13} {label(case.channel, language):<28} {case.version:>6}  "
             f"{referrals:<28} {state}"
         )
+    first = result.cases[0].assessments[0]
+    click.echo(
+        f"\nEligibility at the first assessment of {result.cases[0].case_id}"
+        f" (rulebook {first.rulebook_version}):"
+    )
+    for decision in first.decisions:
+        outcome = Status(decision.outcome).label(language)
+        benefit = f"  Rp{decision.benefit:,}" if decision.benefit else ""
+        missing = f"  ({', '.join(decision.missing)})" if decision.missing else ""
+        click.echo(f"  {decision.program:<14} {outcome}{benefit}{missing}")
     click.echo(f"\nNotifications delivered: {result.notifications}")
     for topic, count in sorted(result.topics.items()):
         click.echo(f"  {topic:<28} {count}")
@@ -195,6 +206,16 @@ def db_upgrade(target: str) -> None:
         )
     finally:
         store.close()
+
+
+def _mount_rules() -> None:
+    # The rules group lives with the rules engine; mounted here so `slrt rules ...` works.
+    from slrt_core.rules._cli import rules  # noqa: PLC0415
+
+    main.add_command(rules)
+
+
+_mount_rules()
 
 
 if __name__ == "__main__":  # pragma: no cover - `python -m slrt_core.cli`

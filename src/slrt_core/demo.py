@@ -31,12 +31,13 @@ from slrt_core.adapters.notifiers import RecordingNotifier
 from slrt_core.audit import AuditReport
 from slrt_core.case._model import Case, Need
 from slrt_core.household import Household, Person, RegistryStatus, Relationship, Schooling
-from slrt_core.identity import RegionCode, Sex
+from slrt_core.identity import Nik, RegionCode, Sex
 from slrt_core.ports import Store
 from slrt_core.referral._consent import Purpose
 from slrt_core.referral._directory import Directory, Provider, Service, Sla
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.referral._sla import SweepReport
+from slrt_core.rules import load_pack
 from slrt_core.service import Slrt
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
 
@@ -173,6 +174,8 @@ def _actors() -> dict[str, Actor]:
 
 
 def _household(region: RegionCode, *, in_registry: bool) -> Household:
+    # Made-up NIKs of the right shape (kecamatan, birth date, +40 for women, serial):
+    # the parents have theirs; the daughter's birth certificate, and so her NIK, is missing.
     return Household(
         region=region,
         members=(
@@ -181,6 +184,7 @@ def _household(region: RegionCode, *, in_registry: bool) -> Household:
                 relationship=Relationship.HEAD,
                 birth_date=date(1982, 3, 14),
                 sex=Sex.MALE,
+                nik=Nik("3374011403820001"),
                 working=True,
                 monthly_income=1_200_000,
             ),
@@ -189,6 +193,7 @@ def _household(region: RegionCode, *, in_registry: bool) -> Household:
                 relationship=Relationship.SPOUSE,
                 birth_date=date(1986, 7, 2),
                 sex=Sex.FEMALE,
+                nik=Nik("3374014207860002"),
                 pregnant=False,
                 working=False,
                 monthly_income=0,
@@ -336,6 +341,7 @@ def run_demo(store: Store) -> DemoResult:
         ids=SequentialIds(),
         notifier=notifier,
         directory=demo_directory(),
+        rulebook=load_pack(),
     )
     sweeps: list[SweepReport] = []
     actors = _actors()

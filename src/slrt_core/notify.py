@@ -249,9 +249,25 @@ def _make(
     )
 
 
+#: The events that may cause a notification (the branches of :func:`notifications_for`).
+_NOTIFYING = (
+    CaseRegistered,
+    CaseSubmitted,
+    CaseReturned,
+    CaseApproved,
+    ReferralRequested,
+    ReferralStatusChanged,
+    ReferralEscalated,
+    ConsentWithdrawn,
+    CaseClosed,
+)
+
+
 def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
     """The notifications *event* causes, given *case* after the event."""
     p = event.payload
+    if not isinstance(p, _NOTIFYING):  # most events notify nobody: skip the set-up
+        return
     base = {"case_id": case.case_id, "region": str(case.region)}
     district = case.region.parent.parent if case.region.parent else case.region
     back_office = f"role:back_office@{district}"

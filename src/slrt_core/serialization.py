@@ -91,9 +91,13 @@ def _event_out(event: Event) -> dict[str, Any]:
 converter.register_unstructure_hook(Event, _event_out)
 
 
+# One encoder for every call: json.dumps builds a new one per call when given options.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> bytes:
     """Canonical JSON bytes of an unstructured value: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(value).encode()
 
 
 def event_to_json(event: Event) -> bytes:

@@ -45,7 +45,7 @@ from slrt_core.case._events import (
     replay,
 )
 from slrt_core.case._lifecycle import next_state
-from slrt_core.case._model import Case, CaseState, Need, NeedStatus, Priority
+from slrt_core.case._model import Case, CaseState, Need, NeedStatus, Priority, ProgramDecision
 from slrt_core.errors import (
     ConcurrencyError,
     InvalidInputError,
@@ -91,6 +91,8 @@ from slrt_core.referral._sla import (
     SweepReport,
     next_deadline,
 )
+from slrt_core.rules._rulebook import Rulebook
+from slrt_core.rules._scalar import decide as decide_programs
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = ["Slrt"]
@@ -140,7 +142,11 @@ class Slrt:
             :data:`~slrt_core.referral.DEFAULT_LADDER` by default.
         policy: how referrals are routed when no service is named;
             :class:`~slrt_core.referral.NearestTierFirst` by default.
-        overlaps: program -> programs it must not be combined with, for routing.
+        overlaps: program -> programs it must not be combined with, for routing; taken
+            from the rulebook's programs when a rulebook is given and this is ``None``.
+        rulebook: the eligibility rules (:func:`slrt_core.rules.load_pack` for the
+            national pack, or a regional variant); when given, every assessment records
+            each program's decision and routing respects them.
 
     Examples:
         >>> from datetime import date
@@ -174,8 +180,12 @@ class Slrt:
         ladder: EscalationLadder = DEFAULT_LADDER,
         policy: RoutingPolicy | None = None,
         overlaps: Mapping[str, Iterable[str]] | None = None,
+        rulebook: Rulebook | None = None,
     ) -> None:
         self.store = store
+        self.rulebook = rulebook
+        if overlaps is None and rulebook is not None:
+            overlaps = _rulebook_overlaps(rulebook)
         self.clock: Clock = clock or SystemClock()
         self.ids: IdFactory = ids or UuidIds()
         self.notifier = notifier
@@ -286,16 +296,23 @@ class Slrt:
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> Case:
-        """Record the assessment of the household (or correct it after a return)."""
+        """Record the assessment of the household (or correct it after a return).
+
+        With a :attr:`rulebook`, the assessment also records every program's eligibility
+        decision for the household on the local date (of the working calendar), with
+        the rulebook version, and routing uses those decisions.
+
+        Raises:
+            InvalidInputError: empty findings, or the rules refuse the household (a birth
+                date after today).
+        """
         _require_text(findings, "findings")
-        return self._run(
-            actor,
-            Command.ASSESS,
-            case_id,
-            lambda _case, _now: [CaseAssessed(findings=findings)],
-            idempotency_key,
-            expected_version,
-        )
+
+        def decide(case: Case, now: datetime) -> list[_Step]:
+            decisions, version = self._eligibility(case, now)
+            return [CaseAssessed(findings=findings, decisions=decisions, rulebook_version=version)]
+
+        return self._run(actor, Command.ASSESS, case_id, decide, idempotency_key, expected_version)
 
     def submit(
         self,
@@ -635,15 +652,17 @@ class Slrt:
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> Case:
-        """Assess the household again after its referrals ended."""
+        """Assess the household again after its referrals ended (decided as in :meth:`assess`)."""
         _require_text(findings, "findings")
+
+        def decide(case: Case, now: datetime) -> list[_Step]:
+            decisions, version = self._eligibility(case, now)
+            return [
+                CaseReassessed(findings=findings, decisions=decisions, rulebook_version=version)
+            ]
+
         return self._run(
-            actor,
-            Command.REASSESS,
-            case_id,
-            lambda _case, _now: [CaseReassessed(findings=findings)],
-            idempotency_key,
-            expected_version,
+            actor, Command.REASSESS, case_id, decide, idempotency_key, expected_version
         )
 
     def close(
@@ -991,12 +1010,13 @@ class Slrt:
         provider_id: str | None = None,
         lifecycle_event: str | None = None,
         at: datetime | None = None,
+        loaded: Case | None = None,
     ) -> Case:
         if idempotency_key is not None and (
             done := self._replayed(idempotency_key, command, actor, case_id=case_id)
         ):
             return done
-        case = self.store.load(case_id)
+        case = loaded if loaded is not None else self.store.load(case_id)
         self.authorizer.authorize(actor, command, region=case.region, provider_id=provider_id)
         if expected_version is not None and expected_version != case.version:
             raise ConcurrencyError(case_id, expected_version, case.version)
@@ -1049,7 +1069,8 @@ class Slrt:
         ):
             return done
         case_id = self.store.case_id_of_referral(referral_id)
-        referral = _referral(self.store.load(case_id), referral_id)
+        loaded = self.store.load(case_id)
+        referral = _referral(loaded, referral_id)
         lifecycle = "confirm_receipt" if command is Command.CONFIRM_RECEIPT else "update_referral"
         case = self._run(
             actor,
@@ -1062,10 +1083,29 @@ class Slrt:
             result_id=referral_id,
             provider_id=referral.provider_id,
             lifecycle_event=lifecycle,
+            loaded=loaded,
         )
         return _referral(case, referral_id)
 
     # ------------------------------------------------------------------ referral helpers
+
+    def _eligibility(
+        self, case: Case, now: datetime
+    ) -> tuple[tuple[ProgramDecision, ...], str | None]:
+        """The summaries of the rulebook's decisions for the household, and its version."""
+        if self.rulebook is None:
+            return (), None
+        on = self.calendar.local_date(now)
+        decided = decide_programs(case.household, on=on, rulebook=self.rulebook)
+        return tuple(
+            ProgramDecision(
+                program=d.program,
+                outcome=d.status.value,
+                benefit=d.benefit.amount if d.benefit is not None else None,
+                missing=d.missing,
+            )
+            for d in decided.values()
+        ), self.rulebook.version
 
     def _sla(self, service_id: str) -> Sla:
         try:
@@ -1339,6 +1379,15 @@ def _key_elsewhere(key: str, where: str) -> InvalidInputError:
         f"Kunci idempotensi {key!r} sudah dipakai pada {where!r}; "
         "gunakan kunci baru untuk perintah pada kasus atau rujukan lain.",
     )
+
+
+def _rulebook_overlaps(rulebook: Rulebook) -> dict[str, tuple[str, ...]]:
+    """Program -> the programs it excludes or duplicates, as routing reads them."""
+    return {
+        code: tuple(o.program for o in program.overlaps)
+        for code, program in rulebook.programs.items()
+        if program.overlaps
+    }
 
 
 def _no_guards(name: str) -> bool:  # pragma: no cover - the referral lifecycle has no guards

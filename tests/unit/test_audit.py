@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
-import attrs
 import pytest
 
 from slrt_core.adapters import MemoryStore, SqliteStore
@@ -92,7 +91,7 @@ class TestVerify:
     def test_edited_body_is_found(self, seq: int) -> None:
         """An edited event body is named by its own sequence number."""
         records = _records()
-        records[seq - 1] = attrs.evolve(records[seq - 1], body=canonical_json({"n": 999}))
+        records[seq - 1] = records[seq - 1]._replace(body=canonical_json({"n": 999}))
         report = verify(records)
         assert (report.ok, report.first_bad) == (False, seq)
         assert "edited" in report.reason
@@ -101,8 +100,8 @@ class TestVerify:
     def test_edited_digest_or_prev_is_found(self) -> None:
         """A changed digest or prev field is named by the record that carries it."""
         records = _records()
-        bad_digest = [*records[:2], attrs.evolve(records[2], digest="0" * 64), *records[3:]]
-        bad_prev = [*records[:5], attrs.evolve(records[5], prev=records[3].digest), *records[6:]]
+        bad_digest = [*records[:2], records[2]._replace(digest="0" * 64), *records[3:]]
+        bad_prev = [*records[:5], records[5]._replace(prev=records[3].digest), *records[6:]]
         assert verify(bad_digest).first_bad == 3
         assert verify(bad_prev).first_bad == 6
 
@@ -135,8 +134,8 @@ class TestVerify:
         """Records swapped and renumbered to look in order break the chain at the first of them."""
         records = _records()
         third, fourth = records[2], records[3]
-        records[2] = attrs.evolve(fourth, seq=3)
-        records[3] = attrs.evolve(third, seq=4)
+        records[2] = fourth._replace(seq=3)
+        records[3] = third._replace(seq=4)
         assert verify(records).first_bad == 3
 
     @pytest.mark.parametrize("seq", [1, 5, 7])
@@ -151,7 +150,7 @@ class TestVerify:
     def test_deleted_and_renumbered_record_is_found(self) -> None:
         """A deletion hidden by renumbering the later records breaks the link at the gap."""
         records = _records()
-        renumbered = [*records[:4], *(attrs.evolve(r, seq=r.seq - 1) for r in records[5:])]
+        renumbered = [*records[:4], *(r._replace(seq=r.seq - 1) for r in records[5:])]
         assert verify(renumbered).first_bad == 5
 
     def test_truncated_tail_changes_only_the_head(self) -> None:
@@ -173,7 +172,7 @@ class TestVerify:
         """An inserted record with the later ones renumbered breaks the link after it."""
         records = _records()
         forged = seal(4, records[2].digest, canonical_json({"n": 0, "text": "inserted"}))
-        later = [attrs.evolve(r, seq=r.seq + 1) for r in records[3:]]
+        later = [r._replace(seq=r.seq + 1) for r in records[3:]]
         report = verify([*records[:3], forged, *later])
         assert report.first_bad == 5
         assert "prev" in report.reason
@@ -182,7 +181,7 @@ class TestVerify:
         """A record inserted without a valid link is named by its own sequence number."""
         records = _records()
         stray = AuditRecord(seq=4, prev=GENESIS, digest="0" * 64, body=b"{}")
-        later = [attrs.evolve(r, seq=r.seq + 1) for r in records[3:]]
+        later = [r._replace(seq=r.seq + 1) for r in records[3:]]
         assert verify([*records[:3], stray, *later]).first_bad == 4
 
     @pytest.mark.parametrize("seq", [1, 3, 8])

@@ -1830,8 +1830,9 @@ class TestQueries:
         """An edited audit record is found at its sequence number."""
         world = World(MemoryStore())
         world.case_in(CaseState.SUBMITTED)
+        list(world.store.audit_records())  # the memory store seals its chain when read
         records = world.store._records  # type: ignore[attr-defined]
-        records[2] = attrs.evolve(records[2], body=records[2].body.replace(b"labourer", b"farmer"))
+        records[2] = records[2]._replace(body=records[2].body.replace(b"labourer", b"farmer"))
         report = world.slrt.verify_audit(AUDITOR)
         assert (report.ok, report.first_bad) == (False, 3)
 

@@ -3,6 +3,11 @@
 It keeps the same promises as the database adapters (atomic commits, optimistic
 concurrency, hash-chained audit, outbox, idempotency) and is safe across threads,
 but keeps nothing after the process ends.
+
+The audit chain is sealed lazily: committed events are encoded and hashed, in commit
+order, when the audit trail is first read. The records are the same bytes a database
+adapter writes at commit time; a simulation that never reads its audit trail does not
+pay for it.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ class MemoryStore:
         self._cases: dict[str, Case] = {}
         self._events: dict[str, list[Event]] = {}
         self._records: list[AuditRecord] = []
+        self._unsealed: list[Event] = []  # committed, in order, not yet in _records
         self._referrals: dict[str, str] = {}
         self._open: dict[str, tuple[str, datetime | None]] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
@@ -72,7 +78,6 @@ class MemoryStore:
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* atomically (see :class:`~slrt_core.ports.CaseStore`)."""
         case_id = commit.case.case_id
-        bodies = [event_to_json(e) for e in commit.events]
         with self._lock:
             current = self._cases.get(case_id)
             actual = current.version if current is not None else 0
@@ -81,10 +86,8 @@ class MemoryStore:
             key = commit.idempotency.key if commit.idempotency else None
             if key is not None and key in self._idempotency:
                 raise ConcurrencyError(case_id, commit.expected_version, actual)
-            prev = self._records[-1].digest if self._records else GENESIS
-            records = chain(bodies, after_seq=len(self._records), prev=prev)
             # Nothing above changed state; from here on nothing can fail.
-            self._records.extend(records)
+            self._unsealed.extend(commit.events)
             self._events.setdefault(case_id, []).extend(commit.events)
             self._cases[case_id] = commit.case
             for referral in commit.case.referrals:
@@ -135,6 +138,11 @@ class MemoryStore:
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
         """Records from sequence *start* on."""
         with self._lock:
+            if self._unsealed:
+                prev = self._records[-1].digest if self._records else GENESIS
+                bodies = (event_to_json(e) for e in self._unsealed)
+                self._records.extend(chain(bodies, after_seq=len(self._records), prev=prev))
+                self._unsealed.clear()
             records = self._records[start - 1 :]
         return iter(records)
 

@@ -96,6 +96,31 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 # Terminal referral statuses: they never change again (five, as open_referrals expects).
 _ENDED = tuple(s.value for s in ReferralStatus if s.is_terminal)
+
+#: What a commit reads before it writes: the case version, whether the idempotency key
+#: is used, and the audit chain head.
+_BEFORE_WRITE = (
+    "SELECT (SELECT version FROM cases WHERE case_id = ?),"
+    " (SELECT 1 FROM idempotency WHERE key = ?),"
+    " (SELECT seq FROM events ORDER BY seq DESC LIMIT 1),"
+    " (SELECT digest FROM events ORDER BY seq DESC LIMIT 1)"
+)
+
+#: How many entries each in-process cache keeps (cases by id, referral -> case).
+CACHE_ENTRIES = 50_000
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> None:
+    """Put *key* last in *cache* (dict order is recency) and drop the oldest beyond the limit."""
+    cache.pop(key, None)
+    cache[key] = value
+    if len(cache) > CACHE_ENTRIES:
+        del cache[next(iter(cache))]
+
+
 assert len(_ENDED) == 5  # noqa: PLR2004, S101
 
 
@@ -142,7 +167,8 @@ class SqliteStore:
         self._shared: sqlite3.Connection | None = None
         self._shared_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
-        self._cache: dict[str, Case] = {}
+        self._cache: dict[str, Case] = {}  # case id -> the case at its cached version
+        self._referral_cases: dict[str, str] = {}  # referral id -> case id (never changes)
         try:
             if self._path == ":memory:":
                 self._shared = self._connect()
@@ -261,7 +287,7 @@ class SqliteStore:
         if cached is not None and cached.version == row[0]:
             return cached
         case = replay(self.events(case_id))
-        self._cache[case_id] = case
+        _remember(self._cache, case_id, case)
         return case
 
     def events(self, case_id: str, /) -> list[Event]:
@@ -296,25 +322,18 @@ class SqliteStore:
             for n in commit.notifications
         ]
 
+        key = commit.idempotency.key if commit.idempotency is not None else None
+
         def write(conn: sqlite3.Connection) -> None:
-            row = conn.execute(
-                "SELECT version FROM cases WHERE case_id = ?", (case.case_id,)
+            # One round trip for everything the write depends on: the case version, the
+            # key's use and the chain head (under BEGIN IMMEDIATE, so nobody moves them).
+            version, used, last_seq, last_digest = conn.execute(
+                _BEFORE_WRITE, (case.case_id, key)
             ).fetchone()
-            actual = row[0] if row else 0
-            if actual != commit.expected_version:
+            actual = version or 0
+            if actual != commit.expected_version or used:
                 raise ConcurrencyError(case.case_id, commit.expected_version, actual)
-            if commit.idempotency is not None:
-                used = conn.execute(
-                    "SELECT 1 FROM idempotency WHERE key = ?", (commit.idempotency.key,)
-                ).fetchone()
-                if used:
-                    raise ConcurrencyError(case.case_id, commit.expected_version, actual)
-            last = conn.execute(
-                "SELECT seq, digest FROM events ORDER BY seq DESC LIMIT 1"
-            ).fetchone()
-            records = chain(
-                bodies, after_seq=last[0] if last else 0, prev=last[1] if last else GENESIS
-            )
+            records = chain(bodies, after_seq=last_seq or 0, prev=last_digest or GENESIS)
             conn.executemany(
                 "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -323,7 +342,7 @@ class SqliteStore:
                     for r, e in zip(records, commit.events, strict=True)
                 ],
             )
-            if row:
+            if version is not None:
                 conn.execute(
                     "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
                     (case.version, case.state.value, case.case_id),
@@ -353,10 +372,12 @@ class SqliteStore:
                 )
 
         self._write(write)
-        self._cache[case.case_id] = case
+        _remember(self._cache, case.case_id, case)
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
+        if (known := self._referral_cases.get(referral_id)) is not None:
+            return known
         row = self._read(
             lambda c: c.execute(
                 "SELECT case_id FROM referrals WHERE referral_id = ?", (referral_id,)
@@ -364,7 +385,9 @@ class SqliteStore:
         )
         if row is None:
             raise ReferralNotFoundError(referral_id)
-        return str(row[0])
+        case_id = str(row[0])
+        _remember(self._referral_cases, referral_id, case_id)
+        return case_id
 
     def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
         """Cases inside *within*, optionally in *state*, ordered by id."""
@@ -408,21 +431,19 @@ class SqliteStore:
     # ------------------------------------------------------------------ AuditLog
 
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
-        """Records from sequence *start* on, read in pages."""
-        page = 10_000
+        """Records from sequence *start* on, read in pages (memory stays flat)."""
+        page = 2_000
         seq = start
         while True:
+            # CAST: a hand-edited row may hold TEXT; hash the stored bytes either way.
             rows = self._read(
                 lambda c, s=seq: c.execute(  # type: ignore[misc]
-                    "SELECT seq, prev, digest, body FROM events"
+                    "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events"
                     " WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (s, page),
                 ).fetchall()
             )
-            for r in rows:
-                # A hand-edited row may come back as TEXT; hash what is stored either way.
-                body = r[3].encode() if isinstance(r[3], str) else bytes(r[3])
-                yield AuditRecord(seq=r[0], prev=r[1], digest=r[2], body=body)
+            yield from map(AuditRecord._make, rows)
             if len(rows) < page:
                 return
             seq = rows[-1][0] + 1

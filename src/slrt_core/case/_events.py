@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import ClassVar, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
@@ -348,8 +348,18 @@ def apply(case: Case | None, event: Event) -> Case:
     if state is None:
         msg = f"{event.type} is not allowed in state {case.state} (case {case.case_id})."
         raise ValueError(msg)
-    changed = _APPLY[type(payload)](case, event)
-    return attrs.evolve(changed, state=state, version=event.version, updated_at=event.at)
+    # One evolve per event: the handler returns only the fields the event changes.
+    return attrs.evolve(
+        case,
+        state=state,
+        version=event.version,
+        updated_at=event.at,
+        **_APPLY[type(payload)](case, event),
+    )
+
+
+#: The fields of a case an event changes, by name.
+_Changes: TypeAlias = dict[str, Any]
 
 
 def _registered(event: Event, e: CaseRegistered) -> Case:
@@ -369,23 +379,22 @@ def _registered(event: Event, e: CaseRegistered) -> Case:
     )
 
 
-def _with_need(case: Case, need_id: str, status: NeedStatus) -> tuple[Need, ...]:
-    return tuple(attrs.evolve(n, status=status) if n.need_id == need_id else n for n in case.needs)
+def _with_need(needs: tuple[Need, ...], need_id: str, status: NeedStatus) -> tuple[Need, ...]:
+    return tuple(attrs.evolve(n, status=status) if n.need_id == need_id else n for n in needs)
 
 
-def _with_referral(case: Case, referral_id: str, change: Callable[[Referral], Referral]) -> Case:
-    return attrs.evolve(
-        case,
-        referrals=tuple(change(r) if r.referral_id == referral_id else r for r in case.referrals),
-    )
+def _with_referral(
+    case: Case, referral_id: str, change: Callable[[Referral], Referral]
+) -> tuple[Referral, ...]:
+    return tuple(change(r) if r.referral_id == referral_id else r for r in case.referrals)
 
 
-def _need_recorded(case: Case, event: Event) -> Case:
+def _need_recorded(case: Case, event: Event) -> _Changes:
     assert isinstance(event.payload, NeedRecorded)  # noqa: S101 - dispatch guarantees it
-    return attrs.evolve(case, needs=(*case.needs, event.payload.need))
+    return {"needs": (*case.needs, event.payload.need)}
 
 
-def _assessed(case: Case, event: Event) -> Case:
+def _assessed(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, CaseAssessed | CaseReassessed)  # noqa: S101
     assessment = Assessment(
@@ -396,44 +405,40 @@ def _assessed(case: Case, event: Event) -> Case:
         decisions=p.decisions,
         rulebook_version=p.rulebook_version,
     )
-    return attrs.evolve(
-        case,
-        assessments=(*case.assessments, assessment),
-        assignees=case.assignees | {event.actor_id},
-        correction_note="",
-    )
+    return {
+        "assessments": (*case.assessments, assessment),
+        "assignees": case.assignees | {event.actor_id},
+        "correction_note": "",
+    }
 
 
-def _unchanged(case: Case, event: Event) -> Case:  # noqa: ARG001 - same shape as the others
-    return case
+def _unchanged(case: Case, event: Event) -> _Changes:  # noqa: ARG001 - same shape as the others
+    return {}
 
 
-def _returned(case: Case, event: Event) -> Case:
+def _returned(case: Case, event: Event) -> _Changes:  # noqa: ARG001
     assert isinstance(event.payload, CaseReturned)  # noqa: S101
-    return attrs.evolve(case, correction_note=event.payload.note)
+    return {"correction_note": event.payload.note}
 
 
-def _resolved_locally(case: Case, event: Event) -> Case:
+def _resolved_locally(case: Case, event: Event) -> _Changes:
     assert isinstance(event.payload, NeedResolvedLocally)  # noqa: S101
-    return attrs.evolve(
-        case, needs=_with_need(case, event.payload.need_id, NeedStatus.RESOLVED_LOCALLY)
-    )
+    return {"needs": _with_need(case.needs, event.payload.need_id, NeedStatus.RESOLVED_LOCALLY)}
 
 
-def _direct_service(case: Case, event: Event) -> Case:
+def _direct_service(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, DirectServiceDelivered)  # noqa: S101
     served = DirectService(
         need_id=p.need_id, description=p.description, at=event.at, by=event.actor_id
     )
-    return attrs.evolve(
-        case,
-        needs=_with_need(case, p.need_id, NeedStatus.SERVED_DIRECTLY),
-        direct_services=(*case.direct_services, served),
-    )
+    return {
+        "needs": _with_need(case.needs, p.need_id, NeedStatus.SERVED_DIRECTLY),
+        "direct_services": (*case.direct_services, served),
+    }
 
 
-def _referral_requested(case: Case, event: Event) -> Case:
+def _referral_requested(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ReferralRequested)  # noqa: S101
     referral = Referral(
@@ -450,90 +455,93 @@ def _referral_requested(case: Case, event: Event) -> Case:
         due_at=p.due_at,
         consent_id=p.consent_id,
     )
-    return attrs.evolve(
-        case,
-        needs=_with_need(case, p.need_id, NeedStatus.REFERRED),
-        referrals=(*case.referrals, referral),
-    )
+    return {
+        "needs": _with_need(case.needs, p.need_id, NeedStatus.REFERRED),
+        "referrals": (*case.referrals, referral),
+    }
 
 
-def _referral_status(case: Case, event: Event) -> Case:
+def _referral_status(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ReferralStatusChanged)  # noqa: S101
     change = StatusChange(
         status=p.status, at=event.at, actor_id=event.actor_id, reason=p.reason, note=p.note
     )
+    referral = case.referral(p.referral_id)
+    assert referral is not None  # noqa: S101 - the command checked it
     # A new deadline starts the escalation ladder again; the same deadline (a change
     # within the completion hop) keeps the steps already taken.
-    updated = _with_referral(
-        case,
-        p.referral_id,
-        lambda r: attrs.evolve(
-            r,
-            status=p.status,
-            history=(*r.history, change),
-            due_at=p.due_at,
-            escalation_level=r.escalation_level if p.due_at == r.due_at else 0,
-        ),
+    updated = attrs.evolve(
+        referral,
+        status=p.status,
+        history=(*referral.history, change),
+        due_at=p.due_at,
+        escalation_level=referral.escalation_level if p.due_at == referral.due_at else 0,
     )
-    referral = updated.referral(p.referral_id)
-    assert referral is not None  # noqa: S101 - the command checked it
+    changes: _Changes = {"referrals": _with_referral(case, p.referral_id, lambda _: updated)}
     if p.status.is_terminal:
         outcome = NeedStatus.MET if p.status is ReferralStatus.COMPLETED else NeedStatus.OPEN
-        updated = attrs.evolve(updated, needs=_with_need(updated, referral.need_id, outcome))
-    return updated
+        changes["needs"] = _with_need(case.needs, referral.need_id, outcome)
+    return changes
 
 
-def _escalated(case: Case, event: Event) -> Case:
+def _escalated(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ReferralEscalated)  # noqa: S101
-    return _with_referral(
-        case, p.referral_id, lambda r: attrs.evolve(r, escalation_level=p.level, due_at=p.due_at)
-    )
+    return {
+        "referrals": _with_referral(
+            case,
+            p.referral_id,
+            lambda r: attrs.evolve(r, escalation_level=p.level, due_at=p.due_at),
+        )
+    }
 
 
-def _receipt_confirmed(case: Case, event: Event) -> Case:
+def _receipt_confirmed(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ReceiptConfirmed)  # noqa: S101
-    return _with_referral(case, p.referral_id, lambda r: attrs.evolve(r, confirmed_at=event.at))
+    return {
+        "referrals": _with_referral(
+            case, p.referral_id, lambda r: attrs.evolve(r, confirmed_at=event.at)
+        )
+    }
 
 
-def _consent_recorded(case: Case, event: Event) -> Case:
+def _consent_recorded(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ConsentRecorded)  # noqa: S101
-    return attrs.evolve(case, consents=(*case.consents, p.consent))
+    return {"consents": (*case.consents, p.consent)}
 
 
-def _basis_recorded(case: Case, event: Event) -> Case:
+def _basis_recorded(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, LawfulBasisRecorded)  # noqa: S101
-    return attrs.evolve(case, lawful_bases=(*case.lawful_bases, p.basis))
+    return {"lawful_bases": (*case.lawful_bases, p.basis)}
 
 
-def _consent_withdrawn(case: Case, event: Event) -> Case:
+def _consent_withdrawn(case: Case, event: Event) -> _Changes:
     p = event.payload
     assert isinstance(p, ConsentWithdrawn)  # noqa: S101
 
     gone, at = ConsentStatus.WITHDRAWN, event.at
-    return attrs.evolve(
-        case,
-        consents=tuple(
+    return {
+        "consents": tuple(
             attrs.evolve(c, status=gone, withdrawn_at=at) if c.consent_id == p.record_id else c
             for c in case.consents
         ),
-        lawful_bases=tuple(
+        "lawful_bases": tuple(
             attrs.evolve(b, status=gone, withdrawn_at=at) if b.basis_id == p.record_id else b
             for b in case.lawful_bases
         ),
-    )
+    }
 
 
-def _closed(case: Case, event: Event) -> Case:
+def _closed(case: Case, event: Event) -> _Changes:  # noqa: ARG001
     assert isinstance(event.payload, CaseClosed)  # noqa: S101
-    return attrs.evolve(case, closing_reason=event.payload.reason)
+    return {"closing_reason": event.payload.reason}
 
 
-_APPLY: dict[type[DomainEvent], Callable[[Case, Event], Case]] = {
+_APPLY: dict[type[DomainEvent], Callable[[Case, Event], _Changes]] = {
     NeedRecorded: _need_recorded,
     CaseAssessed: _assessed,
     CaseReassessed: _assessed,

@@ -131,4 +131,7 @@ def case_guards(case: Case) -> Callable[[str], bool]:
 def next_state(case: Case, event: str) -> CaseState | None:
     """The state *event* takes *case* to, or ``None`` when the lifecycle forbids it."""
     target = CASE_TABLE.target(case.state.value, event, case_guards(case))
-    return None if target is None else CaseState(target)
+    return None if target is None else _STATES[target]
+
+
+_STATES = {s.value: s for s in CaseState}

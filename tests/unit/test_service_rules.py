@@ -1,0 +1,155 @@
+"""The service with a rulebook: assessments record decisions, routing respects them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from slrt_core import (
+    Channel,
+    ComplaintKind,
+    InvalidInputError,
+    Need,
+    Sector,
+    Slrt,
+)
+from slrt_core.adapters import MemoryStore, SequentialIds, SqliteStore
+from slrt_core.calendar import WIB
+from slrt_core.case import replay
+from slrt_core.household import Household, Relationship
+from slrt_core.ports import Store
+from slrt_core.referral import Purpose
+from slrt_core.rules import Rulebook, decide, load_pack
+from slrt_core.testing import (
+    FrozenClock,
+    sample_directory,
+    sample_household,
+    sample_staff,
+)
+from slrt_core.testing._fixtures import PROVIDER_ID, SERVICE_ID
+
+# 23:30 UTC is already the next day in WIB: the decisions are taken on the WIB date.
+NOW = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+STAFF = sample_staff()
+PACK = load_pack()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    opened: Store = MemoryStore() if request.param == "memory" else SqliteStore(":memory:")
+    yield opened
+    opened.close()  # type: ignore[attr-defined]
+
+
+def service(store: Store, rulebook: Rulebook | None = PACK) -> Slrt:
+    return Slrt(
+        store=store,
+        clock=FrozenClock(NOW),
+        ids=SequentialIds(),
+        directory=sample_directory(),
+        rulebook=rulebook,
+    )
+
+
+def reviewed(slrt: Slrt, household: Household) -> str:
+    case = slrt.register(
+        STAFF.facilitator,
+        household,
+        channel=Channel.HOME_VISIT,
+        kind=ComplaintKind.GRIEVANCE,
+        needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+    )
+    cid = case.case_id
+    slrt.assess(STAFF.facilitator, cid, findings="Day labourer; decile 2.")
+    slrt.submit(STAFF.facilitator, cid)
+    slrt.approve(STAFF.supervisor, cid)
+    slrt.review(STAFF.front_office, cid)
+    for member in household.members:
+        adult = member.relationship is not Relationship.CHILD
+        slrt.record_consent(
+            STAFF.facilitator,
+            cid,
+            subject=member.member_id,
+            grantor=member.member_id if adult else "m1",
+            guardian=None if adult else "m1",
+            purposes=[Purpose.REFERRAL],
+            recipients=["*"],
+            evidence="form-1",
+        )
+    return cid
+
+
+def test_assessment_records_every_decision_of_the_day(store: Store) -> None:
+    """The assessment holds each program's decision on the WIB date, as decide() gives it."""
+    slrt = service(store)
+    household = sample_household()
+    cid = reviewed(slrt, household)
+    assessment = slrt.get_case(STAFF.facilitator, cid).assessments[0]
+    expected = decide(household, on=NOW.astimezone(WIB).date(), rulebook=PACK)
+    assert assessment.rulebook_version == PACK.version
+    assert [d.program for d in assessment.decisions] == list(expected)
+    for summary in assessment.decisions:
+        decision = expected[summary.program]
+        assert summary.outcome == decision.status.value
+        assert summary.missing == decision.missing
+        assert summary.benefit == (decision.benefit.amount if decision.benefit else None)
+    # The decisions are events like the rest: the stored history rebuilds them exactly.
+    assert replay(store.events(cid)).assessments == (assessment,)
+
+
+def test_reassessment_decides_again(store: Store) -> None:
+    """A re-assessment records the decisions of its own day."""
+    slrt = service(store)
+    cid = reviewed(slrt, sample_household())
+    referral = slrt.refer(
+        STAFF.back_office, cid, "n1", service_id=SERVICE_ID, override_reason="NIK in process."
+    )
+    for status in ("accepted", "completed"):
+        slrt.update_referral(STAFF.provider, referral.referral_id, status=status)  # type: ignore[arg-type]
+    slrt.confirm_receipt(STAFF.facilitator, referral.referral_id)
+    case = slrt.reassess(STAFF.facilitator, cid, findings="Enrolled in PBI-JK.")
+    first, second = case.assessments
+    assert second.rulebook_version == PACK.version
+    assert second.decisions == first.decisions
+
+
+def test_without_a_rulebook_nothing_is_decided(store: Store) -> None:
+    """Without a rulebook the assessment records findings only."""
+    slrt = service(store, rulebook=None)
+    cid = reviewed(slrt, sample_household())
+    assessment = slrt.get_case(STAFF.facilitator, cid).assessments[0]
+    assert (assessment.decisions, assessment.rulebook_version) == ((), None)
+
+
+def test_routing_respects_a_not_eligible_decision(store: Store) -> None:
+    """A household not eligible for PBI-JK is not sent there unless staff override."""
+    slrt = service(store)
+    cid = reviewed(slrt, sample_household(in_registry=False))
+    outcome = {
+        d.program: d.outcome for d in slrt.get_case(STAFF.facilitator, cid).assessments[0].decisions
+    }
+    assert outcome["PBI_JK"] == "not_eligible"
+    before = list(store.audit_records())
+    with pytest.raises(InvalidInputError) as caught:
+        slrt.refer(STAFF.back_office, cid, "n1", service_id=SERVICE_ID)
+    assert "not eligible" in str(caught.value)
+    assert list(store.audit_records()) == before
+    referral = slrt.refer(
+        STAFF.back_office,
+        cid,
+        "n1",
+        service_id=SERVICE_ID,
+        override_reason="Newborn covered while the registry proposal is processed.",
+    )
+    assert referral.provider_id == PROVIDER_ID
+
+
+def test_overlaps_come_from_the_rulebook() -> None:
+    """Without explicit overlaps, routing uses the programs' declared overlaps."""
+    slrt = service(MemoryStore())
+    assert slrt.overlaps is not None
+    assert dict(slrt.overlaps)["PBI_JK"] == ("PBI_APBD",)
+    explicit = Slrt(store=MemoryStore(), rulebook=PACK, overlaps={"PKH": ["KUBE"]})
+    assert explicit.overlaps == {"PKH": ["KUBE"]}
