@@ -8,6 +8,7 @@ other personal data: the recipient opens the case in their own app.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from slrt_core.case._events import (
     ReferralStatusChanged,
 )
 from slrt_core.case._model import Case
-from slrt_core.identity import RegionLevel
+from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 
 __all__ = ["NO_REROUTE", "Notification", "notifications_for", "reroutes"]
@@ -249,6 +250,13 @@ def _make(
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _district(region: RegionCode) -> RegionCode:
+    """The kabupaten/kota of a village (cached: every notification asks)."""
+    parent = region.parent
+    return (parent.parent or parent) if parent is not None else region
+
+
 #: The events that may cause a notification (the branches of :func:`notifications_for`).
 _NOTIFYING = (
     CaseRegistered,
@@ -269,7 +277,7 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
     if not isinstance(p, _NOTIFYING):  # most events notify nobody: skip the set-up
         return
     base = {"case_id": case.case_id, "region": str(case.region)}
-    district = case.region.parent.parent if case.region.parent else case.region
+    district = _district(case.region)
     back_office = f"role:back_office@{district}"
     if isinstance(p, CaseRegistered) and p.emergency:
         yield _make(event, "case_registered_emergency", back_office, base)

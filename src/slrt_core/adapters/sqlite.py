@@ -19,6 +19,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -105,6 +106,9 @@ _BEFORE_WRITE = (
     " (SELECT seq FROM events ORDER BY seq DESC LIMIT 1),"
     " (SELECT digest FROM events ORDER BY seq DESC LIMIT 1)"
 )
+
+# Builds an AuditRecord from a row tuple in C (AuditRecord._make goes through Python).
+_record = partial(tuple.__new__, AuditRecord)
 
 #: How many entries each in-process cache keeps (cases by id, referral -> case).
 CACHE_ENTRIES = 50_000
@@ -443,7 +447,7 @@ class SqliteStore:
                     (s, page),
                 ).fetchall()
             )
-            yield from map(AuditRecord._make, rows)
+            yield from map(_record, rows)
             if len(rows) < page:
                 return
             seq = rows[-1][0] + 1
