@@ -82,6 +82,7 @@ from slrt_core.referral._routing import (
     Routing,
     RoutingPolicy,
     program_exclusions,
+    program_key,
     route,
 )
 from slrt_core.referral._sla import (
@@ -914,6 +915,39 @@ class Slrt:
         )
         return referral
 
+    def programs_for_need(
+        self, actor: Actor, case_id: str, need_id: str
+    ) -> tuple[ProgramDecision, ...]:
+        """The programs of the rulebook that serve a need, with the latest decision on each.
+
+        Programs the household is eligible for come first, then those that need
+        verification, then those it is not eligible for (kept so staff can see why);
+        programs the household already receives are left out. Before an assessment
+        with decisions, nothing is decided yet and the result is empty.
+
+        Raises:
+            InvalidInputError: the service has no rulebook, or the case has no such need.
+            AccessDenied: the actor may not read the case.
+        """
+        if self.rulebook is None:
+            raise InvalidInputError.single(
+                "rulebook",
+                "This service has no rulebook; create it with Slrt(..., rulebook=load_pack()).",
+                "Layanan ini tidak punya rulebook; buat dengan Slrt(..., rulebook=load_pack()).",
+            )
+        case = self.get_case(actor, case_id)
+        need = case.need(need_id)
+        if need is None:
+            raise _unknown_need(case, need_id)
+        decided = {d.program: d for d in _decisions(case)}
+        received = {program_key(p) for p in case.household.programs_received}
+        found = [
+            decided[code]
+            for code in self.rulebook.programs_for(need.sector)
+            if code in decided and program_key(code) not in received
+        ]
+        return tuple(sorted(found, key=lambda d: _OUTCOME_RANK.get(d.outcome, 1)))
+
     def history(self, actor: Actor, case_id: str) -> list[Event]:
         """The case's events, oldest first."""
         self.get_case(actor, case_id)
@@ -1639,6 +1673,10 @@ def _number_needs(
             )
         )
     return numbered
+
+
+#: The order of :meth:`Slrt.programs_for_need`: eligible, needs verification, not eligible.
+_OUTCOME_RANK = {"eligible": 0, "needs_verification": 1, "not_eligible": 2}
 
 
 def _unknown_need(case: Case, need_id: str) -> InvalidInputError:

@@ -153,3 +153,44 @@ def test_overlaps_come_from_the_rulebook() -> None:
     assert dict(slrt.overlaps)["PBI_JK"] == ("PBI_APBD",)
     explicit = Slrt(store=MemoryStore(), rulebook=PACK, overlaps={"PKH": ["KUBE"]})
     assert explicit.overlaps == {"PKH": ["KUBE"]}
+
+
+def test_needs_map_to_candidate_programs(store: Store) -> None:
+    """A health need maps to the health programs, eligible first, received ones left out."""
+    slrt = service(store)
+    household = sample_household()
+    cid = reviewed(slrt, household)
+    found = slrt.programs_for_need(STAFF.facilitator, cid, "n1")
+    health = set(PACK.programs_for(Sector.HEALTH))
+    assert found
+    assert {d.program for d in found} == health
+    ranks = [("eligible", "needs_verification", "not_eligible").index(d.outcome) for d in found]
+    assert ranks == sorted(ranks)
+    covered = Household(
+        region=household.region,
+        members=household.members,
+        registry=household.registry,
+        programs_received=frozenset({"PBI-JK"}),
+    )
+    cid2 = reviewed(slrt, covered)
+    assert "PBI_JK" not in {
+        d.program for d in slrt.programs_for_need(STAFF.facilitator, cid2, "n1")
+    }
+
+
+def test_candidate_programs_need_a_rulebook_and_a_known_need(store: Store) -> None:
+    """Without a rulebook or with an unknown need, the query says what is wrong."""
+    with_rules = service(store)
+    cid = with_rules.register(
+        STAFF.facilitator,
+        sample_household(),
+        channel=Channel.HOME_VISIT,
+        kind=ComplaintKind.QUESTION,
+        needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+    ).case_id
+    assert with_rules.programs_for_need(STAFF.facilitator, cid, "n1") == ()  # not assessed
+    with pytest.raises(InvalidInputError, match="no need 'n9'"):
+        with_rules.programs_for_need(STAFF.facilitator, cid, "n9")
+    with pytest.raises(InvalidInputError, match="no rulebook") as caught:
+        service(store, rulebook=None).programs_for_need(STAFF.facilitator, cid, "n1")
+    assert "load_pack" in caught.value.message("id")
