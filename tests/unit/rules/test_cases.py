@@ -250,8 +250,15 @@ class TestPlugin:
         pytester.makefile(".rules.toml", failing=FAILING)
         pytester.makefile(".toml", rules_broken="[[case]]\nname = 1\n")
         pytester.makefile(".toml", other="x = 1\n")
+        # Block the installed entry point (if any) and load the module by name, so the
+        # test runs the same whether slrt_core is installed or only on the path.
         result = pytester.runpytest(
-            "-p", "slrt_core.testing.pytest_plugin", "-v", "--continue-on-collection-errors"
+            "-p",
+            "no:slrt_rules",
+            "-p",
+            "slrt_core.testing.pytest_plugin",
+            "-v",
+            "--continue-on-collection-errors",
         )
         result.assert_outcomes(passed=2, failed=1, errors=1)
         result.stdout.fnmatch_lines(
