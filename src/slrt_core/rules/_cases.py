@@ -44,7 +44,7 @@ from slrt_core.household import (
 )
 from slrt_core.identity import Nik, RegionCode, Sex
 from slrt_core.rules._decision import Decision, Outcome, Status
-from slrt_core.rules._loader import load_rulebook, locate, pack_path
+from slrt_core.rules._loader import ProblemLog, load_rulebook, locate, pack_path
 from slrt_core.rules._population import Population
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._scalar import decide
@@ -163,24 +163,8 @@ _MEMBER_KEYS = {
 _CASE_KEYS = {"name", "on", "region", "household", "members", "expect", "programs"}
 
 
-class _CaseReader:
-    def __init__(self, origins: Mapping[str, str], label: str) -> None:
-        self.origins = origins
-        self.label = label
-        self.problems: list[Problem] = []
-
-    def place(self, path: str) -> str:
-        probe = path
-        while probe:
-            found = self.origins.get(probe)
-            if found:
-                return f"{found} {path}"
-            cut = max(probe.rfind("."), probe.rfind("["))
-            probe = probe[:cut] if cut > 0 else ""
-        return f"{self.label} {path}"
-
-    def problem(self, path: str, en: str, id_: str) -> None:
-        self.problems.append(Problem(self.place(path), en, id_))
+class _CaseReader(ProblemLog):
+    """Reads case files into rule cases, collecting problems with their places."""
 
     def unknown_keys(self, data: Mapping[str, Any], path: str, allowed: set[str]) -> None:
         for key in data:

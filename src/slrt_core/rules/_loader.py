@@ -113,8 +113,8 @@ def locate(text: str, label: str) -> dict[str, str]:
     return found
 
 
-class _Reader:
-    """Turns parsed TOML into definitions, collecting problems with their places."""
+class ProblemLog:
+    """Problems found while reading a file, each placed at its file and line if known."""
 
     def __init__(self, origins: Mapping[str, str], label: str) -> None:
         self.origins = origins
@@ -133,6 +133,10 @@ class _Reader:
 
     def problem(self, path: str, en: str, id_: str) -> None:
         self.problems.append(Problem(self.place(path), en, id_))
+
+
+class _Reader(ProblemLog):
+    """Turns parsed TOML into definitions, collecting problems with their places."""
 
     # ---------------------------------------------------------------- primitives
 
