@@ -425,6 +425,7 @@ class _Reader:
                     "tier",
                     "offered_from",
                     "overlaps",
+                    "monotone_in_income",
                 },
             )
             label_id, label_en = self.labels(body, path)
@@ -441,6 +442,14 @@ class _Reader:
             )
             overlaps = tuple(self.overlaps(body.get("overlaps", []), f"{path}.overlaps"))
             eligibility = self.text(body, "eligibility", path)
+            monotone = body.get("monotone_in_income", False)
+            if not isinstance(monotone, bool):
+                self.problem(
+                    f"{path}.monotone_in_income",
+                    "'monotone_in_income' must be true or false.",
+                    "'monotone_in_income' harus true atau false.",
+                )
+                monotone = False
             if tier is None or benefit is None or start is None:
                 continue
             yield Program(
@@ -454,6 +463,7 @@ class _Reader:
                 offered_from=start,
                 reference=self.text(body, "reference", path, required=False),
                 overlaps=overlaps,
+                monotone_in_income=monotone,
             )
 
     def benefit(
