@@ -458,3 +458,38 @@ class TestMonotoneFlagInToml:
         (problem,) = caught.value.problems
         assert "programs.KARTU.monotone_in_income" in problem.path
         assert "harus true atau false" in problem.message_id
+
+
+class TestIncompleteNodes:
+    """The explainer always shows thresholds and inputs; these guard against a regression."""
+
+    def test_threshold_missing_from_a_node(self) -> None:
+        """A decided comparison against a parameter must show the value it used."""
+        from slrt_core.rules import Explanation, Outcome
+        from slrt_core.testing._variant import _node_problem
+
+        node = Explanation(
+            criterion="within_target_decile",
+            label_id="Desil dalam sasaran",
+            label_en="Decile within the target",
+            outcome=Outcome.TRUE,
+            inputs={"decile": "2"},
+        )
+        en, id_ = _node_problem(load_pack(), node)
+        assert "registry.max_decile" in en
+        assert "tanggal dan sumbernya" in id_
+
+    def test_input_missing_from_a_node(self) -> None:
+        """A decided comparison must show the input it read."""
+        from slrt_core.rules import Explanation, Outcome
+        from slrt_core.testing._variant import _node_problem
+
+        node = Explanation(
+            criterion="in_registry",
+            label_id="Terdaftar",
+            label_en="Listed",
+            outcome=Outcome.FALSE,
+        )
+        en, id_ = _node_problem(load_pack(), node)
+        assert "read an input" in en
+        assert "membaca masukan" in id_

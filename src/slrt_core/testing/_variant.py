@@ -373,7 +373,7 @@ class _Checker:
             match, _ = group.split(_Violation)
             if match is None:  # pragma: no cover - Hypothesis's own errors, not a finding
                 raise
-            first = match.exceptions[0]
+            first: BaseException = match
             while isinstance(first, BaseExceptionGroup):
                 first = first.exceptions[0]
             assert isinstance(first, _Violation)  # noqa: S101 - split keeps only these
@@ -384,26 +384,20 @@ class _Checker:
         self, household: Household, on: date, programs: Sequence[str]
     ) -> dict[str, Decision]:
         """Decide, skipping (not failing) a household that crashes: ``no_crash`` reports it."""
-        try:
-            return decide(household, on=on, rulebook=self.rulebook, programs=programs)
-        except Exception:
-            assume(False)  # noqa: FBT003 - Hypothesis's own signature
-            raise  # pragma: no cover - assume(False) never returns
+        return _or_skip(lambda: decide(household, on=on, rulebook=self.rulebook, programs=programs))
 
     def _screen(
         self, household: Household, on: date, programs: Sequence[str]
     ) -> dict[str, Decision]:
         """Screen one household, skipping it on a crash as :meth:`_decide` does."""
-        try:
-            return screen(
+        return _or_skip(
+            lambda: screen(
                 Population.from_households([household]),
                 on=on,
                 rulebook=self.rulebook,
                 programs=programs,
             ).decisions(0)
-        except Exception:
-            assume(False)  # noqa: FBT003 - Hypothesis's own signature
-            raise  # pragma: no cover - assume(False) never returns
+        )
 
     # ------------------------------------------------------------------ properties
 
@@ -555,6 +549,15 @@ class _Checker:
                 )
 
 
+def _or_skip(run: Callable[[], dict[str, Decision]]) -> dict[str, Decision]:
+    """*run()*, or reject the example when it raises (``no_crash`` reports crashes)."""
+    try:
+        return run()
+    except Exception:
+        assume(False)  # noqa: FBT003 - Hypothesis's own signature
+        raise  # pragma: no cover - assume(False) never returns
+
+
 def _ladders(household: Household, on: date, data: st.DataObject) -> list[list[Household]]:
     """The household made richer step by step: by decile, and by one adult's income.
 
@@ -570,15 +573,17 @@ def _ladders(household: Household, on: date, data: st.DataObject) -> list[list[H
             ]
         )
     adults = [i for i, p in enumerate(household.members) if p.age_on(on) >= _EARNING_AGE]
-    assume(ladders or adults)
-    if adults:
-        index = data.draw(st.sampled_from(adults), label="member whose income rises")
-        members = list(household.members)
-        ladder = []
-        for income in _INCOMES:
-            members[index] = attrs.evolve(household.members[index], monthly_income=income)
-            ladder.append(attrs.evolve(household, members=tuple(members)))
-        ladders.append(ladder)
+    # A valid household's head is an adult; fall back to every member for any other.
+    index = data.draw(
+        st.sampled_from(adults or range(len(household.members))),
+        label="member whose income rises",
+    )
+    members = list(household.members)
+    ladder = []
+    for income in _INCOMES:
+        members[index] = attrs.evolve(household.members[index], monthly_income=income)
+        ladder.append(attrs.evolve(household, members=tuple(members)))
+    ladders.append(ladder)
     return ladders
 
 
