@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from slrt_core.rules import load_pack
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
@@ -45,6 +47,23 @@ def test_wheel_has_the_package_data(dist: Path) -> None:
     assert not any(n.startswith("tests/") for n in names)
 
 
+def test_wheel_declares_extras_and_entry_points(dist: Path) -> None:
+    """The documented extras, the Python floor, the `slrt` command and the pytest plugin."""
+    wheel = zipfile.ZipFile(next(dist.glob("*.whl")))
+    info = next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))
+    metadata = wheel.read(info).decode()
+    extras = {
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Provides-Extra:")
+    }
+    assert {"postgres", "plot", "dask", "crypto", "testing"} <= extras
+    assert "Requires-Python: >=3.11" in metadata
+    points = wheel.read(info.replace("METADATA", "entry_points.txt")).decode()
+    assert "slrt = slrt_core.cli:main" in points
+    assert "slrt_rules = slrt_core.testing.pytest_plugin" in points
+
+
 @pytest.mark.parametrize("kind", ["whl", "tar.gz"])
 def test_installs_and_runs_in_a_fresh_venv(dist: Path, tmp_path: Path, kind: str) -> None:
     """Installed from the wheel or the sdist, the package imports and `slrt demo` works."""
@@ -58,3 +77,9 @@ def test_installs_and_runs_in_a_fresh_venv(dist: Path, tmp_path: Path, kind: str
     )
     out = _run(python.parent / "slrt", "demo", "--db", tmp_path / "demo.sqlite")
     assert "hash chain OK" in out
+    assert "Usage: slrt" in _run(python.parent / "slrt", "--help")
+    # The program pack ships as package data and loads from the installed files.
+    programs = _run(
+        python, "-c", "from slrt_core.rules import load_pack; print(len(load_pack().programs))"
+    )
+    assert int(programs) == len(load_pack().programs)

@@ -429,6 +429,7 @@ class _Reader(ProblemLog):
                     "tier",
                     "offered_from",
                     "overlaps",
+                    "monotone_in_income",
                 },
             )
             label_id, label_en = self.labels(body, path)
@@ -445,6 +446,14 @@ class _Reader(ProblemLog):
             )
             overlaps = tuple(self.overlaps(body.get("overlaps", []), f"{path}.overlaps"))
             eligibility = self.text(body, "eligibility", path)
+            monotone = body.get("monotone_in_income", False)
+            if not isinstance(monotone, bool):
+                self.problem(
+                    f"{path}.monotone_in_income",
+                    "'monotone_in_income' must be true or false.",
+                    "'monotone_in_income' harus true atau false.",
+                )
+                monotone = False
             if tier is None or benefit is None or start is None:
                 continue
             yield Program(
@@ -458,6 +467,7 @@ class _Reader(ProblemLog):
                 offered_from=start,
                 reference=self.text(body, "reference", path, required=False),
                 overlaps=overlaps,
+                monotone_in_income=monotone,
             )
 
     def benefit(

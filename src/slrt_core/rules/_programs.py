@@ -150,8 +150,13 @@ class Program:
             program).
         reference: its legal basis and sources.
         overlaps: programs it excludes or duplicates.
+        monotone_in_income: the program says a richer household is never more eligible:
+            raising a member's monthly income or the household's DTSEN welfare decile
+            never turns "not eligible" into "eligible".
+            :func:`slrt_core.testing.check_variant` checks it.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0 *monotone_in_income*.
     """
 
     code: str
@@ -164,6 +169,7 @@ class Program:
     offered_from: date
     reference: str = ""
     overlaps: tuple[Overlap, ...] = attrs.field(default=(), converter=_overlaps)
+    monotone_in_income: bool = False
 
 
 def offered_param(code: str) -> str:

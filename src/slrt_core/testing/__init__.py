@@ -5,8 +5,10 @@ Install the ``testing`` extra (it brings Hypothesis and pytest). The kit holds:
 * :class:`StoreContract`: the contract suite every storage adapter must pass;
 * :class:`FrozenClock` and :class:`RecordingNotifier`: test doubles for the clock and
   notifier ports;
-* :mod:`~slrt_core.testing.strategies`: Hypothesis strategies for NIKs, KK numbers and
-  region codes;
+* :mod:`~slrt_core.testing.strategies`: Hypothesis strategies for NIKs, KK numbers,
+  region codes, persons, households, needs, actors, cases and populations;
+* :func:`check_variant`: the property checks a local rule variant must pass, with a
+  readable :class:`VariantReport`;
 * ready-made staff, households, a provider directory and scripted case flows
   (:func:`sample_slrt`, :func:`sample_staff`, :func:`sample_household`,
   :func:`sample_directory`, :func:`walk_case`) to drive :class:`~slrt_core.Slrt` in a
@@ -48,14 +50,26 @@ from slrt_core.testing._fixtures import (
     sample_staff,
     walk_case,
 )
+from slrt_core.testing._variant import (
+    CheckResult,
+    CheckStatus,
+    VariantFailure,
+    VariantReport,
+    check_variant,
+)
 from slrt_core.testing.contracts import StoreContract
 
 __all__ = [
+    "CheckResult",
+    "CheckStatus",
     "FrozenClock",
     "RecordingNotifier",
     "Staff",
     "Step",
     "StoreContract",
+    "VariantFailure",
+    "VariantReport",
+    "check_variant",
     "sample_directory",
     "sample_household",
     "sample_slrt",

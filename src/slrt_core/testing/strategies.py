@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from hypothesis import strategies as st
 
 from slrt_core.access import Actor, Role
-from slrt_core.case._model import Need
+from slrt_core.case._model import Case, Need
 from slrt_core.errors import InvalidInputError
 from slrt_core.household import (
     Disability,
@@ -37,15 +37,18 @@ from slrt_core.household import (
     WallType,
 )
 from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel, Sex
+from slrt_core.rules._population import Population
 from slrt_core.vocabulary import Sector
 
 __all__ = [
     "actors",
+    "cases",
     "households",
     "kk_numbers",
     "needs",
     "niks",
     "persons",
+    "populations",
     "region_codes",
 ]
 
@@ -509,3 +512,110 @@ def actors(
         jurisdictions=jurisdictions,
         provider_ids=tuple(provider_ids),
     )
+
+
+# --------------------------------------------------------------------------- populations
+
+
+def populations(
+    *,
+    region: RegionCode | str | None = None,
+    as_of: date | None = None,
+    min_size: int = 1,
+    max_size: int = 20,
+    max_members: int = 8,
+) -> st.SearchStrategy[Population]:
+    """Populations for :func:`~slrt_core.rules.screen`: lists of :func:`households`.
+
+    Args:
+        region: every household's village lies inside this region; anywhere when
+            ``None``.
+        as_of: the day ages are judged on; today when ``None``.
+        min_size: the fewest households.
+        max_size: the most households.
+        max_members: the largest household drawn.
+
+    Examples:
+        >>> from hypothesis import given
+        >>> @given(populations(region="33.74", max_size=5))
+        ... def test_size(population):
+        ...     assert 1 <= population.households <= 5
+        >>> test_size()
+
+    .. versionadded:: 0.2.0
+    """
+    return st.lists(
+        households(region=region, as_of=as_of, max_members=max_members),
+        min_size=min_size,
+        max_size=max(min_size, max_size),
+    ).map(Population.from_households)
+
+
+# --------------------------------------------------------------------------- cases
+
+# The longest scripted walk ("returned") has fewer steps than this.
+_MOST_STEPS = 16
+
+
+@st.composite
+def _case(draw: st.DrawFn, *, routes: Sequence[str]) -> Case:
+    # Imported here: the fixtures drive the service, which imports much of the library.
+    from slrt_core.adapters.memory import MemoryStore  # noqa: PLC0415
+    from slrt_core.testing._fixtures import (  # noqa: PLC0415
+        VILLAGES,
+        sample_slrt,
+        sample_staff,
+        walk_case,
+    )
+
+    route = draw(st.sampled_from(routes))
+    village = draw(st.sampled_from(VILLAGES))
+    stop = draw(st.integers(1, _MOST_STEPS))
+    slrt = sample_slrt(MemoryStore())
+    staff = sample_staff()
+    case_id = ""
+    for count, step in enumerate(walk_case(slrt, staff, route=route, region=village), 1):  # type: ignore[arg-type]
+        case_id = step.case_id
+        if count >= stop:
+            break
+    return slrt.get_case(staff.supervisor, case_id)
+
+
+def cases(
+    *, routes: Sequence[str] = ("full", "returned", "emergency", "local")
+) -> st.SearchStrategy[Case]:
+    """Cases in any lifecycle state, made by running the real service on a memory store.
+
+    Each case is registered in one of the sample villages of Kota Semarang or Salatiga
+    and taken a drawn number of steps along a scripted route of
+    :func:`~slrt_core.testing.walk_case`, so it is consistent by construction (its
+    events replay to it, its referrals match its state). Shrinking goes towards a case
+    just registered.
+
+    Args:
+        routes: the walks to draw from: ``full``, ``returned``, ``emergency``, ``local``.
+
+    Raises:
+        InvalidInputError: *routes* is empty or names an unknown route.
+
+    Examples:
+        >>> from hypothesis import given, settings
+        >>> from slrt_core.case import CaseState
+        >>> @settings(max_examples=10)
+        ... @given(cases(routes=["emergency"]))
+        ... def test_emergency(case):
+        ...     assert case.emergency and case.state in set(CaseState)
+        >>> test_emergency()
+
+    .. versionadded:: 0.2.0
+    """
+    known = ("full", "returned", "emergency", "local")
+    unknown = [r for r in routes if r not in known]
+    if unknown or not routes:
+        raise InvalidInputError.single(
+            "routes",
+            f"Routes must be some of {', '.join(known)}; got {', '.join(routes) or 'none'}.",
+            f"Rute harus beberapa dari {', '.join(known)}; diterima "
+            f"{', '.join(routes) or 'tidak ada'}.",
+        )
+    return _case(routes=tuple(routes))

@@ -1,0 +1,283 @@
+"""The Flask embedding example, served on 127.0.0.1 and called over real HTTP.
+
+The app (examples/flask_app/app.py) runs in a thread on a free port with a fresh SQLite
+file; every request goes through urllib, so routing, headers, JSON and status codes are
+those a client sees.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Flask is in the `tests` dependency group; CI must run this, so it skips only locally.
+if os.environ.get("CI") != "true":
+    pytest.importorskip("flask")
+
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "examples" / "flask_app" / "app.py"
+
+VILLAGE = "33.74.01.1001"
+HOUSEHOLD = {
+    "region": VILLAGE,
+    "members": [
+        {
+            "member_id": "m1",
+            "relationship": "head",
+            "birth_date": "1980-02-02",
+            "sex": "female",
+            "nik": "3374014202800001",
+        },
+        {"member_id": "m2", "relationship": "child", "birth_date": "2016-05-01", "sex": "male"},
+    ],
+    "registry": {"in_registry": True, "decile": 2},
+}
+NEW_CASE = {
+    "household": HOUSEHOLD,
+    "channel": "home_visit",
+    "kind": "grievance",
+    "needs": [{"sector": "health", "description": "No health insurance"}],
+}
+
+
+def _staff(role: str, region: str = "33.74", provider: str | None = None) -> dict[str, str]:
+    headers = {"X-Actor-Id": f"{role}-1", "X-Actor-Role": role, "X-Actor-Region": region}
+    if provider:
+        headers["X-Provider-Id"] = provider
+    return headers
+
+
+FACILITATOR = _staff("facilitator", "33.74.01")
+SUPERVISOR = _staff("supervisor")
+FRONT = _staff("front_office")
+BACK = _staff("back_office")
+PROVIDER = _staff("provider_staff", provider="bpjs-semarang")
+AUDITOR = _staff("auditor")
+
+
+class Client:
+    """A tiny JSON client over urllib."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        headers: dict[str, str],
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(
+            self.base + path, data=data, method=method, headers=dict(headers)
+        )
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, dict(response.headers), json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            payload = json.loads(error.read())
+            return error.code, dict(error.headers), payload
+
+    def ok(self, method: str, path: str, headers: dict[str, str], body: Any = None) -> Any:
+        status, _, payload = self.call(method, path, headers, body)
+        assert status in {200, 201}, payload
+        return payload
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    spec = importlib.util.spec_from_file_location("slrt_flask_example", APP)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    app = module.create_app(tmp_path_factory.mktemp("flask") / "slrt.sqlite")
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Client(f"http://127.0.0.1:{server.server_port}")
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        app.extensions["slrt"].store.close()
+        del sys.modules[spec.name]
+
+
+def test_whole_flow_over_http(client: Client) -> None:
+    """Register to close over HTTP, with a return, a referral loop and a clean audit."""
+    status, headers, case = client.call("POST", "/cases", FACILITATOR, NEW_CASE)
+    assert status == 201
+    assert case["state"] == "registered"
+    assert headers["ETag"] == '"1"'
+    cid = case["case_id"]
+
+    eligibility = client.ok("GET", f"/cases/{cid}/eligibility", FACILITATOR)
+    by_program = {d["program"]: d for d in eligibility["decisions"]}
+    assert by_program["PBI_JK"]["status"] == "eligible"
+    assert "Health insurance premium assistance" in by_program["PBI_JK"]["explanation"]
+
+    client.ok(
+        "POST", f"/cases/{cid}/needs", FACILITATOR, {"sector": "civil_documents", "member_id": "m2"}
+    )
+    client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Day labourer."})
+    client.ok("POST", f"/cases/{cid}/submit", FACILITATOR)
+    returned = client.ok("POST", f"/cases/{cid}/return", SUPERVISOR, {"note": "Add income."})
+    assert returned["state"] == "returned"
+    client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Rp1.2M a month."})
+    client.ok("POST", f"/cases/{cid}/submit", FACILITATOR)
+    client.ok("POST", f"/cases/{cid}/approve", SUPERVISOR)
+    reviewed = client.ok("POST", f"/cases/{cid}/review", FRONT)
+    assert reviewed["state"] == "reviewed"
+
+    ranking = client.ok("GET", f"/cases/{cid}/needs/n1/routes", BACK)
+    assert ranking["explanation"].startswith("1. pbi-jk (bpjs-semarang)")
+
+    consent = {
+        "subject": "m1",
+        "grantor": "m1",
+        "purposes": ["referral"],
+        "recipients": ["bpjs-semarang"],
+        "evidence": "Signed SLRT consent form",
+    }
+    status, _, _ = client.call("POST", f"/cases/{cid}/consents", FACILITATOR, consent)
+    assert status == 201
+    status, _, referral = client.call(
+        "POST", f"/cases/{cid}/referrals", BACK, {"need_id": "n1", "service_id": "pbi-jk"}
+    )
+    assert status == 201
+    assert referral["status"] == "requested"
+    rid = referral["referral_id"]
+    for step in ("received", "accepted", "in_progress", "completed"):
+        updated = client.ok("POST", f"/referrals/{rid}/status", PROVIDER, {"status": step})
+        assert updated["status"] == step
+    confirmed = client.ok("POST", f"/referrals/{rid}/confirm", FACILITATOR)
+    assert confirmed["confirmed_at"]
+    assert client.ok("GET", f"/referrals/{rid}", BACK)["status"] == "completed"
+
+    client.ok("POST", f"/cases/{cid}/reassess", FACILITATOR, {"findings": "Covered now."})
+    closed = client.ok("POST", f"/cases/{cid}/close", SUPERVISOR, {"reason": "independent"})
+    assert closed["state"] == "closed"
+    assert closed["closing_reason"] == "independent"
+
+    history = client.ok("GET", f"/cases/{cid}/history", SUPERVISOR)
+    assert [e["version"] for e in history] == list(range(1, len(history) + 1))
+    assert history[-1]["version"] == closed["version"]
+
+    report = client.ok("GET", "/audit/verify", AUDITOR)
+    assert report["ok"] is True
+    assert report["records"] >= len(history)
+
+
+def _records(client: Client) -> int:
+    return int(client.ok("GET", "/audit/verify", AUDITOR)["records"])
+
+
+class TestErrors:
+    def test_missing_actor_is_401_in_indonesian(self, client: Client) -> None:
+        """No actor headers: 401, every missing header listed, in Bahasa Indonesia."""
+        status, headers, problem = client.call(
+            "POST", "/cases", {"Accept-Language": "id-ID,id;q=0.9,en;q=0.5"}, NEW_CASE
+        )
+        assert status == 401
+        assert headers["Content-Type"] == "application/problem+json"
+        assert headers["Content-Language"] == "id"
+        assert problem["title"] == "Petugas yang bertindak tidak diketahui"
+        paths = [p["path"] for p in problem["problems"]]
+        assert paths == ["X-Actor-Id", "X-Actor-Role", "X-Actor-Region"]
+        assert problem["problems"][0]["message"] == "Kirim id petugas."
+
+    def test_invalid_household_lists_every_problem_and_changes_nothing(
+        self, client: Client
+    ) -> None:
+        """422 with each problem in the asked language; no record is written."""
+        before = _records(client)
+        bad = {**NEW_CASE, "household": {"region": "33.74", "members": []}}
+        for language, word in (("en", "head of family"), ("id", "kepala keluarga")):
+            headers = {**FACILITATOR, "Accept-Language": language}
+            status, _, problem = client.call("POST", "/cases", headers, bad)
+            assert status == 422
+            assert [p["path"] for p in problem["problems"]] == [
+                "household.region",
+                "household.members",
+            ]
+            assert word in problem["problems"][1]["message"]
+        assert _records(client) == before
+
+    def test_missing_fields_and_bad_json(self, client: Client) -> None:
+        """Missing fields are listed together; a body that is not JSON is a 422 too."""
+        status, _, problem = client.call("POST", "/cases", FACILITATOR, {"channel": "x"})
+        assert status == 422
+        assert [p["path"] for p in problem["problems"]] == ["household", "kind", "needs"]
+        status, _, problem = client.call("POST", "/cases", FACILITATOR, raw=b"{not json")
+        assert status == 422
+        assert problem["problems"][0]["message"] == "The body is not valid JSON."
+        status, _, problem = client.call("POST", "/cases", FACILITATOR, [1, 2])
+        assert status == 422
+
+    def test_state_jurisdiction_and_not_found(self, client: Client) -> None:
+        """409 for a refused transition, 403 outside the jurisdiction, 404 for no case."""
+        cid = client.ok("POST", "/cases", FACILITATOR, NEW_CASE)["case_id"]
+        status, _, problem = client.call("POST", f"/cases/{cid}/referrals", BACK, {"need_id": "n1"})
+        assert status == 409
+        assert "assess" in problem["detail"]
+        elsewhere = _staff("facilitator", "33.73")
+        status, _, problem = client.call("GET", f"/cases/{cid}", elsewhere)
+        assert status == 403
+        status, _, problem = client.call(
+            "GET", "/cases/nope", {**FACILITATOR, "Accept-Language": "id"}
+        )
+        assert status == 404
+        assert problem["detail"].startswith("Kasus 'nope' tidak ada.")
+
+    def test_stale_version_and_idempotency(self, client: Client) -> None:
+        """If-Match with an old version is 412; a repeated Idempotency-Key is one case."""
+        keyed = {**FACILITATOR, "Idempotency-Key": "visit-2026-001"}
+        first = client.ok("POST", "/cases", keyed, NEW_CASE)
+        again = client.ok("POST", "/cases", keyed, NEW_CASE)
+        assert first["case_id"] == again["case_id"]
+        cid = first["case_id"]
+        client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Seen."})
+        stale = {**FACILITATOR, "If-Match": '"1"'}
+        status, _, problem = client.call("POST", f"/cases/{cid}/submit", stale)
+        assert status == 412
+        assert "version" in problem["detail"]
+        status, _, problem = client.call(
+            "POST", f"/cases/{cid}/submit", {**FACILITATOR, "If-Match": "latest"}
+        )
+        assert status == 422
+        submitted = client.ok("POST", f"/cases/{cid}/submit", {**FACILITATOR, "If-Match": '"2"'})
+        assert submitted["version"] == 3
+
+    def test_referral_without_consent_is_refused(self, client: Client) -> None:
+        """Personal data does not leave without consent: 409, and no referral is made."""
+        cid = client.ok("POST", "/cases", FACILITATOR, NEW_CASE)["case_id"]
+        client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Seen."})
+        client.ok("POST", f"/cases/{cid}/submit", FACILITATOR)
+        client.ok("POST", f"/cases/{cid}/approve", SUPERVISOR)
+        client.ok("POST", f"/cases/{cid}/review", FRONT)
+        status, _, problem = client.call(
+            "POST", f"/cases/{cid}/referrals", BACK, {"need_id": "n1", "service_id": "pbi-jk"}
+        )
+        assert status == 409
+        assert problem["type"].endswith("/no-consent")
+        assert client.ok("GET", f"/cases/{cid}", BACK)["referrals"] == []
