@@ -238,28 +238,8 @@ def body() -> dict[str, Any]:
 
 
 def parse(data: Any, cls: Any) -> Any:
-    """*data* structured as *cls*, keeping the library's own bilingual problems.
-
-    ``structure`` reports type errors with their paths; when a value's own check fails
-    (a household without a head), cattrs wraps that error, so it is unwrapped here.
-    """
-    try:
-        return structure(data, cls)
-    except InvalidInputError as error:
-        inner = _inner_error(error.__cause__)
-        if inner is not None:
-            raise inner from None
-        raise
-
-
-def _inner_error(error: BaseException | None) -> InvalidInputError | None:
-    if isinstance(error, InvalidInputError):
-        return error
-    for child in getattr(error, "exceptions", ()):
-        found = _inner_error(child)
-        if found is not None:
-            return found
-    return None
+    """*data* structured as *cls*; every problem comes back with its path, in both languages."""
+    return structure(data, cls)
 
 
 def field(data: dict[str, Any], name: str, cls: type[Any]) -> Any:

@@ -128,10 +128,25 @@ def structure(data: Any, cls: type[T], *, subject: str = "the input") -> T:
     except InvalidInputError:
         raise
     except cattrs.BaseValidationError as exc:
+        # A value's own check (Household, Nik, ...) raised InvalidInputError inside
+        # cattrs: keep its bilingual problems, under the path where cattrs met it.
+        inner: list[InvalidInputError] = []
+
+        def describe(error: BaseException, type_: Any) -> str:
+            if isinstance(error, InvalidInputError):
+                inner.append(error)
+                return f"{_INNER}{len(inner) - 1}"
+            return _format(error, type_)
+
         problems = []
-        for line in cattrs.transform_error(exc, format_exception=_format):
+        for line in cattrs.transform_error(exc, format_exception=describe):
             message, _, path = line.rpartition(" @ ")
             where = path.removeprefix("$").lstrip(".")
+            if message.startswith(_INNER):
+                for p in inner[int(message.removeprefix(_INNER))].problems:
+                    at = ".".join(part for part in (where, p.path) if part)
+                    problems.append(Problem(at, p.message, p.message_id))
+                continue
             problems.append(
                 Problem(where, f"{message}. Correct this value.", f"{message}. Perbaiki nilai ini.")
             )
@@ -147,6 +162,9 @@ def structure(data: Any, cls: type[T], *, subject: str = "the input") -> T:
             ],
             subject=subject,
         ) from exc
+
+
+_INNER = "\x00inner:"  # marks a line of transform_error that stands for an InvalidInputError
 
 
 def _format(exc: BaseException, type_: Any) -> str:
