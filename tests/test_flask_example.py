@@ -139,7 +139,11 @@ def test_whole_flow_over_http(client: Client) -> None:
     client.ok(
         "POST", f"/cases/{cid}/needs", FACILITATOR, {"sector": "civil_documents", "member_id": "m2"}
     )
-    client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Day labourer."})
+    assessed = client.ok("POST", f"/cases/{cid}/assess", FACILITATOR, {"findings": "Day labourer."})
+    # The service holds the rulebook: the assessment records each program's decision.
+    recorded = {d["program"]: d["outcome"] for d in assessed["assessments"][-1]["decisions"]}
+    assert recorded["PBI_JK"] == "eligible"
+    assert assessed["assessments"][-1]["rulebook_version"]
     client.ok("POST", f"/cases/{cid}/submit", FACILITATOR)
     returned = client.ok("POST", f"/cases/{cid}/return", SUPERVISOR, {"note": "Add income."})
     assert returned["state"] == "returned"

@@ -319,8 +319,12 @@ def create_app(  # noqa: C901 - one small closure per endpoint, all in one place
     """
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    slrt = Slrt(store=SqliteStore(database), directory=directory or semarang_directory())
     rules = rulebook or load_pack()
+    # With the rulebook, every assessment records each program's decision and routing
+    # respects them; /eligibility below shows the full explanation of today's decisions.
+    slrt = Slrt(
+        store=SqliteStore(database), directory=directory or semarang_directory(), rulebook=rules
+    )
     app.extensions["slrt"] = slrt
 
     @app.errorhandler(SlrtError)
