@@ -18,6 +18,7 @@ Examples:
 from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
 from slrt_core.sim._driver import LiveCapacity
 from slrt_core.sim._engine import Server, SimClock, Simulation
+from slrt_core.sim._plots import plot
 from slrt_core.sim._population import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -78,6 +79,7 @@ __all__ = [
     "default_policies",
     "default_scenario",
     "load_population",
+    "plot",
     "run",
     "screen_population",
     "synthetic_population",

@@ -163,22 +163,24 @@ _MODELS = (
     ),
     ServiceModel(
         service_id="pbi-bpjs",
-        capacity=12,
+        capacity=16,
         answer=_D.lognormal(1.5, 0.5),
         service=_D.lognormal(4.0, 0.5),
         reject=0.05,
         sla_compliance=0.95,
     ),
-    ServiceModel(service_id="pkh-dinsos", capacity=6, waitlist=20, service=_D.lognormal(10.0, 0.5)),
-    ServiceModel(service_id="sembako-dinsos", capacity=6, waitlist=20),
-    ServiceModel(service_id="dtsen-dinsos", capacity=10, service=_D.lognormal(8.0, 0.5)),
     ServiceModel(
-        service_id="kube-dinsos", capacity=3, waitlist=10, service=_D.lognormal(15.0, 0.5)
+        service_id="pkh-dinsos", capacity=10, waitlist=20, service=_D.lognormal(10.0, 0.5)
+    ),
+    ServiceModel(service_id="sembako-dinsos", capacity=10, waitlist=20),
+    ServiceModel(service_id="dtsen-dinsos", capacity=14, service=_D.lognormal(8.0, 0.5)),
+    ServiceModel(
+        service_id="kube-dinsos", capacity=5, waitlist=10, service=_D.lognormal(15.0, 0.5)
     ),
     ServiceModel(
         service_id="akta-dukcapil", capacity=8, service=_D.lognormal(3.0, 0.5), sla_compliance=0.8
     ),
-    ServiceModel(service_id="pip-disdik", capacity=4, waitlist=12, service=_D.lognormal(8.0, 0.5)),
+    ServiceModel(service_id="pip-disdik", capacity=6, waitlist=12, service=_D.lognormal(8.0, 0.5)),
     ServiceModel(service_id="listrik-pln", capacity=4, service=_D.lognormal(7.0, 0.5)),
     ServiceModel(
         service_id="rtlh-disperkim", capacity=2, waitlist=6, service=_D.lognormal(40.0, 0.4)

@@ -120,7 +120,7 @@ FUNNEL: tuple[tuple[str, str], ...] = (
     ("registered", "case_id"),
     ("assessed", "assessed"),
     ("referred", "referred"),
-    ("served", "served"),
+    ("served", "served"),  # a need met: by referral, direct service or locally
     ("closed", "closed"),
 )
 
