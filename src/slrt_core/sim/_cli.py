@@ -31,7 +31,7 @@ def _client(workers: int) -> Iterator[Any]:
         msg = "--workers needs the dask extra: pip install 'slrt-core[dask]'."
         raise click.ClickException(msg) from exc
     cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is partly typed
-        n_workers=workers, threads_per_worker=1, dashboard_address=None
+        n_workers=workers, threads_per_worker=1, dashboard_address=":0"
     )
     with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
         yield client

@@ -607,10 +607,9 @@ class _Run:
 
     def confirm(self, ref: _Ref) -> None:
         state = ref.case
-        state.pending -= 1
-        if not state.closing:
-            self.slrt.confirm_receipt(self.assessor(state), ref.referral_id)
-            self.commands += 1
+        state.pending -= 1  # the case waits for it: it is not closing yet
+        self.slrt.confirm_receipt(self.assessor(state), ref.referral_id)
+        self.commands += 1
         self.check_done(state)
 
     # ------------------------------------------------------------------ closing

@@ -53,17 +53,15 @@ def _time_to_service(result: SimResult, path: Path) -> None:
     fig = _figure()
     ax = fig.subplots()
     cases = result.cases
-    longest = 1.0
-    samples = {}
-    for policy in result.policies:
-        times = sorted(
+    samples = {
+        policy: [
             t
             for p, t in zip(cases["policy"], cases["time_to_service"], strict=True)
             if p == policy and not math.isnan(t)
-        )
-        samples[policy] = times
-        if times:
-            longest = max(longest, times[-1])
+        ]
+        for policy in result.policies
+    }
+    longest = max([1.0, *(max(times, default=0.0) for times in samples.values())])
     bins = [longest * k / 40 for k in range(41)]
     for policy, times in samples.items():
         ax.hist(times, bins=bins, histtype="step", linewidth=1.5, label=policy)

@@ -250,12 +250,14 @@ class PopulationSpec:
         for i, value in enumerate(self.electricity_mix):
             shares[f"electricity_mix[{i}]"] = value
         found.extend(probability_problems(shares, path))
-        if self.children_share + self.elderly_share > 1:
+        if self.children_share + self.elderly_share >= 1:
             found.append(
                 Problem(
                     f"{path}.children_share",
-                    "children_share and elderly_share add up to more than 1.",
-                    "children_share dan elderly_share berjumlah lebih dari 1.",
+                    "children_share and elderly_share add up to 1 or more; leave a share for "
+                    "working-age adults.",
+                    "children_share dan elderly_share berjumlah 1 atau lebih; sisakan porsi "
+                    "untuk penduduk usia kerja.",
                 )
             )
         if not math.isclose(sum(self.electricity_mix), 1.0, abs_tol=1e-6):
@@ -517,7 +519,9 @@ def _person(pp: Mapping[str, list[Any]], row: int, n: int, on: date) -> Person:
     )
 
 
-def synthetic_population(spec: PopulationSpec, *, seed: int = 0) -> SimPopulation:
+def synthetic_population(  # noqa: PLR0915 - one draw per column, in order
+    spec: PopulationSpec, *, seed: int = 0
+) -> SimPopulation:
     """Draw a synthetic population from *spec* (same spec and seed, same population).
 
     Raises:
@@ -525,8 +529,8 @@ def synthetic_population(spec: PopulationSpec, *, seed: int = 0) -> SimPopulatio
 
     Examples:
         >>> pop = synthetic_population(PopulationSpec(households=1000), seed=1)
-        >>> len(pop), round(len(pop.persons["age"]) / len(pop), 1)
-        (1000, 3.1)
+        >>> len(pop), 2.9 < len(pop.persons["age"]) / len(pop) < 3.2
+        (1000, True)
         >>> pop.household(0, date(2026, 1, 5)).region
         RegionCode(code='33.74.01.1001')
     """
@@ -542,15 +546,18 @@ def synthetic_population(spec: PopulationSpec, *, seed: int = 0) -> SimPopulatio
     head[np.cumsum(sizes) - sizes] = True
     second = np.zeros(persons, dtype=bool)
     second[(np.cumsum(sizes) - sizes + 1)[sizes > 1]] = True
-    # Ages: children, working age and elderly in the census shares; heads are adults.
-    band = rng.random(persons)
-    child = band < spec.children_share
-    old = band > 1 - spec.elderly_share
+    # Ages in the census shares. Heads and spouses are adults, so children come from the
+    # other members only, at the rate that gives the population share overall.
+    adults = head | second
+    others = persons - int(adults.sum())
+    child_rate = min(1.0, spec.children_share * persons / others) if others else 0.0
+    child = ~adults & (rng.random(persons) < child_rate)
+    elderly_rate = spec.elderly_share / (1 - spec.children_share)
+    old = ~child & (rng.random(persons) < elderly_rate)
     age = rng.integers(15, _RETIRED, persons)
+    age[adults] = rng.integers(_ADULT, _RETIRED, int(adults.sum()))
     age[child] = rng.integers(0, 15, int(child.sum()))
     age[old] = rng.integers(_RETIRED, _OLDEST + 1, int(old.sum()))
-    adults = head | second
-    age[adults] = np.maximum(age[adults], rng.integers(_ADULT, _RETIRED, int(adults.sum())))
     sex = rng.integers(0, 2, persons).astype(np.int8)
     head_female = rng.random(persons) < 0.15  # noqa: PLR2004 - about 15% female heads (BPS)
     sex[head] = np.where(head_female[head], _code(Sex, Sex.FEMALE), _code(Sex, Sex.MALE))
