@@ -7,7 +7,10 @@ routing policy matters. Replace them with a district's own directory and figures
 
 from __future__ import annotations
 
+import math
 from datetime import date
+
+import attrs
 
 from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.referral._directory import Directory, Provider, Service, Sla
@@ -190,6 +193,19 @@ _MODELS = (
     ServiceModel(service_id="pangan-foodbank", capacity=5, service=_D.lognormal(1.0, 0.5)),
 )
 
+#: The pace the capacities above are sized for, in cases a week.
+_BASE_PACE = 100.0
+
+
+def _scaled(model: ServiceModel, factor: float) -> ServiceModel:
+    """*model* with places and waiting line grown in proportion to the pace of cases."""
+    return attrs.evolve(
+        model,
+        capacity=max(1, math.ceil(model.capacity * factor)),
+        waitlist=None if model.waitlist is None else math.ceil(model.waitlist * factor),
+    )
+
+
 _NEEDS = (
     NeedShare(sector=Sector.HEALTH, weight=0.25, local=0.05),
     NeedShare(sector=Sector.SOCIAL_ASSISTANCE, weight=0.25, local=0.2),
@@ -218,7 +234,8 @@ def default_scenario(
         days: days of arrivals.
         per_week: new cases per week, over the three intake channels (45% home
             visits, 35% Puskesos desks, 20% the secretariat desk). A district-year of
-            20,000 cases is about 385 a week.
+            20,000 cases is about 385 a week. Service places grow in proportion (they
+            are sized for 100 a week).
         households: the size of the synthetic population clients come from.
         start: the first day (a Monday).
         drain: days run after the last arrival, for cases still open.
@@ -238,11 +255,7 @@ def default_scenario(
         drain=drain,
         population=PopulationSpec(households=households, villages=villages),
         directory=default_directory(region),
-        services=tuple(
-            m
-            for m in _MODELS
-            if m.service_id in {s.service_id for s in default_directory(region).services()}
-        ),
+        services=tuple(_scaled(m, per_week / _BASE_PACE) for m in _MODELS),
         intakes=(
             Intake(channel=Channel.HOME_VISIT, per_week=0.45 * per_week, question=0.05),
             Intake(channel=Channel.PUSKESOS_DESK, per_week=0.35 * per_week, question=0.15),

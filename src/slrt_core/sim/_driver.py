@@ -53,7 +53,6 @@ _MAX_NEEDS = 3
 _MAX_ROUNDS = 2
 
 
-@attrs.frozen
 class LiveCapacity:
     """A routing policy that ranks with each service's capacity as the simulation sees it.
 
@@ -68,30 +67,56 @@ class LiveCapacity:
     .. versionadded:: 0.2.0
     """
 
-    policy: RoutingPolicy
-    servers: Mapping[str, Server]
+    def __init__(self, policy: RoutingPolicy, servers: Mapping[str, Server]) -> None:
+        self.policy = policy
+        self.servers = servers
+        # The same service in the same state ranks the same: keep what was worked out.
+        self._options: dict[tuple[Any, ...], Option] = {}
+        self._keys: dict[tuple[Any, ...], tuple[float, ...]] = {}
 
     @property
     def name(self) -> str:
         """The wrapped policy's name."""
         return self.policy.name
 
-    def _live(self, option: Option) -> Option:
+    def _state(self, option: Option) -> tuple[Any, ...] | None:
         server = self.servers.get(option.service.service_id)
         if server is None:
-            return option
-        capacity = Capacity(
-            available=server.available, maximum=server.capacity, waitlist=server.waiting
+            return None
+        return (
+            option.service.service_id,
+            option.area.code,
+            option.eligibility,
+            server.capacity,
+            server.busy,
+            server.waiting,
         )
-        return attrs.evolve(option, service=attrs.evolve(option.service, capacity=capacity))
+
+    def _live(self, option: Option, state: tuple[Any, ...]) -> Option:
+        found = self._options.get(state)
+        if found is None:
+            _, _, _, places, busy, waiting = state
+            capacity = Capacity(available=max(places - busy, 0), maximum=places, waitlist=waiting)
+            found = attrs.evolve(option, service=attrs.evolve(option.service, capacity=capacity))
+            self._options[state] = found
+        return found
 
     def key(self, option: Option, /) -> tuple[float, ...]:
         """The wrapped key, on live capacity."""
-        return self.policy.key(self._live(option))
+        state = self._state(option)
+        if state is None:
+            return self.policy.key(option)
+        found = self._keys.get(state)
+        if found is None:
+            found = self._keys[state] = self.policy.key(self._live(option, state))
+        return found
 
     def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
         """The wrapped reasons, on live capacity."""
-        return self.policy.explain(self._live(option))
+        state = self._state(option)
+        if state is None:
+            return self.policy.explain(option)
+        return self.policy.explain(self._live(option, state))
 
 
 class ByRow(Protocol):

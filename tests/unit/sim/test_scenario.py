@@ -59,8 +59,19 @@ class TestDefaults:
     def test_a_service_without_a_model_gets_the_default_behaviour(self) -> None:
         """Scenario.model falls back to ServiceModel's defaults."""
         scenario = small_scenario()
-        assert scenario.model("pbi-dinsos").capacity == 2
         assert scenario.model("unlisted") == ServiceModel(service_id="unlisted")
+
+    def test_places_grow_with_the_pace_of_cases(self) -> None:
+        """The default services are sized for 100 cases a week and scale with the pace."""
+        from slrt_core.sim import default_scenario
+
+        base = default_scenario(per_week=100)
+        busy = default_scenario(per_week=400)
+        assert base.model("pbi-dinsos").capacity == 2
+        assert busy.model("pbi-dinsos").capacity == 8
+        assert busy.model("pbi-dinsos").waitlist == 16
+        assert busy.model("dtsen-dinsos").waitlist is None
+        assert small_scenario().model("pbi-dinsos").capacity == 1
 
 
 def _bad_scenario() -> tuple[object, list[Policy]]:
