@@ -438,7 +438,7 @@ class SimResult:
                     f"{self.difference(p, base, metric).render():<{col}}" for p in self.policies[1:]
                 )
                 lines.append(f"{metric:<{width}}{cells}")
-        return "\n".join(lines)
+        return "\n".join(line.rstrip() for line in lines)
 
     # ------------------------------------------------------------------ export
 
