@@ -58,7 +58,9 @@ class LiveCapacity:
 
     The directory holds capacities as reported; in a simulation they change with every
     referral. This wraps any :class:`~slrt_core.referral.RoutingPolicy` and hands it the
-    option with the service's current places free, maximum and waiting line.
+    option with the service's current places free, maximum and waiting line. As the
+    :class:`~slrt_core.referral.RoutingPolicy` protocol says, a key depends on the option
+    only, so the key of a service in a given state is worked out once and kept.
 
     Args:
         policy: the policy that ranks.

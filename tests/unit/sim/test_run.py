@@ -221,6 +221,7 @@ class TestPolicies:
         assert "waitlist" in live.explain(option)[0].message
         other = attrs.evolve(option, service=directory.service("pbi-bpjs"))
         assert live.key(other) == LeastLoaded().key(other)  # not simulated: as reported
+        assert live.explain(other) == LeastLoaded().explain(other)
 
 
 class TestMetrics:
