@@ -1,4 +1,4 @@
-"""Sessions: tests (default), lint, typecheck, docs, bench, demo, build, tests_matrix.
+"""Sessions: tests (default), lint, typecheck, docs, bench, demo, simulate, build, tests_matrix.
 
 `nox -s tests` runs on the interpreter nox itself runs on, so a machine with one Python
 works; `nox -s tests_matrix` runs the same suite on every supported Python found.
@@ -90,6 +90,13 @@ def demo(session: nox.Session) -> None:
     """The main job: the district demo on the embedded SQLite store."""
     session.install(".")
     session.run("slrt", "demo", *session.posargs)
+
+
+@nox.session(default=False)
+def simulate(session: nox.Session) -> None:
+    """Compare two routing policies on a simulated district; tables and plots in simulation/."""
+    session.install(".[plot]")
+    session.run("slrt", "simulate", *(session.posargs or ["--out", "simulation"]))
 
 
 @nox.session(default=False)

@@ -14,6 +14,7 @@ PACKAGES = [
     "slrt_core.referral",
     "slrt_core.adapters",
     "slrt_core.testing",
+    "slrt_core.sim",
 ]
 
 

@@ -1,0 +1,86 @@
+"""Referral-policy simulation: synthetic districts, the real service on a simulated clock.
+
+Researchers ask what happens to time to service, unmet need, duplicated aid and SLA
+breaches if a routing policy, a rule variant or a provider's capacity changes. A
+:class:`Scenario` describes a district (its population, intake channels, needs,
+providers and office), each :class:`Policy` what is tested (routing, rulebook,
+capacities), and :func:`run` drives the real :class:`~slrt_core.Slrt` service for every
+policy and seed on a discrete-event clock, with common random numbers across policies.
+
+Examples:
+    >>> from slrt_core.sim import default_policies, default_scenario, run
+    >>> result = run(default_scenario(days=14, households=1000, per_week=30),
+    ...              default_policies(), seeds=[1, 2])
+    >>> len(result.runs), result.metric("least-loaded", "completion").n
+    (4, 2)
+"""
+
+from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
+from slrt_core.sim._driver import LiveCapacity
+from slrt_core.sim._engine import Server, SimClock, Simulation
+from slrt_core.sim._plots import plot
+from slrt_core.sim._population import (
+    HOUSEHOLD_COLUMNS,
+    PERSON_COLUMNS,
+    SOURCES,
+    PopulationSpec,
+    SimPopulation,
+    load_population,
+    synthetic_population,
+)
+from slrt_core.sim._results import (
+    CASE_COLUMNS,
+    FUNNEL,
+    METRICS,
+    QUEUE_COLUMNS,
+    REFERRAL_COLUMNS,
+    Estimate,
+    SimResult,
+)
+from slrt_core.sim._run import Progress, run, screen_population
+from slrt_core.sim._scenario import (
+    Distribution,
+    FollowUp,
+    Intake,
+    NeedShare,
+    Office,
+    Policy,
+    Scenario,
+    ServiceModel,
+)
+
+__all__ = [
+    "CASE_COLUMNS",
+    "Distribution",
+    "Estimate",
+    "FUNNEL",
+    "FollowUp",
+    "HOUSEHOLD_COLUMNS",
+    "Intake",
+    "LiveCapacity",
+    "METRICS",
+    "NeedShare",
+    "Office",
+    "PERSON_COLUMNS",
+    "Policy",
+    "PopulationSpec",
+    "Progress",
+    "QUEUE_COLUMNS",
+    "REFERRAL_COLUMNS",
+    "SOURCES",
+    "Scenario",
+    "Server",
+    "ServiceModel",
+    "SimClock",
+    "SimPopulation",
+    "SimResult",
+    "Simulation",
+    "default_directory",
+    "default_policies",
+    "default_scenario",
+    "load_population",
+    "plot",
+    "run",
+    "screen_population",
+    "synthetic_population",
+]

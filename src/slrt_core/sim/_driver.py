@@ -1,0 +1,706 @@
+"""One simulated run: a scenario under one policy and one seed, through the real service.
+
+Every step of every case is a command of a real :class:`~slrt_core.Slrt` on a
+:class:`~slrt_core.adapters.MemoryStore`, on the simulation's clock: the same lifecycles,
+guards, access checks, consent checks, routing, automatic reroutes, SLA sweeps and audit
+trail as in production. The driver only decides *when* staff, providers and clients act
+and *what* they answer, drawing from random streams keyed by the seed and the case (and
+the need and attempt), never by the policy: the same client arrives at the same time with
+the same needs and meets the same provider behaviour under every policy compared (common
+random numbers), so differences between policies are the policies' own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, time
+from typing import Any, Protocol
+
+import attrs
+
+from slrt_core.access import Actor, Role
+from slrt_core.adapters.basics import SequentialIds
+from slrt_core.adapters.memory import MemoryStore
+from slrt_core.calendar import WorkingCalendar
+from slrt_core.case._model import Case, Need
+from slrt_core.errors import ConsentError, TransitionNotAllowed
+from slrt_core.identity import RegionCode
+from slrt_core.referral._consent import Purpose
+from slrt_core.referral._directory import Capacity
+from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus
+from slrt_core.referral._routing import (
+    DirectServiceFirst,
+    Option,
+    RoutingPolicy,
+    RoutingReason,
+    ServiceIndex,
+    route,
+)
+from slrt_core.service import Slrt
+from slrt_core.sim._engine import Server, SimClock, Simulation
+from slrt_core.sim._population import SimPopulation
+from slrt_core.sim._scenario import Intake, Policy, Scenario, ServiceModel
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
+
+__all__ = ["LiveCapacity", "RunOutput", "simulate_one"]
+
+#: The working day starts at 08:00 WIB (01:00 UTC); the SLA sweep runs at 17:00 WIB.
+_DAY_START = time(1, 0, tzinfo=UTC)
+_SWEEP_AT = 9.0 / 24.0
+_MAX_NEEDS = 3
+_MAX_ROUNDS = 2
+
+
+class LiveCapacity:
+    """A routing policy that ranks with each service's capacity as the simulation sees it.
+
+    The directory holds capacities as reported; in a simulation they change with every
+    referral. This wraps any :class:`~slrt_core.referral.RoutingPolicy` and hands it the
+    option with the service's current places free, maximum and waiting line. As the
+    :class:`~slrt_core.referral.RoutingPolicy` protocol says, a key depends on the option
+    only, so the key of a service in a given state is worked out once and kept.
+
+    Args:
+        policy: the policy that ranks.
+        servers: service id -> its places.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, policy: RoutingPolicy, servers: Mapping[str, Server]) -> None:
+        self.policy = policy
+        self.servers = servers
+        # The same service in the same state ranks the same: keep what was worked out.
+        self._options: dict[tuple[Any, ...], Option] = {}
+        self._keys: dict[tuple[Any, ...], tuple[float, ...]] = {}
+
+    @property
+    def name(self) -> str:
+        """The wrapped policy's name."""
+        return self.policy.name
+
+    def _state(self, option: Option) -> tuple[Any, ...] | None:
+        server = self.servers.get(option.service.service_id)
+        if server is None:
+            return None
+        return (
+            option.service.service_id,
+            option.area.code,
+            option.eligibility,
+            server.capacity,
+            server.busy,
+            server.waiting,
+        )
+
+    def _live(self, option: Option, state: tuple[Any, ...]) -> Option:
+        found = self._options.get(state)
+        if found is None:
+            _, _, _, places, busy, waiting = state
+            capacity = Capacity(available=max(places - busy, 0), maximum=places, waitlist=waiting)
+            found = attrs.evolve(option, service=attrs.evolve(option.service, capacity=capacity))
+            self._options[state] = found
+        return found
+
+    def key(self, option: Option, /) -> tuple[float, ...]:
+        """The wrapped key, on live capacity."""
+        state = self._state(option)
+        if state is None:
+            return self.policy.key(option)
+        found = self._keys.get(state)
+        if found is None:
+            found = self._keys[state] = self.policy.key(self._live(option, state))
+        return found
+
+    def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
+        """The wrapped reasons, on live capacity."""
+        state = self._state(option)
+        if state is None:
+            return self.policy.explain(option)
+        return self.policy.explain(self._live(option, state))
+
+
+class ByRow(Protocol):
+    """**Protocol**: the program decisions of a household, by its population row."""
+
+    def __getitem__(self, row: int, /) -> tuple[Any, ...]: ...
+
+
+@attrs.frozen
+class _Decision:
+    """A program decision as routing reads it (``program`` and ``outcome``)."""
+
+    program: str
+    outcome: str
+
+
+@attrs.frozen
+class RunOutput:
+    """What one run leaves: the final cases, queue samples and run facts."""
+
+    policy: str
+    seed: int
+    start: datetime
+    cases: tuple[Case, ...]
+    households: Mapping[str, int]
+    duplicates: frozenset[str]
+    queues: tuple[tuple[float, str, int, int], ...]
+    unmet: Mapping[tuple[str, str], str]
+    met_at: Mapping[tuple[str, str], float]
+    steps: Mapping[str, int]
+    commands: int
+    store: MemoryStore = attrs.field(eq=False, repr=False)
+
+
+class _CaseState:
+    __slots__ = (
+        "arrived",
+        "case_id",
+        "closing",
+        "done",
+        "k",
+        "open",
+        "pending",
+        "returned",
+        "rng",
+        "rounds",
+        "row",
+    )
+
+    def __init__(self, k: int, row: int, rng: random.Random, arrived: float) -> None:
+        self.k = k
+        self.row = row
+        self.rng = rng
+        self.arrived = arrived
+        self.case_id = ""
+        self.open = 0
+        self.pending = 0
+        self.returned = False
+        self.rounds = 0
+        self.done = False
+        self.closing = False
+
+
+class _Ref:
+    __slots__ = ("case", "dead", "in_service", "need_id", "referral_id", "rng", "service_id")
+
+    def __init__(self, case: _CaseState, referral: Referral, rng: random.Random) -> None:
+        self.case = case
+        self.referral_id = referral.referral_id
+        self.need_id = referral.need_id
+        self.service_id = referral.service_id
+        self.rng = rng
+        self.dead = False
+        self.in_service = False
+
+
+def _stream(seed: int, *parts: int) -> random.Random:
+    """A random stream keyed by the seed and *parts* only (common random numbers)."""
+    key = seed
+    for part in parts:
+        key = key * 1_000_003 + part
+    return random.Random(key)  # noqa: S311 - simulation draws, not secrets
+
+
+class _Run:
+    def __init__(
+        self,
+        scenario: Scenario,
+        policy: Policy,
+        seed: int,
+        population: SimPopulation,
+        decisions: ByRow,
+        overlaps: Mapping[str, Any],
+        calendar: WorkingCalendar,
+        progress: Callable[[float], None] | None,
+    ) -> None:
+        self.scenario = scenario
+        self.policy = policy
+        self.seed = seed
+        self.population = population
+        self.decisions = decisions
+        self.overlaps = overlaps
+        self.progress = progress
+        self.sim = Simulation()
+        self.start = datetime.combine(scenario.start, _DAY_START)
+        self.clock = SimClock(self.sim, self.start)
+        self.store = MemoryStore()
+        directory = scenario.directory
+        self.models: dict[str, ServiceModel] = {}
+        self.servers: dict[str, Server] = {}
+        for service in directory.services():
+            model = scenario.model(service.service_id)
+            self.models[service.service_id] = model
+            places = policy.capacities.get(service.service_id, model.capacity)
+            self.servers[service.service_id] = Server(places, name=service.service_id)
+        self.routing = LiveCapacity(policy.routing, self.servers)
+        self.index = ServiceIndex(directory)
+        self.slrt = Slrt(
+            store=self.store,
+            clock=self.clock,
+            ids=SequentialIds(),
+            directory=directory,
+            calendar=calendar,
+            policy=self.routing,
+            overlaps=overlaps,
+        )
+        self.refs: dict[str, _Ref] = {}
+        self.cases: list[_CaseState] = []
+        self.queues: list[tuple[float, str, int, int]] = []
+        self.unmet: dict[tuple[str, str], str] = {}
+        self.households: dict[str, int] = {}
+        self.duplicates: set[str] = set()
+        self.met_at: dict[tuple[str, str], float] = {}
+        self.steps: Counter[str] = Counter()
+        self.commands = 0
+        self.on = scenario.start
+        self.sectors = [n.sector for n in scenario.needs]
+        self.weights = [max(n.weight, 0.0) for n in scenario.needs]
+        self.local = {n.sector: n.local for n in scenario.needs}
+        deciles = population.households.get("decile")
+        self.poor = (
+            [i for i, d in enumerate(deciles.tolist()) if 1 <= d <= 4]  # noqa: PLR2004
+            if deciles is not None
+            else []
+        )
+        district = scenario.district
+        self.supervisor = Actor(actor_id="supervisor", role=Role.SUPERVISOR, jurisdiction=district)
+        self.front = Actor(actor_id="front-office", role=Role.FRONT_OFFICE, jurisdiction=district)
+        self.back = Actor(actor_id="back-office", role=Role.BACK_OFFICE, jurisdiction=district)
+        self._staff: dict[str, Actor] = {}
+        self._field: dict[str, Actor] = {}
+
+    # ------------------------------------------------------------------ actors
+
+    def facilitator(self, village: RegionCode) -> Actor:
+        district = village.parent
+        assert district is not None  # noqa: S101 - a village has a kecamatan
+        found = self._field.get(district.code)
+        if found is None:
+            found = self._field[district.code] = Actor(
+                actor_id=f"facilitator-{district.code}",
+                role=Role.FACILITATOR,
+                jurisdiction=district,
+            )
+        return found
+
+    def puskesos(self, village: RegionCode) -> Actor:
+        key = "p" + village.code
+        found = self._field.get(key)
+        if found is None:
+            found = self._field[key] = Actor(
+                actor_id=f"puskesos-{village.code}",
+                role=Role.PUSKESOS_OPERATOR,
+                jurisdiction=village,
+            )
+        return found
+
+    def staff(self, provider_id: str) -> Actor:
+        found = self._staff.get(provider_id)
+        if found is None:
+            found = self._staff[provider_id] = Actor(
+                actor_id=f"staff-{provider_id}",
+                role=Role.PROVIDER_STAFF,
+                jurisdiction=RegionCode.INDONESIA,
+                provider_id=provider_id,
+            )
+        return found
+
+    # ------------------------------------------------------------------ set-up
+
+    def schedule(self) -> None:
+        scenario = self.scenario
+        arrivals: list[tuple[float, int, Intake]] = []
+        for c, intake in enumerate(scenario.intakes):
+            rng = _stream(self.seed, 1, c)
+            rate = intake.per_week / 7.0
+            t = 0.0
+            while rate > 0:
+                t += rng.expovariate(rate)
+                if t >= scenario.days:
+                    break
+                arrivals.append((t, c, intake))
+        arrivals.sort(key=lambda a: (a[0], a[1]))
+        for k, (t, _, intake) in enumerate(arrivals):
+            self.sim.at(t, self.arrive, k, intake, None)
+        for day in range(scenario.days + scenario.drain):
+            self.sim.at(day + _SWEEP_AT, self.daily, day)
+
+    def run(self) -> RunOutput:
+        self.schedule()
+        self.sim.run(until=float(self.scenario.days + self.scenario.drain))
+        cases = tuple(self.store.find_cases(within=RegionCode.INDONESIA))
+        return RunOutput(
+            policy=self.policy.name,
+            seed=self.seed,
+            start=self.start,
+            cases=cases,
+            households=self.households,
+            duplicates=frozenset(self.duplicates),
+            queues=tuple(self.queues),
+            unmet=self.unmet,
+            met_at=self.met_at,
+            steps=dict(self.steps),
+            commands=self.commands,
+            store=self.store,
+        )
+
+    # ------------------------------------------------------------------ daily
+
+    def daily(self, day: int) -> None:
+        for service_id, server in self.servers.items():
+            self.queues.append((float(day), service_id, server.waiting, server.busy))
+        report = self.slrt.sweep()
+        self.steps.update(report.steps)
+        if report.expired:
+            still_open = {rid for rid, _ in self.store.open_referrals()}
+            for rid in [r for r in self.refs if r not in still_open]:
+                ref = self.refs.pop(rid)
+                self.end_ref(ref)
+                self.after_reroute(ref, "expired")
+        if self.progress is not None:
+            self.progress((day + 1) / (self.scenario.days + self.scenario.drain))
+
+    # ------------------------------------------------------------------ a case
+
+    def arrive(  # noqa: C901, PLR0912 - one arrival, its few variants in one place
+        self, k: int, intake: Intake, first: _CaseState | None
+    ) -> None:
+        scenario = self.scenario
+        rng = _stream(self.seed, 2, k if first is None else 10_000_000 + first.k)
+        if first is not None:
+            row = first.row
+        elif self.poor and rng.random() < scenario.poor_share:
+            row = self.poor[rng.randrange(len(self.poor))]
+        else:
+            row = rng.randrange(len(self.population))
+        state = _CaseState(k if first is None else -1, row, rng, self.sim.now)
+        household = self.population.household(row, self.on)
+        village = household.region
+        emergency = rng.random() < intake.emergency
+        question = not emergency and rng.random() < intake.question
+        sectors = [rng.choices(self.sectors, self.weights)[0]]
+        while not question and len(sectors) < _MAX_NEEDS and rng.random() < scenario.extra_need:
+            extra = rng.choices(self.sectors, self.weights)[0]
+            if extra not in sectors:
+                sectors.append(extra)
+        if intake.channel is Channel.PUSKESOS_DESK:
+            actor = self.puskesos(village)
+        elif intake.channel is Channel.HOME_VISIT:
+            actor = self.facilitator(village)
+        else:
+            actor = self.front
+        case = self.slrt.register(
+            actor,
+            household,
+            channel=intake.channel,
+            kind=ComplaintKind.QUESTION if question else ComplaintKind.GRIEVANCE,
+            needs=[Need(sector=s, description=f"{s} need") for s in sectors],
+            emergency=emergency,
+        )
+        self.commands += 1
+        state.case_id = case.case_id
+        self.cases.append(state)
+        self.households[case.case_id] = row
+        if first is not None:
+            self.duplicates.add(case.case_id)
+        elif rng.random() < scenario.follow_up.duplicate:
+            later = rng.uniform(3.0, 45.0)
+            if self.sim.now + later < scenario.days:
+                others = [i for i in scenario.intakes if i.channel is not intake.channel]
+                again = others[0] if others else intake
+                self.sim.after(later, self.arrive, -1, again, state)
+        if question:
+            self.slrt.resolve_locally(
+                self.facilitator(village), case.case_id, "n1", how="Answered the question."
+            )
+            self.met_at[(case.case_id, "n1")] = self.sim.now
+            self.slrt.close(self.supervisor, case.case_id, reason=ClosingReason.NEEDS_MET)
+            self.commands += 2
+            state.done = True
+            return
+        if emergency:
+            self.slrt.deliver_direct_service(
+                self.back, case.case_id, "n1", description="Direct help for the emergency."
+            )
+            self.commands += 1
+            self.met_at[(case.case_id, "n1")] = self.sim.now
+        self.sim.after(scenario.office.assess.sample(rng), self.assess, state)
+
+    def assessor(self, state: _CaseState) -> Actor:
+        return self.facilitator(self.population.region(state.row))
+
+    def assess(self, state: _CaseState) -> None:
+        actor = self.assessor(state)
+        self.slrt.assess(actor, state.case_id, findings="Home visit and registry check done.")
+        self.resolve_local(state)
+        self.slrt.submit(actor, state.case_id)
+        self.commands += 2
+        self.sim.after(self.scenario.office.approve.sample(state.rng), self.approve, state)
+
+    def approve(self, state: _CaseState) -> None:
+        office = self.scenario.office
+        if not state.returned and state.rng.random() < office.returned:
+            state.returned = True
+            self.slrt.return_for_correction(
+                self.supervisor, state.case_id, note="Complete the household data."
+            )
+            self.commands += 1
+            self.sim.after(office.assess.sample(state.rng) / 2, self.assess, state)
+            return
+        self.slrt.approve(self.supervisor, state.case_id)
+        self.commands += 1
+        self.sim.after(office.review.sample(state.rng), self.review, state)
+
+    def review(self, state: _CaseState) -> None:
+        rng = state.rng
+        self.slrt.review(self.front, state.case_id)
+        self.commands += 1
+        if rng.random() < self.scenario.office.consent:
+            self.slrt.record_consent(
+                self.assessor(state),
+                state.case_id,
+                subject="m1",
+                grantor="m1",
+                purposes=[Purpose.REFERRAL],
+                recipients=["*"],
+                evidence="SLRT consent form signed by the head of family",
+            )
+            self.commands += 1
+        self.serve_needs(state)
+
+    def resolve_local(self, state: _CaseState) -> None:
+        """The facilitator solves some needs at village level while assessing."""
+        case = self.store.load(state.case_id)
+        for need in case.needs:
+            if need.status.value == "open" and state.rng.random() < self.local.get(
+                need.sector, 0.0
+            ):
+                self.slrt.resolve_locally(
+                    self.assessor(state),
+                    state.case_id,
+                    need.need_id,
+                    how="Solved with the village program.",
+                )
+                self.commands += 1
+                self.met_at[(state.case_id, need.need_id)] = self.sim.now
+
+    def serve_needs(self, state: _CaseState) -> None:
+        """The back office refers every need still open."""
+        case = self.store.load(state.case_id)
+        for need in case.needs:
+            if need.status.value == "open" and (state.case_id, need.need_id) not in self.unmet:
+                self.refer(state, need.need_id, None)
+        self.check_done(state)
+
+    def refer(self, state: _CaseState, need_id: str, replaces: str | None) -> None:
+        case = self.store.load(state.case_id)
+        routing = route(
+            case,
+            need_id,
+            directory=self.index,
+            decisions=self.decisions[state.row],
+            policy=self.routing,
+            overlaps=self.overlaps,
+        )
+        if isinstance(routing, DirectServiceFirst):  # pragma: no cover - served first
+            routing = routing.then
+        best = routing.best
+        if best is None:
+            why = (
+                "not_eligible"
+                if any(r.code == "not_eligible" for x in routing.excluded for r in x.reasons)
+                else "no_service"
+            )
+            self.unmet[(state.case_id, need_id)] = why
+            return
+        try:
+            referral = self.slrt.refer(
+                self.back, state.case_id, need_id, service_id=best.service_id, replaces=replaces
+            )
+        except ConsentError:
+            self.unmet[(state.case_id, need_id)] = "no_consent"
+            return
+        finally:
+            self.commands += 1
+        self.start_ref(state, referral, attempt=len(case.referrals))
+
+    # ------------------------------------------------------------------ a referral
+
+    def start_ref(self, state: _CaseState, referral: Referral, attempt: int) -> None:
+        need = int(referral.need_id[1:])
+        rng = _stream(
+            self.seed, 3, max(state.k, 0) + (0 if state.k >= 0 else 10_000_000), need, attempt
+        )
+        ref = _Ref(state, referral, rng)
+        self.refs[ref.referral_id] = ref
+        state.open += 1
+        model = self.models[ref.service_id]
+        if rng.random() < model.sla_compliance:
+            delay = model.answer.sample(rng)
+        else:
+            due = referral.due_at or self.clock.now()
+            delay = self.clock.day(due) - self.sim.now + model.late.sample(rng)
+        self.sim.after(delay, self.answer, ref)
+
+    def update(
+        self, ref: _Ref, status: ReferralStatus, reason: ReferralReason | None = None
+    ) -> bool:
+        """Move the referral; False when it has ended meanwhile (expired by the sweep)."""
+        try:
+            self.slrt.update_referral(
+                self.staff(self.scenario.directory.service(ref.service_id).provider_id),
+                ref.referral_id,
+                status=status,
+                reason=reason,
+                note="Simulated outcome." if reason is ReferralReason.OTHER else "",
+            )
+        except TransitionNotAllowed:  # pragma: no cover - the sweep handler kills it first
+            return False
+        finally:
+            self.commands += 1
+        return True
+
+    def answer(self, ref: _Ref) -> None:
+        if ref.dead:
+            return
+        model = self.models[ref.service_id]
+        server = self.servers[ref.service_id]
+        rng = ref.rng
+        self.update(ref, ReferralStatus.RECEIVED)
+        full = model.waitlist is not None and server.available == 0
+        if full and server.waiting >= (model.waitlist or 0):
+            self.reject(ref, ReferralReason.CAPACITY)
+        elif rng.random() < model.reject:
+            self.reject(ref, ReferralReason.NOT_ELIGIBLE)
+        else:
+            self.update(ref, ReferralStatus.ACCEPTED)
+            server.request(self.start_service, ref)
+
+    def reject(self, ref: _Ref, reason: ReferralReason) -> None:
+        self.update(ref, ReferralStatus.REJECTED, reason)
+        self.refs.pop(ref.referral_id, None)
+        self.end_ref(ref)
+        self.after_reroute(ref, "rejected")
+
+    def after_reroute(self, ref: _Ref, why: str) -> None:
+        """Follow the referral the service sent the need on to, if any."""
+        state = ref.case
+        case = self.store.load(state.case_id)
+        follow = next(
+            (r for r in case.referrals if r.replaces == ref.referral_id and r.is_open), None
+        )
+        if follow is None:
+            self.unmet[(state.case_id, ref.need_id)] = why
+        else:
+            self.start_ref(state, follow, attempt=len(case.referrals))
+        self.check_done(state)
+
+    def end_ref(self, ref: _Ref) -> None:
+        ref.dead = True
+        ref.case.open -= 1
+        if ref.in_service:
+            ref.in_service = False
+            self.servers[ref.service_id].release()
+
+    def start_service(self, ref: _Ref) -> None:
+        if ref.dead:  # expired while waiting: hand the place on, later (no recursion)
+            self.sim.after(0.0, self.servers[ref.service_id].release)
+            return
+        self.update(ref, ReferralStatus.IN_PROGRESS)
+        ref.in_service = True
+        self.sim.after(self.models[ref.service_id].service.sample(ref.rng), self.finish, ref)
+
+    def finish(self, ref: _Ref) -> None:
+        if ref.dead:
+            return
+        state = ref.case
+        self.refs.pop(ref.referral_id, None)
+        model = self.models[ref.service_id]
+        follow = self.scenario.follow_up
+        if ref.rng.random() < model.fail:
+            self.update(ref, ReferralStatus.FAILED, ReferralReason.OTHER)
+            self.end_ref(ref)
+            self.refer(state, ref.need_id, ref.referral_id)  # the back office tries the next
+        else:
+            self.update(ref, ReferralStatus.COMPLETED)
+            self.end_ref(ref)
+            self.met_at[(state.case_id, ref.need_id)] = self.sim.now
+            if ref.rng.random() < follow.confirm:
+                state.pending += 1
+                self.sim.after(follow.confirm_time.sample(ref.rng), self.confirm, ref)
+        self.check_done(state)
+
+    def confirm(self, ref: _Ref) -> None:
+        state = ref.case
+        state.pending -= 1  # the case waits for it: it is not closing yet
+        self.slrt.confirm_receipt(self.assessor(state), ref.referral_id)
+        self.commands += 1
+        self.check_done(state)
+
+    # ------------------------------------------------------------------ closing
+
+    def check_done(self, state: _CaseState) -> None:
+        if state.open or state.pending or state.closing or state.done:
+            return
+        state.closing = True
+        self.sim.after(
+            self.scenario.follow_up.reassess_time.sample(state.rng), self.reassess, state
+        )
+
+    def reassess(self, state: _CaseState) -> None:
+        follow = self.scenario.follow_up
+        rng = state.rng
+        case = self.store.load(state.case_id)
+        if rng.random() < follow.unreachable:
+            self.close(state, ClosingReason.UNREACHABLE)
+            return
+        actor = self.assessor(state)
+        if case.referrals:
+            self.slrt.reassess(actor, state.case_id, findings="Services followed up.")
+            self.commands += 1
+        if case.referrals and state.rounds < _MAX_ROUNDS - 1 and rng.random() < follow.new_need:
+            state.rounds += 1
+            state.closing = False
+            sector = rng.choices(self.sectors, self.weights)[0]
+            self.slrt.record_need(actor, state.case_id, Need(sector=sector, description="New need"))
+            self.commands += 1
+            self.resolve_local(state)
+            self.serve_needs(state)
+            return
+        met = all(n.status.value != "open" for n in self.store.load(state.case_id).needs)
+        if met:
+            reason = (
+                ClosingReason.INDEPENDENT
+                if rng.random() < follow.independent
+                else ClosingReason.NEEDS_MET
+            )
+            self.close(state, reason)
+        elif any(
+            self.unmet.get((state.case_id, n.need_id)) == "no_consent"
+            for n in self.store.load(state.case_id).needs
+        ):
+            self.close(state, ClosingReason.DECLINED)
+        else:
+            state.done = True  # an unmet need keeps the case open
+
+    def close(self, state: _CaseState, reason: ClosingReason) -> None:
+        self.slrt.close(self.supervisor, state.case_id, reason=reason)
+        self.commands += 1
+        state.done = True
+
+
+def simulate_one(
+    scenario: Scenario,
+    policy: Policy,
+    seed: int,
+    population: SimPopulation,
+    decisions: ByRow,
+    overlaps: Mapping[str, Any],
+    calendar: WorkingCalendar,
+    progress: Callable[[float], None] | None = None,
+) -> RunOutput:
+    """Run *scenario* under *policy* with *seed*; the final state of every case."""
+    run = _Run(scenario, policy, seed, population, decisions, overlaps, calendar, progress)
+    return run.run()

@@ -1,0 +1,71 @@
+"""`slrt simulate`: summary, files, plots, the dask option and friendly errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from slrt_core.cli import main
+
+SMALL = ["--days", "10", "--per-week", "30", "--households", "600", "--seeds", "2"]
+
+
+class TestSimulate:
+    def test_prints_the_comparison_and_writes_tables_and_plots(self, tmp_path: Path) -> None:
+        """The summary compares both built-in policies; --out gets CSV tables and PNGs."""
+        out = tmp_path / "out"
+        result = CliRunner().invoke(
+            main,
+            ["simulate", *SMALL, "--out", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        assert "Scenario Kota Semarang, 10 days: 2 seed(s)" in result.output
+        assert "Difference from nearest-tier, paired by seed" in result.output
+        assert "through the real Slrt service" in result.output
+        names = sorted(p.name for p in out.iterdir())
+        assert names == sorted(
+            [
+                *(f"{t}.csv" for t in ("cases", "referrals", "queues", "runs")),
+                "funnel.png", "time_to_service.png", "queues.png",
+            ]
+        )  # fmt: skip
+
+    def test_one_policy_and_no_files(self, tmp_path: Path) -> None:
+        """--policy picks a built-in policy; without --out nothing is written."""
+        result = CliRunner().invoke(main, ["simulate", *SMALL, "--policy", "least-loaded"])
+        assert result.exit_code == 0, result.output
+        assert "least-loaded" in result.output
+        assert "nearest-tier" not in result.output
+        assert "Wrote" not in result.output
+        only = CliRunner().invoke(
+            main,
+            ["simulate", *SMALL, "--policy", "least-loaded", "--out", str(tmp_path),
+             "--format", "parquet"],
+        )  # fmt: skip
+        assert only.exit_code == 0, only.output
+        assert not list(tmp_path.glob("*.csv"))
+        assert len(list(tmp_path.glob("*.parquet"))) == 4
+
+    def test_a_bad_district_is_a_friendly_error(self) -> None:
+        """An unknown region is reported as a message, in the chosen language."""
+        result = CliRunner().invoke(main, ["simulate", "--district", "33.99", "-l", "id"])
+        assert result.exit_code == 1
+        assert "Traceback" not in result.output
+        assert "33.99" in result.output
+        assert "tidak ada" in result.output
+
+    def test_help_is_fast_to_reach(self) -> None:
+        """The command is listed without importing the simulation package."""
+        result = CliRunner().invoke(main, ["--help"])
+        assert "simulate" in result.output
+        probe = (
+            "import sys, slrt_core.cli; "
+            "print(any(m.startswith('slrt_core.sim') for m in sys.modules))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+        assert done.stdout.strip() == "False"
