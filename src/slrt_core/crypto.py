@@ -45,18 +45,16 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from slrt_core.case._events import Event
+from slrt_core.case._events import CaseErased, Event
 from slrt_core.errors import CaseErasedError, InvalidInputError, Problem, StorageError
 from slrt_core.privacy import _secret_ok, whole_number
-from slrt_core.serialization import canonical_json, converter, event_from_json, event_to_json
+from slrt_core.serialization import canonical_json, converter
 
 __all__ = [
     "ERASURE_TYPE",
-    "EventCodec",
     "KeyStore",
     "Keyring",
     "MemoryKeyStore",
-    "PlainCodec",
     "SealingCodec",
     "SqliteKeyStore",
     "StaticKeyring",
@@ -66,7 +64,7 @@ __all__ = [
 _NONCE = 12  # bytes: the 96-bit nonce AES-GCM is made for
 _KEY = 32  # bytes: AES-256
 #: The event type left in clear: it must stay readable after the key is gone.
-ERASURE_TYPE = "case_erased"
+ERASURE_TYPE = CaseErased.type
 
 
 class Keyring(Protocol):
@@ -371,36 +369,12 @@ class SubjectVault:
         return count
 
 
-class EventCodec(Protocol):
-    """**Protocol**: turns events into the bytes a store keeps (and hashes), and back."""
-
-    def encode(self, event: Event, /) -> bytes:
-        """The stored bytes of *event*."""
-        ...
-
-    def decode(self, body: bytes, /) -> Event:
-        """The event in *body*; raises ``CaseErasedError`` when it can no longer be read."""
-        ...
-
-
-class PlainCodec:
-    """The :class:`EventCodec` of a store without encryption: canonical JSON in clear."""
-
-    def encode(self, event: Event, /) -> bytes:
-        """Canonical JSON."""
-        return event_to_json(event)
-
-    def decode(self, body: bytes, /) -> Event:
-        """The event in canonical JSON."""
-        return event_from_json(body)
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
 class SealingCodec:
-    """An :class:`EventCodec` that seals each event's personal part under its case's key.
+    """An :class:`~slrt_core.ports.EventCodec`: each event's personal part sealed by its case key.
 
     The stored JSON keeps ``case_id``, ``version``, ``at``, ``actor_id``, ``role``,
     ``schema`` and the payload's ``type`` in clear, and puts the payload and the reason
@@ -423,6 +397,8 @@ class SealingCodec:
         >>> b"family" in body, codec.decode(body) == event
         (False, True)
     """
+
+    can_erase = True
 
     def __init__(self, vault: SubjectVault) -> None:
         self.vault = vault
@@ -454,6 +430,10 @@ class SealingCodec:
             data["reason"] = secret["reason"]
         result: Event = converter.structure(data, Event)
         return result
+
+    def erase(self, case_id: str, /) -> None:
+        """Destroy the case's data key: its sealed parts can never be opened again."""
+        self.vault.destroy(case_id)
 
 
 def _aad(case_id: str, version: int) -> bytes:

@@ -40,21 +40,28 @@ from typing import Any, Protocol
 import attrs
 
 from slrt_core.access import AccessPurpose, Role
+from slrt_core.case._events import Event
+from slrt_core.case._model import Case
 from slrt_core.errors import InvalidInputError, Problem
+from slrt_core.household import Household
 from slrt_core.identity import KkNumber, Nik
+from slrt_core.serialization import converter
 
 __all__ = [
     "AccessLog",
     "AccessRecord",
     "LoggerAccessLog",
     "MemoryAccessLog",
+    "MemoryTokenIndex",
+    "NikIndex",
     "NikTokenizer",
     "PersonalDataFilter",
     "TokenIndex",
-    "MemoryTokenIndex",
     "mask_export",
     "mask_numbers",
     "scrub_text",
+    "subject_access_export",
+    "whole_number",
 ]
 
 #: The shortest pepper accepted: 32 bytes (256 bits), the HMAC-SHA256 block strength.
@@ -105,19 +112,23 @@ def mask_export(data: Any, *, reveal: bool = False) -> Any:
     return _masked(data, None)
 
 
-def _masked(data: Any, key: str | None) -> Any:
+def _masked(data: Any, key: str | None, *, by_key: bool = True) -> Any:
     if isinstance(data, Mapping):
-        return {k: _masked(v, str(k)) for k, v in data.items()}
+        return {k: _masked(v, str(k), by_key=by_key) for k, v in data.items()}
     if isinstance(data, list | tuple):
-        return [_masked(v, key) for v in data]
+        return [_masked(v, key, by_key=by_key) for v in data]
     if isinstance(data, str):
-        if key in _PERSONAL_KEYS:
-            digits = re.sub(r"[^0-9]", "", data)
-            return _MASK + digits[-4:] if digits else data
-        if key in _NAME_KEYS:
-            return f"{data[:1]}***" if data else data
-        return mask_numbers(data)
+        return _masked_text(data, key if by_key else None)
     return data
+
+
+def _masked_text(text: str, key: str | None) -> str:
+    if key in _PERSONAL_KEYS:
+        digits = re.sub(r"[^0-9]", "", text)
+        return _MASK + digits[-4:] if digits else text
+    if key in _NAME_KEYS:
+        return f"{text[:1]}***" if text else text
+    return mask_numbers(text)
 
 
 def scrub_text(text: str) -> str:
@@ -366,6 +377,99 @@ class MemoryTokenIndex:
             for token in self._by_case.pop(case_id, set()):
                 self._by_token[token].discard(case_id)
         self.add(case_id, tokens)
+
+
+class NikIndex:
+    """Finds the cases of a NIK or KK number through keyed tokens.
+
+    Args:
+        tokens: the tokenizer (its peppers stay with the host app).
+        index: where tokens are kept; :class:`MemoryTokenIndex` by default.
+
+    Examples:
+        >>> from datetime import date
+        >>> from slrt_core.household import Person, Relationship
+        >>> from slrt_core.identity import RegionCode, Sex
+        >>> index = NikIndex(NikTokenizer({1: b"k" * 32}))
+        >>> head = Person(member_id="m1", relationship=Relationship.HEAD,
+        ...               birth_date=date(1990, 8, 5), sex=Sex.FEMALE,
+        ...               nik=Nik("3374014508900001"))
+        >>> index.add("case-1", Household(region=RegionCode("33.74.01.1001"), members=[head]))
+        >>> index.find(Nik("3374014508900001"))
+        ['case-1']
+    """
+
+    def __init__(self, tokens: NikTokenizer, index: TokenIndex | None = None) -> None:
+        self.tokens = tokens
+        self.index: TokenIndex = index if index is not None else MemoryTokenIndex()
+
+    def add(self, case_id: str, household: Household) -> None:
+        """Index *case_id* under the NIK of every member and the KK number."""
+        self.index.add(case_id, [self.tokens.token(n) for n in _numbers(household)])
+
+    def find(self, number: Nik | KkNumber) -> list[str]:
+        """The case ids indexed under *number*, by any active pepper version."""
+        return self.index.find(self.tokens.tokens(number))
+
+    def forget(self, case_id: str) -> None:
+        """Drop every token of *case_id* (after erasure)."""
+        self.index.replace(case_id, ())
+
+    def retokenize(self, cases: Iterable[Case]) -> int:
+        """Re-index *cases* under the current pepper; returns how many tokens were written."""
+        return self.tokens.retokenize(self.index, {c.case_id: _numbers(c.household) for c in cases})
+
+
+def _numbers(household: Household) -> list[Nik | KkNumber]:
+    found: list[Nik | KkNumber] = [m.nik for m in household.members if m.nik is not None]
+    if household.kk is not None:
+        found.append(household.kk)
+    return found
+
+
+def subject_access_export(
+    case: Case, events: Iterable[Event], *, member_id: str | None = None, at: datetime
+) -> dict[str, Any]:
+    """Everything *case* holds about a person, as JSON-ready data (UU PDP Art. 7).
+
+    Without *member_id*: the whole household file and every event in full. With it: that
+    member's own record, the household-level facts (region, housing, registry, programs),
+    the needs of that member or of the whole household, their consents, and the event
+    history without payloads (the payloads also hold other members' data). Free text
+    (findings, notes) is included with every 16-digit number masked; names of others in
+    free text are not detected (pass it through :func:`scrub_text` when that matters).
+
+    Raises:
+        InvalidInputError: the household has no member *member_id*.
+    """
+    data: dict[str, Any] = converter.unstructure(case)
+    household = data["household"]
+    history = [converter.unstructure(e) for e in events]
+    if member_id is not None:
+        members = [m for m in household["members"] if m["member_id"] == member_id]
+        if not members:
+            raise InvalidInputError.single(
+                "member_id",
+                f"The household of case {case.case_id!r} has no member {member_id!r}.",
+                f"Rumah tangga kasus {case.case_id!r} tidak punya anggota {member_id!r}.",
+            )
+        data["needs"] = [n for n in data["needs"] if n["member_id"] in (None, member_id)]
+        data["consents"] = [c for c in data["consents"] if c["subject"] == member_id]
+        # Free text about the household may quote other members' numbers: mask them.
+        household["members"] = []
+        data = _masked(data, None, by_key=False)
+        data["household"]["members"] = members
+        history = [
+            {k: e[k] for k in ("at", "version", "actor_id", "role")}
+            | {"type": e["payload"]["type"]}
+            for e in history
+        ]
+    return {
+        "generated_at": at.isoformat(),
+        "subject": member_id,
+        "case": data,
+        "events": history,
+    }
 
 
 # --------------------------------------------------------------------------- access log

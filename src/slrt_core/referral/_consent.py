@@ -414,6 +414,11 @@ def covering(
 
     A consent counts only for its own subject; a lawful basis covers the whole household.
 
+    Withdrawing a consent is the subject's objection: from the moment *subject* withdrew
+    a consent, no record that was already in force covers them any more (another consent,
+    or the household's public-service basis), except a vital-interest or legal-obligation
+    basis. A consent given, or a basis recorded, after the withdrawal counts again.
+
     Examples:
         >>> from datetime import UTC, datetime
         >>> basis = LawfulBasis(basis_id="b1", kind=LawfulBasisKind.PUBLIC_SERVICE_DUTY,
@@ -425,12 +430,32 @@ def covering(
         'b1'
     """
     wanted = tuple(categories)
+    records = tuple(records)
+    objected = max(
+        (
+            r.withdrawn_at
+            for r in records
+            if isinstance(r, Consent) and r.subject == subject and r.withdrawn_at is not None
+        ),
+        default=None,
+    )
     for record in records:
         if isinstance(record, Consent) and record.subject != subject:
+            continue
+        if (
+            objected is not None
+            and at >= objected
+            and record.valid_from < objected
+            and not (isinstance(record, LawfulBasis) and record.kind in _OVERRIDES_OBJECTION)
+        ):
             continue
         if record.covers(provider_id, purpose, at, categories=wanted):
             return record
     return None
+
+
+# Bases that stand even after the subject withdrew consent (UU PDP 27/2022 Art. 20).
+_OVERRIDES_OBJECTION = frozenset({LawfulBasisKind.VITAL_INTEREST, LawfulBasisKind.LEGAL_OBLIGATION})
 
 
 def consent_refusal(

@@ -71,7 +71,7 @@ class TestVerify:
         """An edited record breaks the chain, reported as such."""
         records = trail(5)
         cp = SIGNER.checkpoint(records, at=AT)
-        records[2] = attrs.evolve(records[2], body=b'{"n":99}')
+        records[2] = records[2]._replace(body=b'{"n":99}')
         report = verify_with_checkpoints(records, [cp], KEYS)
         assert not report.ok
         assert report.first_bad == 3
@@ -93,7 +93,7 @@ class TestVerify:
         with pytest.raises(AuditIntegrityError, match="empty"):
             SIGNER.checkpoint([], at=AT)
         records = trail(3)
-        records[1] = attrs.evolve(records[1], body=b"{}")
+        records[1] = records[1]._replace(body=b"{}")
         with pytest.raises(AuditIntegrityError):
             SIGNER.checkpoint(records, at=AT)
 
@@ -192,7 +192,7 @@ class TestCheckpointer:
         gap = FakeLog([*records[:2], records[3]])
         with pytest.raises(AuditIntegrityError, match="chain on"):
             every.maybe(gap, at=AT)
-        edited = FakeLog([*records[:2], attrs.evolve(records[2], body=b"{}")])
+        edited = FakeLog([*records[:2], records[2]._replace(body=b"{}")])
         with pytest.raises(AuditIntegrityError, match="edited"):
             every.maybe(edited, at=AT)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from slrt_core.access import Role
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.case import CaseReturned, CaseSubmitted, Event
 from slrt_core.crypto import (
     MemoryKeyStore,
-    PlainCodec,
     SealingCodec,
     SqliteKeyStore,
     StaticKeyring,
@@ -195,3 +195,5 @@ class TestCodec:
         )
         codec = PlainCodec()
         assert codec.decode(codec.encode(e)) == e
+        with pytest.raises(StorageError, match="stored in clear"):
+            codec.erase("c")
