@@ -179,6 +179,7 @@ def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> Acc
 
     .. versionadded:: 0.2.0
     """
+    _check_actor(actor)
     allowed = PURPOSES[actor.role]
     if purpose is None:
         return allowed[0]
@@ -202,6 +203,17 @@ def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> Acc
             f"tujuan {wanted}; tujuannya: {names}.",
         )
     return wanted
+
+
+def _check_actor(actor: object) -> None:
+    if not isinstance(actor, Actor):
+        raise InvalidInputError.single(
+            "actor",
+            f"Expected an Actor (who acts), got {type(actor).__name__}. Build it with "
+            "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
+            f"Diharapkan Actor (pelaku), diterima {type(actor).__name__}. Buat dengan "
+            "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
+        )
 
 
 def _deny(actor: Actor, command: str, en: str, id_: str) -> None:
@@ -235,11 +247,34 @@ class Actor:
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
-        if not self.actor_id.strip():
+        fields: dict[str, object] = {
+            "actor_id": self.actor_id,
+            "role": self.role,
+            "jurisdiction": self.jurisdiction,
+            "provider_id": self.provider_id,
+            "name": self.name,
+        }
+        if not isinstance(fields["actor_id"], str) or not self.actor_id.strip():
             raise InvalidInputError.single(
                 "actor_id",
-                "The actor id is empty; give the staff member's user id.",
-                "Id pelaku kosong; isi id pengguna petugas.",
+                "The actor id is empty or not text; give the staff member's user id.",
+                "Id pelaku kosong atau bukan teks; isi id pengguna petugas.",
+            )
+        if not isinstance(fields["role"], Role):
+            object.__setattr__(self, "role", _role(fields["role"]))
+        if not isinstance(fields["jurisdiction"], RegionCode):
+            raise InvalidInputError.single(
+                "jurisdiction",
+                "The jurisdiction must be a RegionCode such as RegionCode('33.74'); "
+                "RegionCode.INDONESIA for national staff.",
+                "Wilayah kerja harus RegionCode seperti RegionCode('33.74'); "
+                "RegionCode.INDONESIA untuk petugas nasional.",
+            )
+        if not isinstance(fields["provider_id"], str | None) or not isinstance(fields["name"], str):
+            raise InvalidInputError.single(
+                "provider_id",
+                "provider_id (and name) must be text.",
+                "provider_id (dan name) harus berupa teks.",
             )
         if (self.role is Role.PROVIDER_STAFF) != (self.provider_id is not None):
             raise InvalidInputError.single(
@@ -254,6 +289,18 @@ class Actor:
         See :func:`~slrt_core.identity.region_covers`.
         """
         return region_covers(self.jurisdiction, region, on)
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value)) if isinstance(value, str) else Role(None)  # type: ignore[arg-type]
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInputError.single(
+            "role",
+            f"{value!r} is not a role; use one of: {roles}.",
+            f"{value!r} bukan peran yang sah; gunakan salah satu: {roles}.",
+        ) from None
 
 
 class Authorizer(Protocol):
@@ -318,7 +365,12 @@ class RolePolicy:
         region: RegionCode | None = None,
         provider_id: str | None = None,
     ) -> None:
-        """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*."""
+        """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*.
+
+        Raises:
+            InvalidInputError: *actor* is not an :class:`Actor`.
+        """
+        _check_actor(actor)
         allowed = self._permissions.get(command, frozenset())
         if actor.role not in allowed:
             # Imported here: labels imports Role from this module.

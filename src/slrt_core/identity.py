@@ -767,6 +767,20 @@ def _sixteen_digits(words: _Words) -> Callable[[object, object, str], None]:
 
 def _digits_of(text: str, words: _Words) -> str:
     """The 16 digits of *text* without spaces, dots or dashes, or raise listing why not."""
+    given: object = text
+    if not isinstance(given, str):
+        raise InvalidInputError(
+            [
+                Problem(
+                    "",
+                    f"A {words.en} must be text such as '3374014508900001'; got a "
+                    f"{type(given).__name__}. Pass the number as a string.",
+                    f"{words.id} harus berupa teks seperti '3374014508900001'; diterima "
+                    f"{type(given).__name__}. Berikan nomor sebagai string.",
+                )
+            ],
+            subject=words.subject,
+        )
     digits = _SEPARATORS.sub("", text)
     if _SIXTEEN_DIGITS.fullmatch(digits):
         return digits

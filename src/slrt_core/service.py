@@ -534,8 +534,7 @@ class Slrt:
             done := self._replayed_referral(idempotency_key, Command.REFER, actor, case_id=case_id)
         ):
             return done
-        if override_reason is not None:
-            _require_text(override_reason, "override_reason")
+        _check_refer_args(need_id, service_id, replaces, override_reason)
         named = self.directory.service(service_id) if service_id is not None else None
         referral_id = self.ids.new_id("referral")
 
@@ -606,6 +605,7 @@ class Slrt:
         replaces this one; when none is left, the need stays open and the back office is
         told.
         """
+        _check_note(note, "note")
         problems: list[Problem] = []
         status = _enum(ReferralStatus, status, "status", problems)
         if reason is not None:
@@ -719,6 +719,7 @@ class Slrt:
         expected_version: int | None = None,
     ) -> Case:
         """Close the case for *reason*; refused while a referral is open."""
+        _check_note(note, "note")
         problems: list[Problem] = []
         reason = _enum(ClosingReason, reason, "reason", problems)
         if problems:
@@ -826,6 +827,7 @@ class Slrt:
         Raises:
             InvalidInputError: an unknown kind or purpose, or no legal reference.
         """
+        _check_note(note, "note")
         problems: list[Problem] = []
         kind = _enum(LawfulBasisKind, kind, "kind", problems)
         wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
@@ -876,6 +878,8 @@ class Slrt:
         Raises:
             InvalidInputError: the case has no such record in force.
         """
+        _check_id(record_id, "record_id")
+        _check_note(note, "note")
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             record = next((r for r in case.bases if r.record_id == record_id), None)
@@ -915,6 +919,8 @@ class Slrt:
         Returns:
             What it did.
         """
+        if now is not None:
+            _check_when(now, "now")
         at = now or self.clock.now()
         by_case: dict[str, list[str]] = {}
         for referral_id, case_id in self.store.open_referrals(due_before=at):
@@ -954,6 +960,7 @@ class Slrt:
     ) -> Referral:
         """A referral, for the case's staff or the provider it is addressed to."""
         why = purpose_for(actor, purpose)
+        _check_id(referral_id, "referral_id")
         case = self.store.load(self.store.case_id_of_referral(referral_id))
         referral = _referral(case, referral_id)
         self.authorizer.authorize(
@@ -1022,6 +1029,14 @@ class Slrt:
         staff of the old province no longer do.
         """
         why = purpose_for(actor, purpose)
+        if region is not None and not isinstance(region, RegionCode):
+            raise InvalidInputError.single(
+                "region",
+                f"region must be a RegionCode such as RegionCode('33.74'), not "
+                f"{type(region).__name__}.",
+                f"region harus RegionCode seperti RegionCode('33.74'), bukan "
+                f"{type(region).__name__}.",
+            )
         within = actor.jurisdiction if region is None else region
         self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
         if state is not None:
@@ -1053,6 +1068,9 @@ class Slrt:
 
         Nothing is sent: staff can look at the ranking before referring.
         """
+        _check_id(need_id, "need_id")
+        if override_reason is not None:
+            _require_text(override_reason, "override_reason")
         case = self._read_case(actor, case_id, purpose, "route")
         return route(
             case,
@@ -1145,6 +1163,9 @@ class Slrt:
             InvalidInputError: the household has no member *member_id*.
         """
         why = purpose_for(actor, AccessPurpose.SUBJECT_ACCESS)
+        _check_id(case_id, "case_id")
+        if member_id is not None:
+            _check_id(member_id, "member_id")
         case = self.store.load(case_id)
         self.authorizer.authorize(actor, Command.SUBJECT_ACCESS, region=case.region)
         events = self.store.events(case_id)
@@ -1173,6 +1194,7 @@ class Slrt:
             StorageError: the store keeps personal data in clear (no sealing codec).
         """
         _require_text(request_ref, "request_ref")
+        _check_id(case_id, "case_id")
         try:
             case = self.store.load(case_id)
         except CaseErasedError:
@@ -1232,6 +1254,7 @@ class Slrt:
         self, actor: Actor, case_id: str, purpose: AccessPurpose | None, action: str
     ) -> Case:
         why = purpose_for(actor, purpose)
+        _check_id(case_id, "case_id")
         case = self.store.load(case_id)
         self.authorizer.authorize(actor, Command.READ_CASE, region=case.region)
         self._log_read(actor, action, case_id, why)
@@ -1265,6 +1288,7 @@ class Slrt:
         at: datetime | None = None,
         loaded: Case | None = None,
     ) -> Case:
+        _check_id(case_id, "case_id")
         if idempotency_key is not None and (
             done := self._replayed(idempotency_key, command, actor, case_id=case_id)
         ):
@@ -1315,6 +1339,8 @@ class Slrt:
         expected_version: int | None,
         reason: str = "",
     ) -> Referral:
+        _check_id(referral_id, "referral_id")
+        _check_note(reason, "note")
         if idempotency_key is not None and (
             done := self._replayed_referral(
                 idempotency_key, command, actor, referral_id=referral_id
@@ -1669,8 +1695,11 @@ _STEP_NAMES = frozenset(s.value for s in EscalationStep)
 
 
 def _items(values: Iterable[Any]) -> list[Any]:
-    """*values* as a list; a single string is one item, not its characters."""
-    return [values] if isinstance(values, str) else list(values)
+    """*values* as a list; a single string (or any non-iterable) is one item."""
+    given: object = values
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        return [given]
+    return list(given)
 
 
 def _listed(values: Any) -> Any:
@@ -1834,6 +1863,51 @@ def _enum(cls: type[E], value: Any, path: str, problems: list[Problem]) -> E:
         return next(iter(cls))
 
 
+def _check_id(value: object, path: str) -> None:
+    """Refuse an id that is not non-empty text (before it reaches a store or index)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_ID:
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be an id: non-empty text of at most {_MAX_ID} characters.",
+            f"{path} harus berupa id: teks tidak kosong paling banyak {_MAX_ID} karakter.",
+        )
+
+
+def _check_refer_args(
+    need_id: object, service_id: object, replaces: object, override_reason: object
+) -> None:
+    if override_reason is not None:
+        _require_text(override_reason, "override_reason")
+    _check_id(need_id, "need_id")
+    for name, value in (("service_id", service_id), ("replaces", replaces)):
+        if value is not None:
+            _check_id(value, name)
+
+
+def _check_note(value: object, path: str) -> None:
+    """Refuse optional free text (a note) that is not text."""
+    if not isinstance(value, str):
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be text (it may be empty), not a {type(value).__name__}.",
+            f"{path} harus berupa teks (boleh kosong), bukan {type(value).__name__}.",
+        )
+
+
+def _check_when(value: object, path: str) -> None:
+    """Refuse a time that is not an aware datetime."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be an aware datetime (with a time zone, such as UTC).",
+            f"{path} harus berupa datetime dengan zona waktu (misalnya UTC).",
+        )
+
+
+#: The longest id accepted: far above any UUID or region code, far below a flood.
+_MAX_ID = 200
+
+
 def _require_text(value: object, path: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError.single(
@@ -1863,7 +1937,16 @@ def _number_needs(
     members = (
         {m.member_id for m in household.members} if isinstance(household, Household) else set()
     )
-    given: Sequence[object] = needs  # callers may pass anything; check it
+    given: object = needs  # callers may pass anything; check it
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        problems.append(
+            Problem(
+                "needs",
+                f"Give the needs as a list of Need values, not a {type(given).__name__}.",
+                f"Berikan kebutuhan sebagai daftar Need, bukan {type(given).__name__}.",
+            )
+        )
+        return numbered
     for i, need in enumerate(given):
         if not isinstance(need, Need):
             problems.append(

@@ -98,6 +98,47 @@ def _texts(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+def _shape_problems(
+    record: object,
+    *,
+    texts: tuple[str, ...],
+    optional_texts: tuple[str, ...] = (),
+    times: tuple[str, ...] = ("valid_from",),
+    optional_times: tuple[str, ...] = ("valid_until", "withdrawn_at"),
+) -> list[Problem]:
+    """Fields of the wrong type: checked first, as the other checks rely on the types."""
+    problems = [
+        Problem(name, f"{name} must be text.", f"{name} harus berupa teks.")
+        for name in texts
+        if not isinstance(getattr(record, name), str)
+    ]
+    problems += [
+        Problem(name, f"{name} must be text or None.", f"{name} harus teks atau None.")
+        for name in optional_texts
+        if not isinstance(getattr(record, name), str | None)
+    ]
+    problems += [
+        Problem(name, f"{name} must be a datetime.", f"{name} harus berupa datetime.")
+        for name in times
+        if not isinstance(getattr(record, name), datetime)
+    ]
+    problems += [
+        Problem(name, f"{name} must be a datetime or None.", f"{name} harus datetime atau None.")
+        for name in optional_times
+        if not isinstance(getattr(record, name), datetime | None)
+    ]
+    recipients: frozenset[object] = getattr(record, "recipients")  # noqa: B009
+    if any(not isinstance(r, str) for r in recipients):
+        problems.append(
+            Problem(
+                "recipients",
+                "Recipients are provider ids as text, or '*'.",
+                "Penerima adalah id penyedia berupa teks, atau '*'.",
+            )
+        )
+    return problems
+
+
 def _common_problems(
     record_id: str,
     purposes: frozenset[Purpose],
@@ -205,6 +246,13 @@ class Consent:
     withdrawn_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
+        shape = _shape_problems(
+            self,
+            texts=("consent_id", "subject", "grantor", "evidence"),
+            optional_texts=("guardian",),
+        )
+        if shape:
+            raise InvalidInputError(shape, subject="the consent")
         problems = _common_problems(
             self.consent_id,
             self.purposes,
@@ -359,6 +407,9 @@ class LawfulBasis:
     withdrawn_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
+        shape = _shape_problems(self, texts=("basis_id", "legal_reference", "note"))
+        if shape:
+            raise InvalidInputError(shape, subject="the lawful basis")
         problems = _common_problems(
             self.basis_id,
             self.purposes,
