@@ -222,15 +222,24 @@ class SqliteKeyStore:
 
     Args:
         path: the key file; ``":memory:"`` for a private in-memory database.
+        synchronous: ``"full"`` (default) or ``"normal"``, as for
+            :class:`~slrt_core.adapters.SqliteStore`: give the key store at least the
+            durability of the event store (a lost key is lost data).
 
     Raises:
         StorageError: the file cannot be opened.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "full") -> None:
         self._lock = threading.Lock()
+        if synchronous not in ("full", "normal"):
+            msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
+            raise StorageError(msg)
         try:
             self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+            if str(path) != ":memory:":
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             self._conn.execute("PRAGMA secure_delete = ON")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, wrapped BLOB)"

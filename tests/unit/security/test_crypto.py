@@ -12,7 +12,7 @@ import pytest
 
 from slrt_core.access import Role
 from slrt_core.adapters.basics import PlainCodec
-from slrt_core.case import CaseReturned, CaseSubmitted, Event
+from slrt_core.case import CaseErased, CaseReturned, CaseSubmitted, Event
 from slrt_core.crypto import (
     MemoryKeyStore,
     SealingCodec,
@@ -136,6 +136,14 @@ class TestSqliteKeyStore:
         with pytest.raises(StorageError, match="key store failed"):
             store.get("x")
 
+    def test_synchronous_is_checked(self, tmp_path: Path):
+        """Only 'full' and 'normal' are accepted; a file store runs in WAL mode."""
+        with pytest.raises(StorageError, match="synchronous"):
+            SqliteKeyStore(tmp_path / "k.db", synchronous="off")
+        store = SqliteKeyStore(tmp_path / "k.db", synchronous="normal")
+        assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        store.close()
+
     def test_replace(self):
         """replace overwrites the stored wrapped key."""
         store = SqliteKeyStore(":memory:")
@@ -182,6 +190,24 @@ class TestCodec:
         assert a != b
         sealed = base64.b64decode(json.loads(a)["payload"]["sealed"])
         assert len(sealed) > 12
+
+    def test_erasure_event_stays_in_clear(self):
+        """The erasure event is stored in clear and decodes without any key."""
+        v = vault()
+        codec = SealingCodec(v)
+        erased = Event(
+            case_id="case-1",
+            version=3,
+            at=datetime(2026, 1, 5, tzinfo=UTC),
+            actor_id="mgr",
+            role=Role.MANAGER,
+            payload=CaseErased(request_ref="PDP-1"),
+        )
+        body = codec.encode(erased)
+        assert b"PDP-1" in body
+        v.destroy("case-1")
+        assert codec.decode(body) == erased
+        assert v.keys.get("case-1") is None  # encoding it made no key
 
     def test_plain_codec_is_canonical_json(self):
         """PlainCodec writes what the stores wrote before encryption existed."""

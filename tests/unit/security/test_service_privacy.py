@@ -510,3 +510,39 @@ class TestRegionSplits:
             w.slrt.get_case(papua, case.case_id)
         # The old events keep the old code.
         assert w.store.events(case.case_id)[0].payload.household.region == village
+
+
+class TestConsentShape:
+    def test_records_of_the_wrong_shape_list_every_problem(self):
+        """Consent and LawfulBasis fields of the wrong type are InvalidInputErrors."""
+        from slrt_core.referral import Consent, LawfulBasis
+
+        with pytest.raises(InvalidInputError) as excinfo:
+            Consent(
+                consent_id=1,  # type: ignore[arg-type]
+                subject="m1",
+                grantor=None,  # type: ignore[arg-type]
+                guardian=5,  # type: ignore[arg-type]
+                purposes=["referral"],
+                recipients=[7],  # type: ignore[list-item]
+                valid_from="today",  # type: ignore[arg-type]
+                valid_until="later",  # type: ignore[arg-type]
+                evidence="Form",
+            )
+        assert {p.path for p in excinfo.value.problems} == {
+            "consent_id",
+            "grantor",
+            "guardian",
+            "recipients",
+            "valid_from",
+            "valid_until",
+        }
+        with pytest.raises(InvalidInputError, match="legal_reference"):
+            LawfulBasis(
+                basis_id="b",
+                kind=LawfulBasisKind.PUBLIC_SERVICE_DUTY,
+                legal_reference=None,  # type: ignore[arg-type]
+                purposes=["referral"],
+                recipients=["*"],
+                valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+            )
