@@ -48,7 +48,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from slrt_core.case._events import CaseErased, Event
 from slrt_core.errors import CaseErasedError, InvalidInputError, Problem, StorageError
 from slrt_core.privacy import _secret_ok, whole_number
-from slrt_core.serialization import canonical_json, converter
+from slrt_core.serialization import _event_out, canonical_json, converter
 
 __all__ = [
     "ERASURE_TYPE",
@@ -389,7 +389,8 @@ class SealingCodec:
     ``schema`` and the payload's ``type`` in clear, and puts the payload and the reason
     in ``"sealed"``: base64 of ``nonce | AES-GCM(case key, canonical JSON)``, with
     ``case_id:version`` as associated data so a sealed part cannot be moved to another
-    event. The erasure event carries no personal data and stays in clear.
+    event. An event with nothing to hide (the erasure event; a payload without fields,
+    such as ``case_submitted``, and no reason) stays in clear.
 
     Args:
         vault: the per-case keys.
@@ -414,9 +415,9 @@ class SealingCodec:
 
     def encode(self, event: Event, /) -> bytes:
         """The stored bytes: envelope in clear, payload and reason sealed."""
-        data = converter.unstructure(event)
-        if event.type == ERASURE_TYPE:
-            return canonical_json(data)
+        data = _event_out(event)  # the hook behind converter.unstructure, without dispatch
+        if event.type == ERASURE_TYPE or (len(data["payload"]) == 1 and not event.reason):
+            return canonical_json(data)  # nothing personal: no fields, no reason
         secret = {"payload": data.pop("payload"), "reason": data.pop("reason")}
         box = self.vault.seal(
             event.case_id, canonical_json(secret), aad=_aad(event.case_id, event.version)

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 
 from slrt_core.access import Role
@@ -208,6 +209,22 @@ class TestCodec:
         v.destroy("case-1")
         assert codec.decode(body) == erased
         assert v.keys.get("case-1") is None  # encoding it made no key
+
+    def test_events_with_nothing_to_hide_stay_in_clear(self):
+        """A payload without fields and no reason is not sealed; with a reason it is."""
+        codec = SealingCodec(vault())
+        bare = Event(
+            case_id="case-1",
+            version=2,
+            at=datetime(2026, 1, 5, tzinfo=UTC),
+            actor_id="fac",
+            role=Role.FACILITATOR,
+            payload=CaseSubmitted(),
+        )
+        assert "sealed" not in json.loads(codec.encode(bare))["payload"]
+        assert codec.decode(codec.encode(bare)) == bare
+        with_reason = attrs.evolve(bare, reason="Siti asked")
+        assert "sealed" in json.loads(codec.encode(with_reason))["payload"]
 
     def test_plain_codec_is_canonical_json(self):
         """PlainCodec writes what the stores wrote before encryption existed."""

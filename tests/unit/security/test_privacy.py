@@ -194,6 +194,19 @@ class TestLogFilter:
         assert "************0001" in stream.getvalue()
 
 
+def test_filter_formats_and_masks_a_raw_record():
+    """Called directly on a record with exc_info, the filter formats and masks the traceback."""
+    try:
+        raise KeyError("3374014508900001")  # noqa: TRY301 - the test's exception
+    except KeyError:
+        import sys
+
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "boom", None, sys.exc_info())
+    assert PersonalDataFilter().filter(record) is True
+    assert record.exc_text is not None
+    assert "3374014508900001" not in record.exc_text
+
+
 class TestAccessLog:
     def entry(self) -> AccessRecord:
         return AccessRecord(

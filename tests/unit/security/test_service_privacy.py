@@ -274,6 +274,22 @@ class TestErasure:
         with pytest.raises(StorageError, match="stored in clear"):
             store.erase(case.case_id)
 
+    def test_erasure_without_a_nik_index(self):
+        """A service without a NIK index erases too."""
+        vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+        store = MemoryStore(codec=SealingCodec(vault))
+        slrt = Slrt(store=store, clock=FrozenClock(), ids=SequentialIds())
+        case = slrt.register(
+            FACILITATOR,
+            household(),
+            channel=Channel.HOME_VISIT,
+            kind=ComplaintKind.QUESTION,
+            needs=[Need(sector=Sector.OTHER, description="Info")],
+        )
+        slrt.close(SUPERVISOR, case.case_id, reason=ClosingReason.NEEDS_MET)
+        slrt.erase(MANAGER, case.case_id, request_ref="PDP-9")
+        assert vault.keys.get(case.case_id) is None
+
     def test_erasure_event_type(self):
         """The erasure event is registered and carries only the request reference."""
         assert CaseErased(request_ref="x").type == "case_erased"
