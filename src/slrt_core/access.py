@@ -3,8 +3,13 @@
 Deny by default. An actor acts on a case only when the case's village lies inside the
 actor's jurisdiction (a region code: a village, district, regency, province, or all of
 Indonesia); provider staff act only on referrals addressed to their own provider.
-Reads are checked like writes. A denial raises :class:`~slrt_core.AccessDenied`, is
-logged on the ``slrt_core.access`` logger, and changes nothing.
+Reads are checked like writes, and carry an :class:`AccessPurpose` that the actor's role
+must be allowed (:data:`PURPOSES`). A denial raises :class:`~slrt_core.AccessDenied`, is
+logged on the ``slrt_core.access`` logger (actor id, role, command: never the case's
+personal data), and changes nothing.
+
+Jurisdiction follows region splits (pemekaran) from their effective date
+(:func:`~slrt_core.identity.region_covers`) when the policy has a clock.
 """
 
 from __future__ import annotations
@@ -12,20 +17,24 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Protocol
 
 import attrs
 
 from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode
-from slrt_core.identity import RegionCode
+from slrt_core.identity import RegionCode, region_covers
 
 __all__ = [
     "PERMISSIONS",
+    "PURPOSES",
+    "AccessPurpose",
     "Actor",
     "Authorizer",
     "Command",
     "Role",
     "RolePolicy",
+    "purpose_for",
 ]
 
 _log = logging.getLogger("slrt_core.access")
@@ -71,6 +80,22 @@ class Command(enum.StrEnum):
     LIST_CASES = "list_cases"
     READ_REFERRAL = "read_referral"
     VERIFY_AUDIT = "verify_audit"
+    SUBJECT_ACCESS = "subject_access"
+    ERASE = "erase"
+
+
+class AccessPurpose(enum.StrEnum):
+    """Why personal data is read or exported; recorded in the access log.
+
+    .. versionadded:: 0.2.0
+    """
+
+    CASE_WORK = "case_work"
+    REFERRAL = "referral"
+    SUPERVISION = "supervision"
+    AUDIT = "audit"
+    MONITORING = "monitoring"
+    SUBJECT_ACCESS = "subject_access"
 
 
 _R = Role
@@ -112,7 +137,89 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     Command.LIST_CASES: _STAFF,
     Command.READ_REFERRAL: _STAFF | {_R.PROVIDER_STAFF},
     Command.VERIFY_AUDIT: frozenset({_R.AUDITOR, _R.MANAGER}),
+    # A data subject's request (UU PDP 27/2022 Art. 7, 8): served at the desk, decided by
+    # the manager for the controller.
+    Command.SUBJECT_ACCESS: frozenset({_R.FRONT_OFFICE, _R.BACK_OFFICE, _R.MANAGER}),
+    Command.ERASE: frozenset({_R.MANAGER}),
 }
+
+_P = AccessPurpose
+#: The purposes each role may read for; the first is the role's default.
+PURPOSES: Mapping[Role, tuple[AccessPurpose, ...]] = {
+    _R.FACILITATOR: (_P.CASE_WORK, _P.REFERRAL),
+    _R.PUSKESOS_OPERATOR: (_P.CASE_WORK, _P.REFERRAL),
+    _R.SUPERVISOR: (_P.SUPERVISION, _P.CASE_WORK, _P.MONITORING),
+    _R.FRONT_OFFICE: (_P.CASE_WORK, _P.REFERRAL, _P.SUBJECT_ACCESS),
+    _R.BACK_OFFICE: (_P.CASE_WORK, _P.REFERRAL, _P.SUBJECT_ACCESS),
+    _R.MANAGER: (_P.SUPERVISION, _P.MONITORING, _P.CASE_WORK, _P.SUBJECT_ACCESS),
+    _R.PROVIDER_STAFF: (_P.REFERRAL,),
+    _R.AUDITOR: (_P.AUDIT,),
+    _R.SYSTEM: (_P.CASE_WORK,),
+}
+
+
+def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> AccessPurpose:
+    """The purpose *actor* reads for: *purpose* if their role allows it, else a denial.
+
+    ``None`` gives the role's default purpose (the first of :data:`PURPOSES`).
+
+    Raises:
+        AccessDenied: the role may not read for *purpose* (logged, like every denial).
+        InvalidInputError: *purpose* is not an :class:`AccessPurpose`.
+
+    Examples:
+        >>> auditor = Actor(actor_id="aud-1", role=Role.AUDITOR,
+        ...                 jurisdiction=RegionCode("33"))
+        >>> purpose_for(auditor)
+        <AccessPurpose.AUDIT: 'audit'>
+        >>> purpose_for(auditor, "case_work")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        slrt_core.errors.AccessDenied: Role auditor may not read personal data for case_work...
+
+    .. versionadded:: 0.2.0
+    """
+    _check_actor(actor)
+    allowed = PURPOSES[actor.role]
+    if purpose is None:
+        return allowed[0]
+    try:
+        wanted = AccessPurpose(purpose)
+    except ValueError:
+        choices = ", ".join(p.value for p in AccessPurpose)
+        raise InvalidInputError.single(
+            "purpose",
+            f"{purpose!r} is not a purpose; use one of: {choices}.",
+            f"{purpose!r} bukan tujuan yang sah; gunakan salah satu: {choices}.",
+        ) from None
+    if wanted not in allowed:
+        names = ", ".join(p.value for p in allowed) or "none"
+        _deny(
+            actor,
+            f"read for {wanted}",
+            f"Role {actor.role.value.replace('_', ' ')} may not read personal data for {wanted}; "
+            f"its purposes are: {names}.",
+            f"Peran {actor.role.value.replace('_', ' ')} tidak boleh membaca data pribadi untuk "
+            f"tujuan {wanted}; tujuannya: {names}.",
+        )
+    return wanted
+
+
+def _check_actor(actor: object) -> None:
+    if not isinstance(actor, Actor):
+        raise InvalidInputError.single(
+            "actor",
+            f"Expected an Actor (who acts), got {type(actor).__name__}. Build it with "
+            "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
+            f"Diharapkan Actor (pelaku), diterima {type(actor).__name__}. Buat dengan "
+            "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
+        )
+
+
+def _deny(actor: Actor, command: str, en: str, id_: str) -> None:
+    # Ids and the command only: the case's region, names and numbers stay out of logs.
+    _log.warning("access denied: actor=%s role=%s command=%s", actor.actor_id, actor.role, command)
+    raise AccessDenied(en, message_id=id_)
 
 
 @attrs.frozen(kw_only=True)
@@ -140,11 +247,34 @@ class Actor:
     name: str = ""
 
     def __attrs_post_init__(self) -> None:
-        if not self.actor_id.strip():
+        fields: dict[str, object] = {
+            "actor_id": self.actor_id,
+            "role": self.role,
+            "jurisdiction": self.jurisdiction,
+            "provider_id": self.provider_id,
+            "name": self.name,
+        }
+        if not isinstance(fields["actor_id"], str) or not self.actor_id.strip():
             raise InvalidInputError.single(
                 "actor_id",
-                "The actor id is empty; give the staff member's user id.",
-                "Id pelaku kosong; isi id pengguna petugas.",
+                "The actor id is empty or not text; give the staff member's user id.",
+                "Id pelaku kosong atau bukan teks; isi id pengguna petugas.",
+            )
+        if not isinstance(fields["role"], Role):
+            object.__setattr__(self, "role", _role(fields["role"]))
+        if not isinstance(fields["jurisdiction"], RegionCode):
+            raise InvalidInputError.single(
+                "jurisdiction",
+                "The jurisdiction must be a RegionCode such as RegionCode('33.74'); "
+                "RegionCode.INDONESIA for national staff.",
+                "Wilayah kerja harus RegionCode seperti RegionCode('33.74'); "
+                "RegionCode.INDONESIA untuk petugas nasional.",
+            )
+        if not isinstance(fields["provider_id"], str | None) or not isinstance(fields["name"], str):
+            raise InvalidInputError.single(
+                "provider_id",
+                "provider_id (and name) must be text.",
+                "provider_id (dan name) harus berupa teks.",
             )
         if (self.role is Role.PROVIDER_STAFF) != (self.provider_id is not None):
             raise InvalidInputError.single(
@@ -153,9 +283,24 @@ class Actor:
                 "Petugas penyedia layanan wajib punya provider_id, dan hanya mereka.",
             )
 
-    def covers(self, region: RegionCode) -> bool:
-        """True when *region* lies inside the actor's jurisdiction."""
-        return self.jurisdiction.contains(region)
+    def covers(self, region: RegionCode, on: date | None = None) -> bool:
+        """True when *region* lies inside the actor's jurisdiction (on *on*, after splits).
+
+        See :func:`~slrt_core.identity.region_covers`.
+        """
+        return region_covers(self.jurisdiction, region, on)
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(str(value)) if isinstance(value, str) else Role(None)  # type: ignore[arg-type]
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InvalidInputError.single(
+            "role",
+            f"{value!r} is not a role; use one of: {roles}.",
+            f"{value!r} bukan peran yang sah; gunakan salah satu: {roles}.",
+        ) from None
 
 
 class Authorizer(Protocol):
@@ -180,8 +325,17 @@ class Authorizer(Protocol):
         """
 
 
+class _Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
 class RolePolicy:
     """The built-in policy: :data:`PERMISSIONS`, jurisdiction and provider ownership.
+
+    Args:
+        permissions: the role x command matrix; a pair not in it is denied.
+        clock: with a clock, jurisdiction follows region splits from their effective
+            date (the day is the clock's UTC date); without, codes are compared as stored.
 
     Examples:
         >>> staff = Actor(actor_id="bo-1", role=Role.BACK_OFFICE,
@@ -193,8 +347,14 @@ class RolePolicy:
         slrt_core.errors.AccessDenied: Role back office may not approve. Ask a manager ...
     """
 
-    def __init__(self, permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS) -> None:
+    def __init__(
+        self,
+        permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS,
+        *,
+        clock: _Clock | None = None,
+    ) -> None:
         self._permissions = permissions
+        self._clock = clock
 
     def authorize(
         self,
@@ -205,7 +365,12 @@ class RolePolicy:
         region: RegionCode | None = None,
         provider_id: str | None = None,
     ) -> None:
-        """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*."""
+        """Raise :class:`~slrt_core.AccessDenied` unless *actor* may run *command*.
+
+        Raises:
+            InvalidInputError: *actor* is not an :class:`Actor`.
+        """
+        _check_actor(actor)
         allowed = self._permissions.get(command, frozenset())
         if actor.role not in allowed:
             # Imported here: labels imports Role from this module.
@@ -238,7 +403,8 @@ class RolePolicy:
                     "yang ditujukan kepada penyedianya sendiri.",
                 )
             return
-        if region is not None and not actor.covers(region):
+        on = self._clock.now().date() if self._clock is not None else None
+        if region is not None and not actor.covers(region, on):
             where = actor.jurisdiction.code or "Indonesia"
             self._deny(
                 actor,
@@ -251,7 +417,4 @@ class RolePolicy:
 
     @staticmethod
     def _deny(actor: Actor, command: Command, en: str, id_: str) -> None:
-        _log.warning(
-            "access denied: actor=%s role=%s command=%s", actor.actor_id, actor.role, command
-        )
-        raise AccessDenied(en, message_id=id_)
+        _deny(actor, command.value, en, id_)

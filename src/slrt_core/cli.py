@@ -200,34 +200,128 @@ def audit() -> None:
 @audit.command("verify")
 @click.argument("db", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--checkpoints",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Signed checkpoints (JSON lines from `slrt audit checkpoint`) to check the trail "
+    "against: detects truncation and a full rewrite.",
+)
+@click.option(
+    "--public-key",
+    "public_keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="PEM public key trusted to sign checkpoints (repeat for several).",
+)
 @_friendly
-def audit_verify(db: Path, *, as_json: bool) -> None:
-    """Verify the hash chain of the SQLite store DB; exit 1 if it is broken."""
+def audit_verify(
+    db: Path, *, as_json: bool, checkpoints: Path | None, public_keys: tuple[Path, ...]
+) -> None:
+    """Verify the hash chain of the SQLite store DB; exit 1 if it is broken.
+
+    With --checkpoints (and --public-key), also check that every signed checkpoint's
+    record is still in the trail with the same digest.
+    """
     from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
 
+    if checkpoints is not None and not public_keys:
+        msg = "--checkpoints needs at least one --public-key to check their signatures."
+        raise click.UsageError(msg)
     store = SqliteStore(db, migrate=False)
     try:
-        report = verify(store.audit_records())
+        if checkpoints is None:
+            report = verify(store.audit_records())
+            ok, first_bad, reason, checked = report.ok, report.first_bad, report.reason, None
+        else:
+            from slrt_core.checkpoints import (  # noqa: PLC0415 - needs the crypto extra
+                key_id_of,
+                load_public_key,
+                read_checkpoints,
+                verify_with_checkpoints,
+            )
+
+            keys = {key_id_of(k): k for k in (load_public_key(p.read_bytes()) for p in public_keys)}
+            with checkpoints.open(encoding="utf-8") as fh:
+                points = read_checkpoints(fh)
+            full = verify_with_checkpoints(store.audit_records(), points, keys)
+            report = full.chain
+            ok, first_bad, reason, checked = full.ok, full.first_bad, full.reason, full.checkpoints
     finally:
         store.close()
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "ok": report.ok,
-                    "records": report.records,
-                    "head": report.head,
-                    "first_bad": report.first_bad,
-                    "reason": report.reason,
-                }
-            )
-        )
-    elif report.ok:
-        click.echo(f"OK: {report.records} records, head {report.head}")
+        data: dict[str, Any] = {
+            "ok": ok,
+            "records": report.records,
+            "head": report.head,
+            "first_bad": first_bad,
+            "reason": reason,
+        }
+        if checked is not None:
+            data["checkpoints"] = checked
+        click.echo(json.dumps(data))
+    elif ok:
+        against = f", agrees with {checked} signed checkpoint(s)" if checked is not None else ""
+        click.echo(f"OK: {report.records} records, head {report.head}{against}")
     else:
-        click.echo(f"BROKEN at record {report.first_bad}: {report.reason}")
-    if not report.ok:
+        click.echo(f"BROKEN at record {first_bad}: {reason}")
+    if not ok:
         sys.exit(1)
+
+
+@audit.command("keygen")
+@click.argument("private", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def audit_keygen(private: Path) -> None:
+    """Make an Ed25519 checkpoint key: PRIVATE (PEM, owner-only) and PRIVATE.pub.
+
+    Keep the private key away from the database server; give the .pub file to whoever
+    verifies the trail.
+    """
+    from slrt_core.checkpoints import CheckpointSigner  # noqa: PLC0415 - crypto extra
+
+    public = private.with_name(private.name + ".pub")
+    if private.exists() or public.exists():
+        msg = f"{private} or {public} exists already; choose a new name."
+        raise click.UsageError(msg)
+    signer = CheckpointSigner.generate()
+    private.touch(mode=0o600)
+    private.write_bytes(signer.private_pem())
+    public.write_bytes(signer.public_pem())
+    click.echo(f"Key {signer.key_id}: private {private}, public {public}")
+
+
+@audit.command("checkpoint")
+@click.argument("db", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--key",
+    "key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="The PEM private key from `slrt audit keygen`.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The checkpoint file to append to (keep it outside the database server).",
+)
+@_friendly
+def audit_checkpoint(db: Path, key: Path, out: Path) -> None:
+    """Verify the trail of DB and append a signed checkpoint of its head to OUT."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
+    from slrt_core.checkpoints import CheckpointSigner, write_checkpoint  # noqa: PLC0415
+
+    signer = CheckpointSigner.from_pem(key.read_bytes())
+    store = SqliteStore(db, migrate=False)
+    try:
+        checkpoint = signer.checkpoint(store.audit_records(), at=datetime.now(UTC))
+    finally:
+        store.close()
+    write_checkpoint(out, checkpoint)
+    click.echo(f"Checkpoint: record {checkpoint.seq}, head {checkpoint.head}, key {signer.key_id}")
 
 
 @audit.command("export")

@@ -11,6 +11,7 @@ that says what is wrong and how to fix it, so a host app can show it to staff as
     ├── DefinitionError                    a bad rulebook, program pack or directory at load time
     ├── NotFoundError (LookupError)
     │   ├── CaseNotFoundError
+    │   │   └── CaseErasedError            the case's personal data was erased (UU PDP)
     │   └── ReferralNotFoundError
     ├── TransitionNotAllowed               a command the case or referral state forbids
     ├── AccessDenied (PermissionError)     the actor's role or jurisdiction forbids it
@@ -34,6 +35,7 @@ import attrs
 __all__ = [
     "AccessDenied",
     "AuditIntegrityError",
+    "CaseErasedError",
     "CaseNotFoundError",
     "ConcurrencyError",
     "ConsentError",
@@ -165,6 +167,23 @@ class CaseNotFoundError(NotFoundError):
             f"Case {case_id!r} does not exist. Check the id, or list cases with list_cases().",
             message_id=f"Kasus {case_id!r} tidak ada. Periksa id-nya, atau lihat daftar kasus.",
         )
+
+
+class CaseErasedError(CaseNotFoundError):
+    """The case's personal data was erased: its key is destroyed, only the audit remains.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, case_id: str) -> None:
+        NotFoundError.__init__(
+            self,
+            f"The personal data of case {case_id!r} was erased (UU PDP 27/2022 Art. 8, 43): "
+            "it can no longer be read. Its audit records remain and still verify.",
+            message_id=f"Data pribadi kasus {case_id!r} sudah dihapus (UU PDP 27/2022 Pasal 8, "
+            "43): tidak dapat dibaca lagi. Catatan auditnya tetap ada dan tetap terverifikasi.",
+        )
+        self.case_id = case_id
 
 
 class ReferralNotFoundError(NotFoundError):

@@ -24,6 +24,8 @@ __all__ = [
     "CaseStore",
     "Clock",
     "Commit",
+    "ErasableStore",
+    "EventCodec",
     "IdFactory",
     "IdempotencyRecord",
     "Notifier",
@@ -98,8 +100,42 @@ class Notifier(Protocol):
         ...
 
 
+class EventCodec(Protocol):
+    """**Protocol**: the bytes a store keeps (and the audit chain hashes) for an event.
+
+    :class:`~slrt_core.adapters.basics.PlainCodec` writes canonical JSON in clear;
+    :class:`~slrt_core.crypto.SealingCodec` seals personal data under a per-case key.
+
+    Attributes:
+        can_erase: whether :meth:`erase` really makes personal data unreadable.
+    """
+
+    can_erase: bool
+
+    def encode(self, event: Event, /) -> bytes:
+        """The stored bytes of *event*."""
+        ...
+
+    def decode(self, body: bytes, /) -> Event:
+        """The event in *body*; raises ``CaseErasedError`` when it can no longer be read."""
+        ...
+
+    def erase(self, case_id: str, /) -> None:
+        """Make the case's personal data unreadable for good (destroy its key).
+
+        Raises:
+            StorageError: this codec keeps personal data in clear and cannot erase it.
+        """
+        ...
+
+
 class CaseStore(Protocol):
-    """**Protocol**: persists cases as events, with optimistic concurrency."""
+    """**Protocol**: persists cases as events, with optimistic concurrency.
+
+    A commit whose events include :class:`~slrt_core.case.CaseErased` marks the case
+    erased: from then on :meth:`load` and :meth:`events` raise
+    :class:`~slrt_core.errors.CaseErasedError` and :meth:`find_cases` leaves it out.
+    """
 
     def load(self, case_id: str, /) -> Case:
         """The current case; raises :class:`~slrt_core.errors.CaseNotFoundError`."""
@@ -167,6 +203,17 @@ class Outbox(Protocol):
 
     def dead_letters(self) -> list[OutboxMessage]:
         """Messages that exhausted their retries."""
+        ...
+
+
+@runtime_checkable
+class ErasableStore(Protocol):
+    """**Protocol**: a store that can erase a case's personal data through its codec."""
+
+    codec: EventCodec
+
+    def erase(self, case_id: str, /) -> None:
+        """Destroy the case's key (:meth:`EventCodec.erase`) and forget cached copies."""
         ...
 
 

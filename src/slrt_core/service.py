@@ -16,7 +16,15 @@ from typing import Any, TypeVar
 
 import attrs
 
-from slrt_core.access import Actor, Authorizer, Command, Role, RolePolicy
+from slrt_core.access import (
+    AccessPurpose,
+    Actor,
+    Authorizer,
+    Command,
+    Role,
+    RolePolicy,
+    purpose_for,
+)
 from slrt_core.adapters.basics import SystemClock, UuidIds
 from slrt_core.audit import AuditReport, verify
 from slrt_core.calendar import WorkingCalendar
@@ -24,6 +32,7 @@ from slrt_core.case._events import (
     CaseApproved,
     CaseAssessed,
     CaseClosed,
+    CaseErased,
     CaseReassessed,
     CaseRegistered,
     CaseReturned,
@@ -47,17 +56,36 @@ from slrt_core.case._events import (
 from slrt_core.case._lifecycle import next_state
 from slrt_core.case._model import Case, CaseState, Need, NeedStatus, Priority, ProgramDecision
 from slrt_core.errors import (
+    AccessDenied,
+    CaseErasedError,
+    CaseNotFoundError,
     ConcurrencyError,
     InvalidInputError,
     Problem,
     ReferralNotFoundError,
+    StorageError,
     TransitionNotAllowed,
 )
 from slrt_core.household import Household
-from slrt_core.identity import RegionCode, RegionLevel
+from slrt_core.identity import Nik, RegionCode, RegionLevel, predecessors_within, region_covers
 from slrt_core.notify import notifications_for, reroutes
 from slrt_core.outbox import OutboxRelay, RelayReport
-from slrt_core.ports import Clock, Commit, IdempotencyRecord, IdFactory, Notifier, Store
+from slrt_core.ports import (
+    Clock,
+    Commit,
+    ErasableStore,
+    IdempotencyRecord,
+    IdFactory,
+    Notifier,
+    Store,
+)
+from slrt_core.privacy import (
+    AccessLog,
+    AccessRecord,
+    LoggerAccessLog,
+    NikIndex,
+    subject_access_export,
+)
 from slrt_core.referral._consent import (
     ADULT_AGE,
     Consent,
@@ -136,7 +164,8 @@ class Slrt:
         notifier: where notifications go after each commit; ``None`` keeps them in the
             outbox until :meth:`deliver_notifications` runs with a notifier.
         directory: the provider directory referrals are sent to.
-        authorizer: the access policy; :class:`~slrt_core.access.RolePolicy` by default.
+        authorizer: the access policy; :class:`~slrt_core.access.RolePolicy` with the
+            service's clock by default (jurisdiction follows region splits).
         calendar: working days for SLA deadlines;
             :class:`~slrt_core.calendar.WorkingCalendar` by default (built on first use).
         ladder: the escalation steps of an overdue referral;
@@ -148,6 +177,11 @@ class Slrt:
         rulebook: the eligibility rules (:func:`slrt_core.rules.load_pack` for the
             national pack, or a regional variant); when given, every assessment records
             each program's decision and routing respects them.
+        access_log: where reads are recorded (who, what, when, for which purpose);
+            :class:`~slrt_core.privacy.LoggerAccessLog` (the ``slrt_core.reads`` logger)
+            by default.
+        nik_index: keyed NIK tokens of registered households, for :meth:`find_by_nik`;
+            none by default.
 
     Examples:
         >>> from datetime import date
@@ -182,6 +216,8 @@ class Slrt:
         policy: RoutingPolicy | None = None,
         overlaps: Mapping[str, Iterable[str]] | None = None,
         rulebook: Rulebook | None = None,
+        access_log: AccessLog | None = None,
+        nik_index: NikIndex | None = None,
     ) -> None:
         self.store = store
         self.rulebook = rulebook
@@ -191,7 +227,9 @@ class Slrt:
         self.ids: IdFactory = ids or UuidIds()
         self.notifier = notifier
         self.directory: ServiceDirectory = directory or Directory()
-        self.authorizer: Authorizer = authorizer or RolePolicy()
+        self.authorizer: Authorizer = authorizer or RolePolicy(clock=self.clock)
+        self.access_log: AccessLog = access_log if access_log is not None else LoggerAccessLog()
+        self.nik_index = nik_index
         self.ladder = ladder
         self.policy = policy
         self.overlaps = overlaps
@@ -246,6 +284,10 @@ class Slrt:
             raise InvalidInputError(problems)
         self.authorizer.authorize(actor, Command.REGISTER, region=household.region)
         case_id = self.ids.new_id("case")
+        if self.nik_index is not None:
+            # Before the commit: a failed commit leaves a token to a missing case, which
+            # lookups skip; the other order could leave a case that cannot be found.
+            self.nik_index.add(case_id, household)
         payload = CaseRegistered(
             household=household,
             channel=channel,
@@ -492,8 +534,7 @@ class Slrt:
             done := self._replayed_referral(idempotency_key, Command.REFER, actor, case_id=case_id)
         ):
             return done
-        if override_reason is not None:
-            _require_text(override_reason, "override_reason")
+        _check_refer_args(need_id, service_id, replaces, override_reason)
         named = self.directory.service(service_id) if service_id is not None else None
         referral_id = self.ids.new_id("referral")
 
@@ -564,6 +605,7 @@ class Slrt:
         replaces this one; when none is left, the need stays open and the back office is
         told.
         """
+        _check_note(note, "note")
         problems: list[Problem] = []
         status = _enum(ReferralStatus, status, "status", problems)
         if reason is not None:
@@ -677,6 +719,7 @@ class Slrt:
         expected_version: int | None = None,
     ) -> Case:
         """Close the case for *reason*; refused while a referral is open."""
+        _check_note(note, "note")
         problems: list[Problem] = []
         reason = _enum(ClosingReason, reason, "reason", problems)
         if problems:
@@ -784,6 +827,7 @@ class Slrt:
         Raises:
             InvalidInputError: an unknown kind or purpose, or no legal reference.
         """
+        _check_note(note, "note")
         problems: list[Problem] = []
         kind = _enum(LawfulBasisKind, kind, "kind", problems)
         wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
@@ -834,6 +878,8 @@ class Slrt:
         Raises:
             InvalidInputError: the case has no such record in force.
         """
+        _check_id(record_id, "record_id")
+        _check_note(note, "note")
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             record = next((r for r in case.bases if r.record_id == record_id), None)
@@ -873,6 +919,8 @@ class Slrt:
         Returns:
             What it did.
         """
+        if now is not None:
+            _check_when(now, "now")
         at = now or self.clock.now()
         by_case: dict[str, list[str]] = {}
         for referral_id, case_id in self.store.open_referrals(due_before=at):
@@ -900,23 +948,34 @@ class Slrt:
 
     # ------------------------------------------------------------------ queries
 
-    def get_case(self, actor: Actor, case_id: str) -> Case:
-        """The current case, if *actor* may read it."""
-        case = self.store.load(case_id)
-        self.authorizer.authorize(actor, Command.READ_CASE, region=case.region)
-        return case
+    def get_case(self, actor: Actor, case_id: str, *, purpose: AccessPurpose | None = None) -> Case:
+        """The current case, if *actor* may read it for *purpose* (the role's default).
 
-    def get_referral(self, actor: Actor, referral_id: str) -> Referral:
+        Every read is recorded in the access log with its purpose.
+        """
+        return self._read_case(actor, case_id, purpose, "read_case")
+
+    def get_referral(
+        self, actor: Actor, referral_id: str, *, purpose: AccessPurpose | None = None
+    ) -> Referral:
         """A referral, for the case's staff or the provider it is addressed to."""
+        why = purpose_for(actor, purpose)
+        _check_id(referral_id, "referral_id")
         case = self.store.load(self.store.case_id_of_referral(referral_id))
         referral = _referral(case, referral_id)
         self.authorizer.authorize(
             actor, Command.READ_REFERRAL, region=case.region, provider_id=referral.provider_id
         )
+        self._log_read(actor, "read_referral", referral_id, why)
         return referral
 
     def programs_for_need(
-        self, actor: Actor, case_id: str, need_id: str
+        self,
+        actor: Actor,
+        case_id: str,
+        need_id: str,
+        *,
+        purpose: AccessPurpose | None = None,
     ) -> tuple[ProgramDecision, ...]:
         """The programs of the rulebook that serve a need, with the latest decision on each.
 
@@ -935,7 +994,7 @@ class Slrt:
                 "This service has no rulebook; create it with Slrt(..., rulebook=load_pack()).",
                 "Layanan ini tidak punya rulebook; buat dengan Slrt(..., rulebook=load_pack()).",
             )
-        case = self.get_case(actor, case_id)
+        case = self.get_case(actor, case_id, purpose=purpose)
         need = case.need(need_id)
         if need is None:
             raise _unknown_need(case, need_id)
@@ -948,15 +1007,36 @@ class Slrt:
         ]
         return tuple(sorted(found, key=lambda d: _OUTCOME_RANK.get(d.outcome, 1)))
 
-    def history(self, actor: Actor, case_id: str) -> list[Event]:
+    def history(
+        self, actor: Actor, case_id: str, *, purpose: AccessPurpose | None = None
+    ) -> list[Event]:
         """The case's events, oldest first."""
-        self.get_case(actor, case_id)
+        self._read_case(actor, case_id, purpose, "history")
         return self.store.events(case_id)
 
     def list_cases(
-        self, actor: Actor, *, region: RegionCode | None = None, state: CaseState | None = None
+        self,
+        actor: Actor,
+        *,
+        region: RegionCode | None = None,
+        state: CaseState | None = None,
+        purpose: AccessPurpose | None = None,
     ) -> list[Case]:
-        """Cases in *region* (default: the actor's whole jurisdiction), optionally in *state*."""
+        """Cases in *region* (default: the actor's whole jurisdiction), optionally in *state*.
+
+        A region follows splits (pemekaran) from their effective date: staff of a new
+        province also get the cases recorded under the old codes of its regencies, and
+        staff of the old province no longer do.
+        """
+        why = purpose_for(actor, purpose)
+        if region is not None and not isinstance(region, RegionCode):
+            raise InvalidInputError.single(
+                "region",
+                f"region must be a RegionCode such as RegionCode('33.74'), not "
+                f"{type(region).__name__}.",
+                f"region harus RegionCode seperti RegionCode('33.74'), bukan "
+                f"{type(region).__name__}.",
+            )
         within = actor.jurisdiction if region is None else region
         self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
         if state is not None:
@@ -964,7 +1044,15 @@ class Slrt:
             state = _enum(CaseState, state, "state", problems)
             if problems:
                 raise InvalidInputError(problems)
-        return self.store.find_cases(within=within, state=state)
+        on = self.clock.now().date()
+        found = {
+            c.case_id: c
+            for code in (within, *predecessors_within(within, on))
+            for c in self.store.find_cases(within=code, state=state)
+            if region_covers(within, c.region, on)
+        }
+        self._log_read(actor, "list_cases", f"region:{within.code or 'ID'}", why)
+        return [found[k] for k in sorted(found)]
 
     def route(
         self,
@@ -974,12 +1062,16 @@ class Slrt:
         *,
         policy: RoutingPolicy | None = None,
         override_reason: str | None = None,
+        purpose: AccessPurpose | None = None,
     ) -> Routing | DirectServiceFirst:
         """The ranked services for a need, with reasons, as :meth:`refer` would route it.
 
         Nothing is sent: staff can look at the ranking before referring.
         """
-        case = self.get_case(actor, case_id)
+        _check_id(need_id, "need_id")
+        if override_reason is not None:
+            _require_text(override_reason, "override_reason")
+        case = self._read_case(actor, case_id, purpose, "route")
         return route(
             case,
             need_id,
@@ -997,9 +1089,10 @@ class Slrt:
         region: RegionCode | None = None,
         now: datetime | None = None,
         region_level: RegionLevel = RegionLevel.REGENCY,
+        purpose: AccessPurpose | None = None,
     ) -> ReferralReport:
         """The M&E report of the cases in *region* (the actor's jurisdiction by default)."""
-        cases = self.list_cases(actor, region=region)
+        cases = self.list_cases(actor, region=region, purpose=purpose)
         return referral_report(
             cases,
             now=now or self.clock.now(),
@@ -1008,9 +1101,11 @@ class Slrt:
             region_level=region_level,
         )
 
-    def export_fhir(self, actor: Actor, referral_id: str) -> dict[str, Any]:
+    def export_fhir(
+        self, actor: Actor, referral_id: str, *, purpose: AccessPurpose | None = None
+    ) -> dict[str, Any]:
         """The referral as a FHIR R4 Task + ServiceRequest bundle, without personal data."""
-        referral = self.get_referral(actor, referral_id)
+        referral = self.get_referral(actor, referral_id, purpose=purpose)
         case = self.store.load(referral.case_id)
         return referral_to_fhir(case, referral_id, directory=self.directory)
 
@@ -1023,12 +1118,159 @@ class Slrt:
         self.authorizer.authorize(actor, Command.VERIFY_AUDIT)
         return verify(self.store.audit_records())
 
+    def find_by_nik(
+        self, actor: Actor, nik: Nik, *, purpose: AccessPurpose | None = None
+    ) -> list[Case]:
+        """The cases of the households with a member (or KK) of this NIK that *actor* may read.
+
+        The lookup goes through keyed tokens (:class:`~slrt_core.privacy.NikIndex`): the
+        NIK itself is stored nowhere in clear. Cases outside the actor's reach are left
+        out (each such denial is logged), and erased cases are gone.
+
+        Raises:
+            InvalidInputError: *nik* is not a :class:`~slrt_core.Nik`.
+            StorageError: the service has no NIK index.
+        """
+        why = purpose_for(actor, purpose)
+        if self.nik_index is None:
+            msg = "This service has no NIK index: pass nik_index=NikIndex(...) to Slrt."
+            raise StorageError(
+                msg,
+                message_id="Layanan ini tidak punya indeks NIK: berikan nik_index ke Slrt.",
+            )
+        found = []
+        for case_id in self.nik_index.find(nik):
+            try:
+                case = self.store.load(case_id)
+                self.authorizer.authorize(actor, Command.READ_CASE, region=case.region)
+            except (CaseNotFoundError, AccessDenied):  # a token of a failed commit, or elsewhere
+                continue
+            self._log_read(actor, "find_by_nik", case_id, why)
+            found.append(case)
+        return found
+
+    def subject_access(
+        self, actor: Actor, case_id: str, *, member_id: str | None = None
+    ) -> dict[str, Any]:
+        """Everything held about a person (or, without *member_id*, the whole household).
+
+        The answer to a data subject's request (UU PDP 27/2022 Art. 7): JSON-ready data,
+        NIK and names in clear (it is the person's own data), recorded in the access log
+        with purpose ``subject_access``. See :func:`slrt_core.privacy.subject_access_export`.
+
+        Raises:
+            AccessDenied: the actor may not serve subject requests, or not in that region.
+            InvalidInputError: the household has no member *member_id*.
+        """
+        why = purpose_for(actor, AccessPurpose.SUBJECT_ACCESS)
+        _check_id(case_id, "case_id")
+        if member_id is not None:
+            _check_id(member_id, "member_id")
+        case = self.store.load(case_id)
+        self.authorizer.authorize(actor, Command.SUBJECT_ACCESS, region=case.region)
+        events = self.store.events(case_id)
+        data = subject_access_export(case, events, member_id=member_id, at=self.clock.now())
+        self._log_read(actor, "subject_access", case_id, why)
+        return data
+
+    def erase(self, actor: Actor, case_id: str, *, request_ref: str) -> None:
+        """Erase a closed case's personal data (UU PDP 27/2022 Art. 8, 43): crypto-shredding.
+
+        Appends a :class:`~slrt_core.case.CaseErased` event (in clear, with *request_ref*
+        and no personal data), then destroys the case's data key: every sealed event
+        becomes unreadable, the audit chain still verifies, and the case no longer loads
+        (:class:`~slrt_core.errors.CaseErasedError`). Its NIK tokens are dropped.
+        Running it again on an erased case destroys the key again (finishing an erasure
+        that failed after its event was written) and does nothing else.
+
+        Args:
+            actor: the manager deciding the request for the controller.
+            case_id: the case.
+            request_ref: the reference of the subject's request (a letter or ticket
+                number, never a name: it is stored in clear).
+
+        Raises:
+            TransitionNotAllowed: the case is not closed; close it first.
+            StorageError: the store keeps personal data in clear (no sealing codec).
+        """
+        _require_text(request_ref, "request_ref")
+        _check_id(case_id, "case_id")
+        try:
+            case = self.store.load(case_id)
+        except CaseErasedError:
+            self.authorizer.authorize(actor, Command.ERASE)  # the region is gone with the data
+            self._erase_keys(case_id)
+            return
+        self.authorizer.authorize(actor, Command.ERASE, region=case.region)
+        if case.state is not CaseState.CLOSED:
+            raise TransitionNotAllowed(
+                case_id,
+                case.state.value,
+                "erase",
+                why="Close the case first (a referral may still need the data).",
+                why_id="Tutup kasus terlebih dahulu (rujukan mungkin masih memerlukan data).",
+            )
+        self._erasable(case_id)
+        now = self.clock.now()
+        event = Event(
+            case_id=case_id,
+            version=case.version + 1,
+            at=now,
+            actor_id=actor.actor_id,
+            role=actor.role,
+            payload=CaseErased(request_ref=request_ref),
+        )
+        erased = attrs.evolve(case, version=event.version, updated_at=now)
+        self.store.commit(Commit(case=erased, expected_version=case.version, events=(event,)))
+        self._erase_keys(case_id)
+
+    def _erasable(self, case_id: str) -> ErasableStore:
+        store = self.store
+        if not isinstance(store, ErasableStore) or not store.codec.can_erase:
+            msg = (
+                f"Case {case_id!r} cannot be erased: this store keeps personal data in clear. "
+                "Open the store with codec=SealingCodec(vault) (slrt_core.crypto)."
+            )
+            raise StorageError(
+                msg,
+                message_id=f"Kasus {case_id!r} tidak dapat dihapus: penyimpanan ini menyimpan "
+                "data pribadi tanpa enkripsi. Buka dengan codec=SealingCodec(vault).",
+            )
+        return store
+
+    def _erase_keys(self, case_id: str) -> None:
+        self._erasable(case_id).erase(case_id)
+        if self.nik_index is not None:
+            self.nik_index.forget(case_id)
+
     def deliver_notifications(self, notifier: Notifier | None = None) -> RelayReport:
         """Deliver every due outbox message (to *notifier*, or the service's notifier)."""
         relay = self._relay if notifier is None else OutboxRelay(self.store, notifier, self.clock)
         return relay.drain() if relay is not None else RelayReport()
 
     # ------------------------------------------------------------------ machinery
+
+    def _read_case(
+        self, actor: Actor, case_id: str, purpose: AccessPurpose | None, action: str
+    ) -> Case:
+        why = purpose_for(actor, purpose)
+        _check_id(case_id, "case_id")
+        case = self.store.load(case_id)
+        self.authorizer.authorize(actor, Command.READ_CASE, region=case.region)
+        self._log_read(actor, action, case_id, why)
+        return case
+
+    def _log_read(self, actor: Actor, action: str, target: str, purpose: AccessPurpose) -> None:
+        self.access_log.record(
+            AccessRecord(
+                at=self.clock.now(),
+                actor_id=actor.actor_id,
+                role=actor.role,
+                action=action,
+                target=target,
+                purpose=purpose,
+            )
+        )
 
     def _run(
         self,
@@ -1046,6 +1288,7 @@ class Slrt:
         at: datetime | None = None,
         loaded: Case | None = None,
     ) -> Case:
+        _check_id(case_id, "case_id")
         if idempotency_key is not None and (
             done := self._replayed(idempotency_key, command, actor, case_id=case_id)
         ):
@@ -1096,6 +1339,8 @@ class Slrt:
         expected_version: int | None,
         reason: str = "",
     ) -> Referral:
+        _check_id(referral_id, "referral_id")
+        _check_note(reason, "note")
         if idempotency_key is not None and (
             done := self._replayed_referral(
                 idempotency_key, command, actor, referral_id=referral_id
@@ -1450,8 +1695,11 @@ _STEP_NAMES = frozenset(s.value for s in EscalationStep)
 
 
 def _items(values: Iterable[Any]) -> list[Any]:
-    """*values* as a list; a single string is one item, not its characters."""
-    return [values] if isinstance(values, str) else list(values)
+    """*values* as a list; a single string (or any non-iterable) is one item."""
+    given: object = values
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        return [given]
+    return list(given)
 
 
 def _listed(values: Any) -> Any:
@@ -1615,6 +1863,51 @@ def _enum(cls: type[E], value: Any, path: str, problems: list[Problem]) -> E:
         return next(iter(cls))
 
 
+def _check_id(value: object, path: str) -> None:
+    """Refuse an id that is not non-empty text (before it reaches a store or index)."""
+    if not isinstance(value, str) or not value.strip() or len(value) > _MAX_ID:
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be an id: non-empty text of at most {_MAX_ID} characters.",
+            f"{path} harus berupa id: teks tidak kosong paling banyak {_MAX_ID} karakter.",
+        )
+
+
+def _check_refer_args(
+    need_id: object, service_id: object, replaces: object, override_reason: object
+) -> None:
+    if override_reason is not None:
+        _require_text(override_reason, "override_reason")
+    _check_id(need_id, "need_id")
+    for name, value in (("service_id", service_id), ("replaces", replaces)):
+        if value is not None:
+            _check_id(value, name)
+
+
+def _check_note(value: object, path: str) -> None:
+    """Refuse optional free text (a note) that is not text."""
+    if not isinstance(value, str):
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be text (it may be empty), not a {type(value).__name__}.",
+            f"{path} harus berupa teks (boleh kosong), bukan {type(value).__name__}.",
+        )
+
+
+def _check_when(value: object, path: str) -> None:
+    """Refuse a time that is not an aware datetime."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInputError.single(
+            path,
+            f"{path} must be an aware datetime (with a time zone, such as UTC).",
+            f"{path} harus berupa datetime dengan zona waktu (misalnya UTC).",
+        )
+
+
+#: The longest id accepted: far above any UUID or region code, far below a flood.
+_MAX_ID = 200
+
+
 def _require_text(value: object, path: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInputError.single(
@@ -1644,7 +1937,16 @@ def _number_needs(
     members = (
         {m.member_id for m in household.members} if isinstance(household, Household) else set()
     )
-    given: Sequence[object] = needs  # callers may pass anything; check it
+    given: object = needs  # callers may pass anything; check it
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        problems.append(
+            Problem(
+                "needs",
+                f"Give the needs as a list of Need values, not a {type(given).__name__}.",
+                f"Berikan kebutuhan sebagai daftar Need, bukan {type(given).__name__}.",
+            )
+        )
+        return numbered
     for i, need in enumerate(given):
         if not isinstance(need, Need):
             problems.append(

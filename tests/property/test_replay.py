@@ -28,6 +28,7 @@ from slrt_core.case import (
     CaseApproved,
     CaseAssessed,
     CaseClosed,
+    CaseErased,
     CaseReassessed,
     CaseRegistered,
     CaseReturned,
@@ -517,6 +518,7 @@ PAYLOADS: dict[type, st.SearchStrategy[DomainEvent]] = {
     ConsentRecorded: st.builds(ConsentRecorded, consent=CONSENT),
     LawfulBasisRecorded: st.builds(LawfulBasisRecorded, basis=BASIS),
     ConsentWithdrawn: st.builds(ConsentWithdrawn, record_id=IDS),
+    CaseErased: st.builds(CaseErased, request_ref=IDS),
 }
 
 

@@ -1,4 +1,4 @@
-"""Clock and id adapters for production and for deterministic runs."""
+"""Clock, id and event-codec adapters for production and for deterministic runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,42 @@ import threading
 import uuid
 from datetime import UTC, datetime
 
-__all__ = ["SequentialIds", "SystemClock", "UuidIds"]
+from slrt_core.case._events import Event
+from slrt_core.errors import StorageError
+from slrt_core.serialization import event_from_json, event_to_json
+
+__all__ = ["PlainCodec", "SequentialIds", "SystemClock", "UuidIds"]
+
+
+class PlainCodec:
+    """The default event codec of the stores: canonical JSON, personal data in clear.
+
+    Use :class:`~slrt_core.crypto.SealingCodec` to encrypt personal data at rest.
+    """
+
+    can_erase = False
+
+    def encode(self, event: Event, /) -> bytes:
+        """Canonical JSON."""
+        return event_to_json(event)
+
+    def decode(self, body: bytes, /) -> Event:
+        """The event in canonical JSON."""
+        return event_from_json(body)
+
+    def erase(self, case_id: str, /) -> None:
+        """Refuse: personal data stored in clear cannot be erased by destroying a key."""
+        msg = (
+            f"Case {case_id!r} is stored in clear, so its personal data cannot be erased "
+            "by destroying a key. Open the store with codec=SealingCodec(vault) "
+            "(slrt_core.crypto) to encrypt personal data at rest and allow erasure."
+        )
+        raise StorageError(
+            msg,
+            message_id=f"Kasus {case_id!r} disimpan tanpa enkripsi, sehingga data pribadinya "
+            "tidak dapat dihapus dengan memusnahkan kunci. Buka penyimpanan dengan "
+            "codec=SealingCodec(vault) (slrt_core.crypto) untuk mengenkripsi data pribadi.",
+        )
 
 
 class SystemClock:

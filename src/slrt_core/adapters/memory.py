@@ -18,13 +18,18 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event
+from slrt_core.case._events import CaseErased, Event
 from slrt_core.case._model import Case, CaseState
-from slrt_core.errors import CaseNotFoundError, ConcurrencyError, ReferralNotFoundError
+from slrt_core.errors import (
+    CaseErasedError,
+    CaseNotFoundError,
+    ConcurrencyError,
+    ReferralNotFoundError,
+)
 from slrt_core.identity import RegionCode
-from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
-from slrt_core.serialization import event_to_json
+from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 
 __all__ = ["MemoryStore"]
 
@@ -43,13 +48,20 @@ class _Pending:
 class MemoryStore:
     """A :class:`~slrt_core.ports.Store` held in process memory.
 
+    Args:
+        codec: how the audit trail encodes events; canonical JSON in clear by default.
+            With :class:`~slrt_core.crypto.SealingCodec` the trail holds ciphertext and
+            :meth:`erase` works as in the database stores.
+
     Examples:
         >>> store = MemoryStore()
         >>> list(store.audit_records())
         []
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, codec: EventCodec | None = None) -> None:
+        self.codec: EventCodec = codec or PlainCodec()
+        self._erased: set[str] = set()
         self._lock = threading.RLock()
         self._cases: dict[str, Case] = {}
         self._events: dict[str, list[Event]] = {}
@@ -63,6 +75,8 @@ class MemoryStore:
     # CaseStore
     def load(self, case_id: str, /) -> Case:
         """The current case."""
+        if case_id in self._erased:
+            raise CaseErasedError(case_id)
         try:
             return self._cases[case_id]
         except KeyError:
@@ -71,6 +85,8 @@ class MemoryStore:
     def events(self, case_id: str, /) -> list[Event]:
         """The case's events, oldest first."""
         with self._lock:
+            if case_id in self._erased:
+                raise CaseErasedError(case_id)
             if case_id not in self._events:
                 raise CaseNotFoundError(case_id)
             return list(self._events[case_id])
@@ -86,6 +102,9 @@ class MemoryStore:
             key = commit.idempotency.key if commit.idempotency else None
             if key is not None and key in self._idempotency:
                 raise ConcurrencyError(case_id, commit.expected_version, actual)
+            erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
+            if erased:
+                self._seal()  # encode what is pending while the case key still exists
             # Nothing above changed state; from here on nothing can fail.
             self._unsealed.extend(commit.events)
             self._events.setdefault(case_id, []).extend(commit.events)
@@ -103,6 +122,13 @@ class MemoryStore:
                     self._outbox[n.message_id] = _Pending(
                         OutboxMessage(notification=n), len(self._outbox), n.created_at
                     )
+            if erased:
+                self._erased.add(case_id)
+                self._events[case_id] = []
+
+    def erase(self, case_id: str, /) -> None:
+        """Destroy the case's key through the codec (see :class:`~slrt_core.ports.CaseStore`)."""
+        self.codec.erase(case_id)
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -117,7 +143,9 @@ class MemoryStore:
             found = [
                 c
                 for c in self._cases.values()
-                if within.contains(c.region) and (state is None or c.state is state)
+                if within.contains(c.region)
+                and (state is None or c.state is state)
+                and c.case_id not in self._erased
             ]
         return sorted(found, key=lambda c: c.case_id)
 
@@ -138,13 +166,17 @@ class MemoryStore:
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
         """Records from sequence *start* on."""
         with self._lock:
-            if self._unsealed:
-                prev = self._records[-1].digest if self._records else GENESIS
-                bodies = (event_to_json(e) for e in self._unsealed)
-                self._records.extend(chain(bodies, after_seq=len(self._records), prev=prev))
-                self._unsealed.clear()
+            self._seal()
             records = self._records[start - 1 :]
         return iter(records)
+
+    def _seal(self) -> None:
+        """Chain the committed events not yet in the trail (the caller holds the lock)."""
+        if self._unsealed:
+            prev = self._records[-1].digest if self._records else GENESIS
+            bodies = (self.codec.encode(e) for e in self._unsealed)
+            self._records.extend(chain(bodies, after_seq=len(self._records), prev=prev))
+            self._unsealed.clear()
 
     # Outbox
     def claim_due(

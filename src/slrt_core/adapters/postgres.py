@@ -51,10 +51,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, apply, replay
+from slrt_core.case._events import CaseErased, Event, apply, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
+    CaseErasedError,
     CaseNotFoundError,
     ConcurrencyError,
     ReferralNotFoundError,
@@ -62,11 +64,14 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.notify import Notification
-from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
-from slrt_core.serialization import converter, event_from_json, event_to_json
+from slrt_core.serialization import converter
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
+
+# The state the cases index records for an erased case (not a lifecycle state).
+_ERASED = "erased"
 
 T = TypeVar("T")
 Connection: TypeAlias = psycopg.Connection[TupleRow]
@@ -165,6 +170,9 @@ class PostgresStore:
             ``None`` (default) keeps the server's setting (``on`` unless changed).
         lock_timeout: seconds a commit waits for the audit chain lock before failing
             with ``StorageError``; ``None`` waits as long as the server allows.
+        codec: how events are stored; canonical JSON in clear by default,
+            :class:`~slrt_core.crypto.SealingCodec` to encrypt personal data at rest
+            with per-case keys (and allow erasure).
 
     Raises:
         StorageError: the server cannot be reached, or the schema is newer than this
@@ -189,6 +197,7 @@ class PostgresStore:
         migrate: bool = True,
         synchronous_commit: SynchronousCommit | None = None,
         lock_timeout: float | None = 30.0,
+        codec: EventCodec | None = None,
     ) -> None:
         if synchronous_commit not in (None, "on", "off", "local", "remote_write", "remote_apply"):
             msg = (
@@ -211,6 +220,7 @@ class PostgresStore:
         if lock_timeout is not None:
             self._settings["lock_timeout"] = f"{int(lock_timeout * 1000)}ms"
         self._cache: dict[str, Case] = {}
+        self.codec: EventCodec = codec or PlainCodec()
         self._conninfo = conninfo
         self.migrations_applied = self._prepare(migrate=migrate)
         self._pool: ConnectionPool[Connection] = ConnectionPool(
@@ -378,12 +388,16 @@ class PostgresStore:
         """The current case (from the cache, brought up to the stored version)."""
         cached = self._cache.get(case_id)
 
+        decode = self.codec.decode
+
         def read(conn: Connection) -> tuple[int | None, list[Event]]:
             row = conn.execute(
-                "SELECT version FROM cases WHERE case_id = %s", (case_id,)
+                "SELECT version, state FROM cases WHERE case_id = %s", (case_id,)
             ).fetchone()
             if row is None:
                 return None, []
+            if row[1] == _ERASED:
+                raise CaseErasedError(case_id)
             after = cached.version if cached is not None and cached.version <= row[0] else 0
             if after == row[0]:
                 return row[0], []
@@ -391,7 +405,7 @@ class PostgresStore:
                 "SELECT body FROM events WHERE case_id = %s AND version > %s ORDER BY version",
                 (case_id, after),
             ).fetchall()
-            return row[0], [event_from_json(r[0]) for r in rows]
+            return row[0], [decode(bytes(r[0])) for r in rows]
 
         version, new = self._read(read)
         if version is None:
@@ -414,12 +428,16 @@ class PostgresStore:
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        return [event_from_json(r[0]) for r in rows]
+        decode = self.codec.decode
+        return [decode(bytes(r[0])) for r in rows]
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
-        bodies = [event_to_json(e) for e in commit.events]
+        encode = self.codec.encode
+        bodies = [encode(e) for e in commit.events]
+        erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
+        state = _ERASED if erased else case.state.value
         touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
         referral_rows = [
             (r.referral_id, case.case_id, r.provider_id, r.status.value, r.due_at)
@@ -468,13 +486,13 @@ class PostgresStore:
                     cur.execute(
                         "UPDATE cases SET version = %s, state = %s "
                         "WHERE case_id = %s AND version = %s",
-                        (case.version, case.state.value, case.case_id, actual),
+                        (case.version, state, case.case_id, actual),
                     )
                 else:
                     cur.execute(
                         "INSERT INTO cases (case_id, version, state, region) "
                         "VALUES (%s, %s, %s, %s)",
-                        (case.case_id, case.version, case.state.value, case.region.code),
+                        (case.case_id, case.version, state, case.region.code),
                     )
                 if referral_rows:
                     cur.executemany(
@@ -498,7 +516,19 @@ class PostgresStore:
                     )
 
         self._write(write, case_id=case.case_id, expected=commit.expected_version)
-        self._cache[case.case_id] = case
+        if erased:
+            self._cache.pop(case.case_id, None)
+        else:
+            self._cache[case.case_id] = case
+
+    def erase(self, case_id: str, /) -> None:
+        """Destroy the case's key through the codec and forget its cached copy.
+
+        Raises:
+            StorageError: the codec keeps personal data in clear.
+        """
+        self._cache.pop(case_id, None)
+        self.codec.erase(case_id)
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -513,8 +543,8 @@ class PostgresStore:
 
     def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
         """Cases inside *within*, optionally in *state*, ordered by id."""
-        sql = "SELECT case_id FROM cases WHERE TRUE"
-        params: list[str] = []
+        sql = "SELECT case_id FROM cases WHERE state <> %s"
+        params: list[str] = [_ERASED]
         if within.code:
             sql += " AND (region = %s OR region LIKE %s)"
             params += [within.code, _like_prefix(within.code) + ".%"]

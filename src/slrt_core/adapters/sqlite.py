@@ -23,10 +23,12 @@ from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, replay
+from slrt_core.case._events import CaseErased, Event, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
+    CaseErasedError,
     CaseNotFoundError,
     ConcurrencyError,
     ReferralNotFoundError,
@@ -34,9 +36,9 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.notify import Notification
-from slrt_core.ports import Commit, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
-from slrt_core.serialization import converter, event_from_json, event_to_json
+from slrt_core.serialization import converter
 
 __all__ = ["SCHEMA_VERSION", "SqliteStore"]
 
@@ -92,6 +94,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+# The state the cases index records for an erased case (not a lifecycle state).
+_ERASED = "erased"
+
 #: The schema version this library writes.
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -142,6 +147,9 @@ class SqliteStore:
         busy_timeout: seconds a writer waits for another to finish.
         migrate: apply pending migrations on open (default); with ``False`` an
             out-of-date database raises :class:`~slrt_core.StorageError`.
+        codec: how events are stored; :class:`~slrt_core.adapters.basics.PlainCodec`
+            (canonical JSON in clear) by default, :class:`~slrt_core.crypto.SealingCodec`
+            to encrypt personal data at rest with per-case keys (and allow erasure).
 
     Raises:
         StorageError: the file cannot be opened, or its schema is newer than this library.
@@ -160,11 +168,13 @@ class SqliteStore:
         synchronous: Literal["full", "normal"] = "full",
         busy_timeout: float = 30.0,
         migrate: bool = True,
+        codec: EventCodec | None = None,
     ) -> None:
         if synchronous not in ("full", "normal"):
             msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
             raise StorageError(msg)
         self._path = str(path)
+        self.codec: EventCodec = codec or PlainCodec()
         self._synchronous = synchronous.upper()
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
@@ -282,11 +292,13 @@ class SqliteStore:
         """The current case (from the cache when the stored version matches)."""
         row = self._read(
             lambda c: c.execute(
-                "SELECT version FROM cases WHERE case_id = ?", (case_id,)
+                "SELECT version, state FROM cases WHERE case_id = ?", (case_id,)
             ).fetchone()
         )
         if row is None:
             raise CaseNotFoundError(case_id)
+        if row[1] == _ERASED:
+            raise CaseErasedError(case_id)
         cached = self._cache.get(case_id)
         if cached is not None and cached.version == row[0]:
             return cached
@@ -303,12 +315,16 @@ class SqliteStore:
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        return [event_from_json(r[0]) for r in rows]
+        decode = self.codec.decode
+        return [decode(r[0]) for r in rows]
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
-        bodies = [event_to_json(e) for e in commit.events]
+        encode = self.codec.encode
+        bodies = [encode(e) for e in commit.events]
+        erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
+        state = _ERASED if erased else case.state.value
         touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
         referral_rows = [
             (
@@ -349,12 +365,12 @@ class SqliteStore:
             if version is not None:
                 conn.execute(
                     "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
-                    (case.version, case.state.value, case.case_id),
+                    (case.version, state, case.case_id),
                 )
             else:
                 conn.execute(
                     "INSERT INTO cases (case_id, version, state, region) VALUES (?, ?, ?, ?)",
-                    (case.case_id, case.version, case.state.value, case.region.code),
+                    (case.case_id, case.version, state, case.region.code),
                 )
             if referral_rows:
                 conn.executemany(
@@ -376,7 +392,19 @@ class SqliteStore:
                 )
 
         self._write(write)
-        _remember(self._cache, case.case_id, case)
+        if erased:
+            self._cache.pop(case.case_id, None)
+        else:
+            _remember(self._cache, case.case_id, case)
+
+    def erase(self, case_id: str, /) -> None:
+        """Destroy the case's key through the codec and forget its cached copy.
+
+        Raises:
+            StorageError: the codec keeps personal data in clear.
+        """
+        self._cache.pop(case_id, None)
+        self.codec.erase(case_id)
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -395,8 +423,8 @@ class SqliteStore:
 
     def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
         """Cases inside *within*, optionally in *state*, ordered by id."""
-        sql = "SELECT case_id FROM cases WHERE 1 = 1"
-        params: list[str] = []
+        sql = "SELECT case_id FROM cases WHERE state <> ?"
+        params: list[str] = [_ERASED]
         if within.code:
             sql += " AND (region = ? OR region LIKE ?)"
             params += [within.code, within.code + ".%"]

@@ -35,6 +35,7 @@ __all__ = [
     "CaseApproved",
     "CaseAssessed",
     "CaseClosed",
+    "CaseErased",
     "CaseReassessed",
     "CaseRegistered",
     "CaseReturned",
@@ -242,6 +243,19 @@ class CaseClosed:
     reason: ClosingReason
 
 
+@attrs.frozen(kw_only=True)
+class CaseErased:
+    """The case's personal data was erased (UU PDP 27/2022): its data key was destroyed.
+
+    It carries no personal data and is stored in clear; it is never folded (an erased
+    case cannot be replayed: its other events can no longer be read).
+    """
+
+    type: ClassVar[str] = "case_erased"
+    transition: ClassVar[str] = "erase"
+    request_ref: str
+
+
 DomainEvent: TypeAlias = (
     CaseRegistered
     | NeedRecorded
@@ -261,6 +275,7 @@ DomainEvent: TypeAlias = (
     | LawfulBasisRecorded
     | ConsentWithdrawn
     | CaseClosed
+    | CaseErased
 )
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
@@ -284,6 +299,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         LawfulBasisRecorded,
         ConsentWithdrawn,
         CaseClosed,
+        CaseErased,
     )
 }
 

@@ -98,6 +98,47 @@ def _texts(values: Iterable[str]) -> frozenset[str]:
     return frozenset(values)
 
 
+def _shape_problems(
+    record: object,
+    *,
+    texts: tuple[str, ...],
+    optional_texts: tuple[str, ...] = (),
+    times: tuple[str, ...] = ("valid_from",),
+    optional_times: tuple[str, ...] = ("valid_until", "withdrawn_at"),
+) -> list[Problem]:
+    """Fields of the wrong type: checked first, as the other checks rely on the types."""
+    problems = [
+        Problem(name, f"{name} must be text.", f"{name} harus berupa teks.")
+        for name in texts
+        if not isinstance(getattr(record, name), str)
+    ]
+    problems += [
+        Problem(name, f"{name} must be text or None.", f"{name} harus teks atau None.")
+        for name in optional_texts
+        if not isinstance(getattr(record, name), str | None)
+    ]
+    problems += [
+        Problem(name, f"{name} must be a datetime.", f"{name} harus berupa datetime.")
+        for name in times
+        if not isinstance(getattr(record, name), datetime)
+    ]
+    problems += [
+        Problem(name, f"{name} must be a datetime or None.", f"{name} harus datetime atau None.")
+        for name in optional_times
+        if not isinstance(getattr(record, name), datetime | None)
+    ]
+    recipients: frozenset[object] = getattr(record, "recipients")  # noqa: B009
+    if any(not isinstance(r, str) for r in recipients):
+        problems.append(
+            Problem(
+                "recipients",
+                "Recipients are provider ids as text, or '*'.",
+                "Penerima adalah id penyedia berupa teks, atau '*'.",
+            )
+        )
+    return problems
+
+
 def _common_problems(
     record_id: str,
     purposes: frozenset[Purpose],
@@ -205,6 +246,13 @@ class Consent:
     withdrawn_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
+        shape = _shape_problems(
+            self,
+            texts=("consent_id", "subject", "grantor", "evidence"),
+            optional_texts=("guardian",),
+        )
+        if shape:
+            raise InvalidInputError(shape, subject="the consent")
         problems = _common_problems(
             self.consent_id,
             self.purposes,
@@ -359,6 +407,9 @@ class LawfulBasis:
     withdrawn_at: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
+        shape = _shape_problems(self, texts=("basis_id", "legal_reference", "note"))
+        if shape:
+            raise InvalidInputError(shape, subject="the lawful basis")
         problems = _common_problems(
             self.basis_id,
             self.purposes,
@@ -414,6 +465,11 @@ def covering(
 
     A consent counts only for its own subject; a lawful basis covers the whole household.
 
+    Withdrawing a consent is the subject's objection: from the moment *subject* withdrew
+    a consent, no record that was already in force covers them any more (another consent,
+    or the household's public-service basis), except a vital-interest or legal-obligation
+    basis. A consent given, or a basis recorded, after the withdrawal counts again.
+
     Examples:
         >>> from datetime import UTC, datetime
         >>> basis = LawfulBasis(basis_id="b1", kind=LawfulBasisKind.PUBLIC_SERVICE_DUTY,
@@ -425,12 +481,32 @@ def covering(
         'b1'
     """
     wanted = tuple(categories)
+    records = tuple(records)
+    objected = max(
+        (
+            r.withdrawn_at
+            for r in records
+            if isinstance(r, Consent) and r.subject == subject and r.withdrawn_at is not None
+        ),
+        default=None,
+    )
     for record in records:
         if isinstance(record, Consent) and record.subject != subject:
+            continue
+        if (
+            objected is not None
+            and at >= objected
+            and record.valid_from < objected
+            and not (isinstance(record, LawfulBasis) and record.kind in _OVERRIDES_OBJECTION)
+        ):
             continue
         if record.covers(provider_id, purpose, at, categories=wanted):
             return record
     return None
+
+
+# Bases that stand even after the subject withdrew consent (UU PDP 27/2022 Art. 20).
+_OVERRIDES_OBJECTION = frozenset({LawfulBasisKind.VITAL_INTEREST, LawfulBasisKind.LEGAL_OBLIGATION})
 
 
 def consent_refusal(

@@ -437,6 +437,12 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
             f"Cannot read the case file: {error.strerror}.",
             f"Berkas kasus tidak dapat dibaca: {error.strerror}.",
         ) from None
+    except UnicodeDecodeError as error:
+        raise InvalidInputError.single(
+            label,
+            f"The case file is not UTF-8 text (byte {error.start}). Save it as UTF-8.",
+            f"Berkas kasus bukan teks UTF-8 (byte {error.start}). Simpan sebagai UTF-8.",
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise InvalidInputError.single(
             label,

@@ -685,6 +685,12 @@ def _read_file(path: Path) -> str:
             f"Cannot read the variant file: {error.strerror}. Check the path.",
             f"Berkas varian tidak dapat dibaca: {error.strerror}. Periksa path-nya.",
         ) from None
+    except UnicodeDecodeError as error:
+        raise InvalidInputError.single(
+            str(path),
+            f"The variant file is not UTF-8 text (byte {error.start}). Save it as UTF-8.",
+            f"Berkas varian bukan teks UTF-8 (byte {error.start}). Simpan sebagai UTF-8.",
+        ) from None
 
 
 def load_variant(path: str | Path) -> Variant:
