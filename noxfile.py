@@ -6,6 +6,8 @@ works; `nox -s tests_matrix` runs the same suite on every supported Python found
 
 from __future__ import annotations
 
+import shutil
+
 import nox
 
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -94,9 +96,17 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def simulate(session: nox.Session) -> None:
-    """Compare two routing policies on a simulated district; tables and plots in simulation/."""
+    """The main job: two routing policies on a simulated district, each run on SQLite.
+
+    Tables and plots go to simulation/, one SQLite store per run to simulation/stores/
+    (emptied first: the session owns that folder).
+    """
     session.install(".[plot]")
-    session.run("slrt", "simulate", *(session.posargs or ["--out", "simulation"]))
+    if session.posargs:
+        session.run("slrt", "simulate", *session.posargs)
+        return
+    shutil.rmtree("simulation/stores", ignore_errors=True)
+    session.run("slrt", "simulate", "--out", "simulation", "--sqlite", "simulation/stores")
 
 
 @nox.session(default=False)

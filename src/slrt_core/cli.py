@@ -157,6 +157,14 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     show_default=True,
     help="Run on a local dask cluster of this many processes (the dask extra); 0 runs here.",
 )
+@click.option(
+    "--sqlite",
+    "store_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep each run in a new SQLite file in this directory (the embedded store) "
+    "instead of in memory; slower, and each file verifies with `slrt audit verify`.",
+)
 @_language
 @_friendly
 def simulate(
@@ -169,6 +177,7 @@ def simulate(
     out: Path | None,
     formats: tuple[str, ...],
     workers: int,
+    store_dir: Path | None,
     language: LanguageCode,  # noqa: ARG001 - read by _friendly for error messages
 ) -> None:
     """Compare referral routing policies on a simulated district, through the real service.
@@ -189,6 +198,7 @@ def simulate(
         out=out,
         formats=formats,
         workers=workers,
+        store_dir=store_dir,
     )
 
 

@@ -48,6 +48,7 @@ def simulate_command(
     out: Path | None,
     formats: Sequence[str],
     workers: int,
+    store_dir: Path | None = None,
 ) -> SimResult:
     """Run the default scenario for *district*, print the summary, write what is asked."""
     scenario = default_scenario(
@@ -77,6 +78,7 @@ def simulate_command(
             seeds,
             progress=None if client is not None else progress,
             client=client,
+            store_dir=store_dir,
         )
         bar.update(total - sum(done.values()))
     click.echo(result.summary())
@@ -85,6 +87,13 @@ def simulate_command(
     click.echo(
         f"\n{int(cases):,} simulated cases in {seconds:.1f} s of run time "
         f"({cases / seconds:,.0f} cases/s), through the real Slrt service."
+    )
+    records = sum(int(r["audit_records"]) for r in result.runs)
+    broken = [f"{r['policy']} seed {r['seed']}" for r in result.runs if not r["audit_ok"]]
+    where = f"SQLite files in {store_dir}" if store_dir is not None else "memory"
+    click.echo(
+        f"Audit trails ({where}): {records:,} records, "
+        + (f"BROKEN in {', '.join(broken)}" if broken else "every hash chain OK")
     )
     if out is not None:
         written = []

@@ -16,6 +16,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any, Protocol
 
 import attrs
@@ -23,10 +24,12 @@ import attrs
 from slrt_core.access import Actor, Role
 from slrt_core.adapters.basics import SequentialIds
 from slrt_core.adapters.memory import MemoryStore
+from slrt_core.adapters.sqlite import SqliteStore
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.case._model import Case, Need
 from slrt_core.errors import ConsentError, TransitionNotAllowed
 from slrt_core.identity import RegionCode
+from slrt_core.ports import Store
 from slrt_core.referral._consent import Purpose
 from slrt_core.referral._directory import Capacity
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus
@@ -150,7 +153,7 @@ class RunOutput:
     met_at: Mapping[tuple[str, str], float]
     steps: Mapping[str, int]
     commands: int
-    store: MemoryStore = attrs.field(eq=False, repr=False)
+    store: Store = attrs.field(eq=False, repr=False)
 
 
 class _CaseState:
@@ -214,6 +217,7 @@ class _Run:
         overlaps: Mapping[str, Any],
         calendar: WorkingCalendar,
         progress: Callable[[float], None] | None,
+        store_path: Path | None = None,
     ) -> None:
         self.scenario = scenario
         self.policy = policy
@@ -225,7 +229,10 @@ class _Run:
         self.sim = Simulation()
         self.start = datetime.combine(scenario.start, _DAY_START)
         self.clock = SimClock(self.sim, self.start)
-        self.store = MemoryStore()
+        # The store: in memory (fast, the default), or a SQLite file when one is given.
+        self.store: Store = (
+            MemoryStore() if store_path is None else SqliteStore(store_path, synchronous="normal")
+        )
         directory = scenario.directory
         self.models: dict[str, ServiceModel] = {}
         self.servers: dict[str, Server] = {}
@@ -700,7 +707,15 @@ def simulate_one(
     overlaps: Mapping[str, Any],
     calendar: WorkingCalendar,
     progress: Callable[[float], None] | None = None,
+    store_path: Path | None = None,
 ) -> RunOutput:
-    """Run *scenario* under *policy* with *seed*; the final state of every case."""
-    run = _Run(scenario, policy, seed, population, decisions, overlaps, calendar, progress)
+    """Run *scenario* under *policy* with *seed*; the final state of every case.
+
+    The run's store is a :class:`~slrt_core.adapters.MemoryStore`, or a
+    :class:`~slrt_core.adapters.SqliteStore` at *store_path* (a new file), which the
+    caller closes.
+    """
+    run = _Run(
+        scenario, policy, seed, population, decisions, overlaps, calendar, progress, store_path
+    )
     return run.run()

@@ -69,3 +69,42 @@ class TestSimulate:
             [sys.executable, "-c", probe], capture_output=True, text=True, check=True
         )
         assert done.stdout.strip() == "False"
+
+
+class TestSqliteStores:
+    def test_each_run_is_kept_in_its_own_verified_sqlite_file(self, tmp_path: Path) -> None:
+        """--sqlite keeps every run on the embedded store; each file verifies on its own."""
+        stores = tmp_path / "stores"
+        result = CliRunner().invoke(main, ["simulate", *SMALL, "--sqlite", str(stores)])
+        assert result.exit_code == 0, result.output
+        assert f"SQLite files in {stores}" in result.output
+        assert "every hash chain OK" in result.output
+        files = sorted(p.name for p in stores.iterdir() if p.suffix == ".sqlite")
+        assert files == [
+            "least-loaded-seed1.sqlite",
+            "least-loaded-seed2.sqlite",
+            "nearest-tier-seed1.sqlite",
+            "nearest-tier-seed2.sqlite",
+        ]
+        check = CliRunner().invoke(main, ["audit", "verify", str(stores / files[0])])
+        assert check.exit_code == 0, check.output
+        assert check.output.startswith("OK: ")
+
+    def test_existing_stores_are_refused_before_any_run(self, tmp_path: Path) -> None:
+        """A store file that exists already is listed, and nothing runs or is written."""
+        stores = tmp_path / "stores"
+        stores.mkdir()
+        (stores / "nearest-tier-seed1.sqlite").write_bytes(b"keep me")
+        result = CliRunner().invoke(main, ["simulate", *SMALL, "--sqlite", str(stores)])
+        assert result.exit_code == 1
+        assert "nearest-tier-seed1.sqlite exists already" in result.output
+        assert (stores / "nearest-tier-seed1.sqlite").read_bytes() == b"keep me"
+        assert sorted(p.name for p in stores.iterdir()) == ["nearest-tier-seed1.sqlite"]
+
+    def test_an_unwritable_store_directory_is_refused(self, tmp_path: Path) -> None:
+        """A store directory that cannot be created is a friendly error."""
+        blocker = tmp_path / "file"
+        blocker.write_text("not a directory")
+        result = CliRunner().invoke(main, ["simulate", *SMALL, "--sqlite", str(blocker / "x")])
+        assert result.exit_code == 1
+        assert "Cannot create" in result.output
