@@ -230,6 +230,39 @@ _TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
 }
 
 
+class _Texts(Mapping[str, str]):
+    """A notification's subjects or bodies by language, rendered when first read.
+
+    Most notifications wait in an outbox and many are never read in a simulation, so the
+    templates are formatted on access (once per language), not on every command. It
+    compares equal to the plain dict of the same texts.
+    """
+
+    __slots__ = ("_done", "_fields", "_part", "_topic")
+
+    def __init__(self, topic: str, part: int, fields: Mapping[str, str]) -> None:
+        self._topic = topic
+        self._part = part
+        self._fields = fields
+        self._done: dict[str, str] = {}
+
+    def __getitem__(self, language: str) -> str:
+        text = self._done.get(language)
+        if text is None:
+            template = _TEMPLATES[self._topic][language][self._part]
+            text = self._done[language] = template.format(**self._fields)
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_TEMPLATES[self._topic])
+
+    def __len__(self) -> int:
+        return len(_TEMPLATES[self._topic])
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+
 def _make(
     event: Event,
     topic: str,
@@ -237,15 +270,14 @@ def _make(
     fields: Mapping[str, str],
     referral_id: str | None = None,
 ) -> Notification:
-    texts = _TEMPLATES[topic]
     return Notification(
         message_id=f"{event.case_id}:{event.version}:{topic}:{recipient}",
         topic=topic,
         recipient=recipient,
         case_id=event.case_id,
         referral_id=referral_id,
-        subject={lang: s.format(**fields) for lang, (s, _) in texts.items()},
-        body={lang: b.format(**fields) for lang, (_, b) in texts.items()},
+        subject=_Texts(topic, 0, fields),
+        body=_Texts(topic, 1, fields),
         created_at=event.at,
     )
 
