@@ -183,3 +183,44 @@ class TestOpenAndClose:
         finally:
             first.close()
             second.close()
+
+
+class TestAuditStream:
+    def test_a_file_store_streams_its_records_on_its_own_connection(self, tmp_path):
+        """Records stream in order; a command can commit while the stream is open."""
+        from slrt_core.audit import verify
+        from slrt_core.testing import sample_slrt, sample_staff, walk_case
+
+        path = tmp_path / "odd #name?.sqlite"  # characters a file URI must quote
+        store = SqliteStore(path)
+        try:
+            slrt = sample_slrt(store)
+            list(walk_case(slrt, sample_staff()))
+            records = store.audit_records()
+            first = next(records)
+            list(walk_case(slrt, sample_staff()))  # writes while the reader is open
+            rest = list(records)
+            assert first.seq == 1
+            assert [r.seq for r in rest] == list(range(2, len(rest) + 2))
+            assert verify(store.audit_records()).ok
+            assert [r.seq for r in store.audit_records(start=3)][:2] == [3, 4]
+        finally:
+            store.close()
+
+    def test_an_unreadable_trail_is_a_storage_error(self, tmp_path):
+        """A damaged events table is reported as StorageError, not a raw sqlite3 error."""
+        import sqlite3
+
+        from slrt_core.errors import StorageError
+
+        path = tmp_path / "slrt.sqlite"
+        SqliteStore(path).close()
+        with sqlite3.connect(path) as conn:
+            conn.execute("DROP TABLE events")
+        conn.close()
+        store = SqliteStore(path, migrate=False)
+        try:
+            with pytest.raises(StorageError, match="Reading the audit trail"):
+                list(store.audit_records())
+        finally:
+            store.close()

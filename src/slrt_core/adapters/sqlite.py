@@ -463,11 +463,34 @@ class SqliteStore:
     # ------------------------------------------------------------------ AuditLog
 
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
-        """Records from sequence *start* on, read in pages (memory stays flat)."""
+        """Records from sequence *start* on, streamed (memory stays flat).
+
+        A file store streams one cursor on a read-only connection of its own, so the
+        caller's connection stays free for commands while it reads; an in-memory store
+        (one shared connection) reads in pages instead.
+        """
+        if self._shared is not None:
+            yield from self._audit_pages(start)
+            return
+        # CAST: a hand-edited row may hold TEXT; hash the stored bytes either way.
+        sql = "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events WHERE seq >= ? ORDER BY seq"
+        conn: sqlite3.Connection | None = None
+        try:
+            uri = Path(self._path).resolve().as_uri() + "?mode=ro"  # quotes odd characters
+            conn = sqlite3.connect(uri, uri=True)
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            yield from map(_record, conn.execute(sql, (start,)))
+        except sqlite3.Error as exc:
+            msg = f"Reading the audit trail of {self._path!r} failed: {exc}."
+            raise StorageError(msg) from exc
+        finally:
+            if conn is not None:
+                conn.close()
+
+    def _audit_pages(self, start: int) -> Iterator[AuditRecord]:
         page = 2_000
         seq = start
         while True:
-            # CAST: a hand-edited row may hold TEXT; hash the stored bytes either way.
             rows = self._read(
                 lambda c, s=seq: c.execute(  # type: ignore[misc]
                     "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events"
