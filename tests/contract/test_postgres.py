@@ -335,7 +335,9 @@ class TestStorageErrors:
             assert len(failure) == 1
             assert isinstance(failure[0], StorageError)
             assert "Nothing was committed" in str(failure[0])
-            assert isinstance(failure[0].__cause__, psycopg.errors.AdminShutdown)
+            # AdminShutdown when the notice arrives first; a bare OperationalError when the
+            # socket closes first (seen under load). Both are the server ending the session.
+            assert isinstance(failure[0].__cause__, psycopg.OperationalError)
             assert store.load("case-1").version == 1
             store.commit(_next_commit(commit.case))
             assert verify(store.audit_records()).records == 2
