@@ -27,3 +27,21 @@ def test_example_runs(script: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
+
+
+def test_the_readme_code_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's Python example registers a case in a SQLite file."""
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    case = namespace["case"]
+    assert getattr(case, "state", None) is not None
+    assert str(case.state) == "registered"  # type: ignore[attr-defined]
+    namespace["slrt"].store.close()  # type: ignore[attr-defined]
+    assert (tmp_path / "slrt.sqlite").exists()
