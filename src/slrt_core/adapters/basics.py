@@ -83,3 +83,29 @@ class SequentialIds:
         with self._lock:
             counter = self._counters.setdefault(kind, itertools.count(1))
             return f"{self._prefix}{kind}-{next(counter):06d}"
+
+
+def check_schema_version(current: int, supported: int, where: str, *, migrate: bool) -> None:
+    """Refuse a database newer than the library, or older when it may not be migrated.
+
+    Args:
+        current: the database's schema version.
+        supported: the library's schema version.
+        where: the database, as the message names it (a path or a host).
+        migrate: whether an older database may be upgraded now.
+
+    Raises:
+        StorageError: saying which version the database has and what to do.
+    """
+    if current > supported:
+        msg = (
+            f"The database {where} has schema version {current}, newer than this library's "
+            f"{supported}. Upgrade slrt_core to open it."
+        )
+        raise StorageError(msg)
+    if current < supported and not migrate:
+        msg = (
+            f"The database {where} has schema version {current}; this library needs "
+            f"{supported}. Run `slrt db upgrade` first."
+        )
+        raise StorageError(msg)

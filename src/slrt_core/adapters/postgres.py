@@ -51,7 +51,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from slrt_core.adapters.basics import PlainCodec
+from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import CaseErased, Event, apply, replay
 from slrt_core.case._model import Case, CaseState
@@ -275,18 +275,9 @@ class PostgresStore:
                 with conn.transaction():
                     conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
                     current = _schema_version(conn)
-                    if current > SCHEMA_VERSION:
-                        msg = (
-                            f"The database at {self._where} has schema version {current}, newer "
-                            f"than this library's {SCHEMA_VERSION}. Upgrade slrt_core to open it."
-                        )
-                        raise StorageError(msg)
-                    if current < SCHEMA_VERSION and not migrate:
-                        msg = (
-                            f"The database at {self._where} has schema version {current}; this "
-                            f"library needs {SCHEMA_VERSION}. Run `slrt db upgrade` first."
-                        )
-                        raise StorageError(msg)
+                    check_schema_version(
+                        current, SCHEMA_VERSION, f"at {self._where}", migrate=migrate
+                    )
                     for number in range(current, SCHEMA_VERSION):
                         conn.execute(MIGRATIONS[number].encode())
                         conn.execute(

@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from slrt_core.adapters.basics import PlainCodec
+from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import CaseErased, Event, replay
 from slrt_core.case._model import Case, CaseState
@@ -253,18 +253,7 @@ class SqliteStore:
     def _prepare(self, *, migrate: bool) -> None:
         def upgrade(conn: sqlite3.Connection) -> int:
             current = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            if current > SCHEMA_VERSION:
-                msg = (
-                    f"The database {self._path!r} has schema version {current}, newer than this "
-                    f"library's {SCHEMA_VERSION}. Upgrade slrt_core to open it."
-                )
-                raise StorageError(msg)
-            if current < SCHEMA_VERSION and not migrate:
-                msg = (
-                    f"The database {self._path!r} has schema version {current}; this library "
-                    f"needs {SCHEMA_VERSION}. Run `slrt db upgrade` first."
-                )
-                raise StorageError(msg)
+            check_schema_version(current, SCHEMA_VERSION, repr(self._path), migrate=migrate)
             for number in range(current, SCHEMA_VERSION):
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
