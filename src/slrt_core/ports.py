@@ -14,10 +14,11 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from slrt_core.audit import AuditRecord
-from slrt_core.case._events import Event
+from slrt_core.case._events import CaseErased, Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.identity import RegionCode
 from slrt_core.notify import Notification
+from slrt_core.referral._model import Referral
 
 __all__ = [
     "AuditLog",
@@ -63,6 +64,17 @@ class Commit:
     events: tuple[Event, ...]
     notifications: tuple[Notification, ...] = ()
     idempotency: IdempotencyRecord | None = None
+
+    @property
+    def erases(self) -> bool:
+        """Whether the events erase the case (one of them is a ``CaseErased``)."""
+        return any(isinstance(e.payload, CaseErased) for e in self.events)
+
+    @property
+    def touched_referrals(self) -> tuple[Referral, ...]:
+        """The case's referrals the events create or change, as the commit leaves them."""
+        touched = {getattr(e.payload, "referral_id", None) for e in self.events}
+        return tuple(r for r in self.case.referrals if r.referral_id in touched)
 
 
 @attrs.frozen(kw_only=True)

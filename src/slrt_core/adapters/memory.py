@@ -20,7 +20,7 @@ import attrs
 
 from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import CaseErased, Event
+from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -102,8 +102,7 @@ class MemoryStore:
             key = commit.idempotency.key if commit.idempotency else None
             if key is not None and key in self._idempotency:
                 raise ConcurrencyError(case_id, commit.expected_version, actual)
-            erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
-            if erased:
+            if commit.erases:
                 self._seal()  # encode what is pending while the case key still exists
             # Nothing above changed state; from here on nothing can fail.
             self._unsealed.extend(commit.events)
@@ -122,7 +121,7 @@ class MemoryStore:
                     self._outbox[n.message_id] = _Pending(
                         OutboxMessage(notification=n), len(self._outbox), n.created_at
                     )
-            if erased:
+            if commit.erases:
                 self._erased.add(case_id)
                 self._events[case_id] = []
 

@@ -39,7 +39,6 @@ library is always refused.
 
 from __future__ import annotations
 
-import json
 import select
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -51,9 +50,10 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from slrt_core.adapters._outbox import outbox_body, outbox_message
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import CaseErased, Event, apply, replay
+from slrt_core.case._events import Event, apply, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -63,10 +63,8 @@ from slrt_core.errors import (
     StorageError,
 )
 from slrt_core.identity import RegionCode
-from slrt_core.notify import Notification
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
-from slrt_core.serialization import converter
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
 
@@ -427,18 +425,12 @@ class PostgresStore:
         case = commit.case
         encode = self.codec.encode
         bodies = [encode(e) for e in commit.events]
-        erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
-        state = _ERASED if erased else case.state.value
-        touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
+        state = _ERASED if commit.erases else case.state.value
         referral_rows = [
             (r.referral_id, case.case_id, r.provider_id, r.status.value, r.due_at)
-            for r in case.referrals
-            if r.referral_id in touched
+            for r in commit.touched_referrals
         ]
-        outbox_rows = [
-            (n.message_id, json.dumps(converter.unstructure(n)), n.created_at)
-            for n in commit.notifications
-        ]
+        outbox_rows = [(n.message_id, outbox_body(n), n.created_at) for n in commit.notifications]
         idem = commit.idempotency
 
         def write(conn: Connection) -> None:
@@ -507,7 +499,7 @@ class PostgresStore:
                     )
 
         self._write(write, case_id=case.case_id, expected=commit.expected_version)
-        if erased:
+        if commit.erases:
             self._cache.pop(case.case_id, None)
         else:
             self._cache[case.case_id] = case
@@ -610,7 +602,7 @@ class PostgresStore:
             ).fetchall()
         )
         rows.sort(key=lambda r: r[0])
-        return [_message(r[1], r[2], r[3], dead=False) for r in rows]
+        return [outbox_message(r[1], r[2], r[3], dead=False) for r in rows]
 
     def record_delivery(self, message_id: str, /) -> None:
         """Mark a message delivered."""
@@ -634,7 +626,7 @@ class PostgresStore:
                 "SELECT body, attempts, last_error FROM outbox WHERE dead ORDER BY position"
             ).fetchall()
         )
-        return [_message(r[0], r[1], r[2], dead=True) for r in rows]
+        return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
 
 
 def _schema_version(conn: Connection) -> int:
@@ -682,12 +674,3 @@ def _describe(conninfo: str) -> str:
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _message(body: str, attempts: int, last_error: str, *, dead: bool) -> OutboxMessage:
-    return OutboxMessage(
-        notification=converter.structure(json.loads(body), Notification),
-        attempts=attempts,
-        last_error=last_error,
-        dead=dead,
-    )

@@ -14,7 +14,6 @@ events, cached in memory per version.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -23,9 +22,10 @@ from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from slrt_core.adapters._outbox import outbox_body, outbox_message
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import CaseErased, Event, replay
+from slrt_core.case._events import Event, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -35,7 +35,6 @@ from slrt_core.errors import (
     StorageError,
 )
 from slrt_core.identity import RegionCode
-from slrt_core.notify import Notification
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
 from slrt_core.serialization import converter
@@ -312,9 +311,7 @@ class SqliteStore:
         case = commit.case
         encode = self.codec.encode
         bodies = [encode(e) for e in commit.events]
-        erased = any(isinstance(e.payload, CaseErased) for e in commit.events)
-        state = _ERASED if erased else case.state.value
-        touched = {getattr(e.payload, "referral_id", None) for e in commit.events} - {None}
+        state = _ERASED if commit.erases else case.state.value
         referral_rows = [
             (
                 r.referral_id,
@@ -323,12 +320,10 @@ class SqliteStore:
                 r.status.value,
                 _iso(r.due_at) if r.due_at else None,
             )
-            for r in case.referrals
-            if r.referral_id in touched
+            for r in commit.touched_referrals
         ]
         outbox_rows = [
-            (n.message_id, json.dumps(converter.unstructure(n)), _iso(n.created_at))
-            for n in commit.notifications
+            (n.message_id, outbox_body(n), _iso(n.created_at)) for n in commit.notifications
         ]
 
         key = commit.idempotency.key if commit.idempotency is not None else None
@@ -381,7 +376,7 @@ class SqliteStore:
                 )
 
         self._write(write)
-        if erased:
+        if commit.erases:
             self._cache.pop(case.case_id, None)
         else:
             _remember(self._cache, case.case_id, case)
@@ -510,7 +505,7 @@ class SqliteStore:
                 (until, stamp, stamp, limit),
             ).fetchall()
             rows.sort(key=lambda r: r[0])
-            return [_message(r[1], r[2], r[3], dead=False) for r in rows]
+            return [outbox_message(r[1], r[2], r[3], dead=False) for r in rows]
 
         return self._write(claim)
 
@@ -540,16 +535,7 @@ class SqliteStore:
                 "SELECT body, attempts, last_error FROM outbox WHERE dead = 1 ORDER BY position"
             ).fetchall()
         )
-        return [_message(r[0], r[1], r[2], dead=True) for r in rows]
-
-
-def _message(body: str, attempts: int, last_error: str, *, dead: bool) -> OutboxMessage:
-    return OutboxMessage(
-        notification=converter.structure(json.loads(body), Notification),
-        attempts=attempts,
-        last_error=last_error,
-        dead=dead,
-    )
+        return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
 
 
 class _NoLock:
