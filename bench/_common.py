@@ -6,10 +6,19 @@ prints each figure beside its baseline, with the ratio ``value / baseline``:
 - throughput figures (per second): higher is better, a ratio of 1 matches the baseline;
 - memory figures (MiB): lower is better.
 
-Timing is best-of-N with :func:`time.perf_counter` (the minimum is the run least
-disturbed by other processes). Peak memory is measured in a separate, untimed run under
-:mod:`tracemalloc` (which slows the code down), and the process's peak resident set size
-(``ru_maxrss``) is reported at the end.
+Every script speaks the same options (``--quick``, ``--full``, ``--json``, ``--repeat``,
+``--dir``, ``--only``, ``--no-gc``) and prints the same figures: a readable line, or with
+``--json`` one object per line with ``name``, ``value``, ``unit``, ``baseline``,
+``ratio``, ``target``, ``statistic`` and ``gc``.
+
+Timing is the median of *repeat* runs with :func:`time.perf_counter`: the typical run,
+as a user would see it, not the luckiest one (a best-of-N figure flatters the code on a
+machine shared with other processes). The garbage collector stays on during the timed
+runs, as it is in production; ``--no-gc`` (or ``gc_enabled=False`` for one figure) turns
+it off, and every figure taken that way says so (``gc off`` on its line, ``"gc": false``
+in JSON). Peak memory is measured in a separate, untimed run under :mod:`tracemalloc`
+(which slows the code down), and the process's peak resident set size (``ru_maxrss``) is
+reported at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import sys
 import time
 import tracemalloc
@@ -27,7 +37,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["Options", "compare", "finish", "parse_args", "peak_alloc", "report", "timed"]
+__all__ = [
+    "Options",
+    "compare",
+    "finish",
+    "median_of",
+    "parse_args",
+    "peak_alloc",
+    "report",
+    "timed",
+]
 
 S = TypeVar("S")
 
@@ -43,6 +62,7 @@ class Options(argparse.Namespace):
     repeat: int | None
     dir: str | None
     only: list[str] | None
+    no_gc: bool
 
     def wants(self, part: str) -> bool:
         """Whether *part* is to run (every part runs unless ``--only`` names some)."""
@@ -53,7 +73,7 @@ class Options(argparse.Namespace):
 def parse_args(
     description: str, argv: list[str] | None = None, *, parts: tuple[str, ...] = ()
 ) -> Options:
-    """Parse ``--quick``, ``--full``, ``--json``, ``--repeat``, ``--dir`` and ``--only``.
+    """Parse ``--quick``, ``--full``, ``--json``, ``--repeat``, ``--dir``, ``--only``, ``--no-gc``.
 
     *parts* names the parts of the script that ``--only`` may select; without them the
     script has no ``--only``.
@@ -65,7 +85,14 @@ def parse_args(
     parser.add_argument(
         "--json", action="store_true", help="one JSON object per figure, one per line"
     )
-    parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure")
+    parser.add_argument(
+        "--repeat", type=int, default=None, help="timed runs per figure (the median is shown)"
+    )
+    parser.add_argument(
+        "--no-gc",
+        action="store_true",
+        help="turn the garbage collector off during timed runs (each figure says so)",
+    )
     parser.add_argument(
         "--dir", default=None, help="where database files go (default: a temporary directory)"
     )
@@ -77,6 +104,9 @@ def parse_args(
             help="run only this part (repeatable); handy under python -m cProfile",
         )
     options = parser.parse_args(argv, namespace=Options())
+    if options.repeat is not None and options.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    _GC_OFF[0] = options.no_gc
     if not options.json:
         mode = "quick" if options.quick else "full"
         print(
@@ -93,15 +123,28 @@ def _load() -> str:
         return "n/a"
 
 
-def timed(setup: Callable[[], S], run: Callable[[S], object]) -> float:
+# Whether --no-gc was given: set by parse_args, read by timed() and report().
+_GC_OFF = [False]
+
+
+def _gc_on(gc_enabled: bool | None) -> bool:
+    return not _GC_OFF[0] if gc_enabled is None else gc_enabled
+
+
+def timed(
+    setup: Callable[[], S], run: Callable[[S], object], *, gc_enabled: bool | None = None
+) -> float:
     """Seconds taken by ``run(setup())``; *setup* is not timed.
 
-    The garbage collector runs before and is disabled during the timed call, so one run
-    does not pay for the garbage of the one before.
+    A collection runs before the timed call, so one run does not pay for the garbage of
+    the one before. The collector stays on during the call unless *gc_enabled* is
+    ``False`` (default: on, or off under ``--no-gc``).
     """
     state = setup()
     gc.collect()
-    gc.disable()
+    enabled = _gc_on(gc_enabled)
+    if not enabled:
+        gc.disable()
     try:
         start = time.perf_counter()
         run(state)
@@ -110,20 +153,29 @@ def timed(setup: Callable[[], S], run: Callable[[S], object]) -> float:
         gc.enable()
 
 
+def median_of(times: list[float]) -> float:
+    """The median of *times* (the typical run; see the module docstring)."""
+    return statistics.median(times)
+
+
 def compare(
     ours: tuple[Callable[[], Any], Callable[[Any], object]],
     baseline: tuple[Callable[[], Any], Callable[[Any], object]],
     repeat: int,
+    *,
+    gc_enabled: bool | None = None,
 ) -> tuple[float, float]:
-    """The best (shortest) seconds of *ours* and of *baseline*, each a ``(setup, run)`` pair.
+    """The median seconds of *ours* and of *baseline*, each a ``(setup, run)`` pair.
 
     The two alternate, run by run, so a burst of load from other processes hits both.
+    A figure taken with *gc_enabled* ``False`` must be reported with ``gc_enabled=False``.
     """
-    best_ours = best_base = float("inf")
-    for _ in range(repeat):
-        best_ours = min(best_ours, timed(*ours))
-        best_base = min(best_base, timed(*baseline))
-    return best_ours, best_base
+    times_ours: list[float] = []
+    times_base: list[float] = []
+    for _ in range(max(1, repeat)):
+        times_ours.append(timed(*ours, gc_enabled=gc_enabled))
+        times_base.append(timed(*baseline, gc_enabled=gc_enabled))
+    return median_of(times_ours), median_of(times_base)
 
 
 def peak_alloc(setup: Callable[[], S], run: Callable[[S], object]) -> float:
@@ -150,6 +202,7 @@ def report(
     ratio: float | None = None,
     *,
     target: str | None = None,
+    gc_enabled: bool | None = None,
 ) -> None:
     """Print one figure: a readable line, or one JSON object with ``--json``.
 
@@ -161,7 +214,10 @@ def report(
         baseline: the baseline's measurement in the same run, if there is one.
         ratio: ``value / baseline`` unless given.
         target: the target, as text (``">= 20000 commands/s"``), if there is one.
+        gc_enabled: whether the collector was on while the figure was taken (default: as
+            ``--no-gc`` says).
     """
+    gc_on = _gc_on(gc_enabled)
     if ratio is None and baseline:
         ratio = value / baseline
     if options.json:
@@ -172,6 +228,9 @@ def report(
             "baseline": None if baseline is None else _round(baseline),
             "ratio": None if ratio is None else _round(ratio),
             "target": target,
+            # Memory figures are one peak; every other figure is a median of runs.
+            "statistic": "peak" if unit == "MiB" else "median",
+            "gc": gc_on,
         }
         print(json.dumps(figure), flush=True)
         return
@@ -182,6 +241,8 @@ def report(
         line += f"  ratio {ratio:.4g}"
     if target:
         line += f"  target {target}"
+    if not gc_on:
+        line += "  (gc off)"
     print(line, flush=True)
 
 

@@ -433,7 +433,7 @@ def bench_memory(options: Options, repeat: int) -> None:
     def ours_setup() -> Slrt:
         return make_slrt(MemoryStore())
 
-    # Short runs, many of them: the best is the one no other process disturbed.
+    # Short runs, many of them: the median is steady against bursts of load.
     ours, base = compare(
         (ours_setup, lambda s: run_flows(s, flows)), (DictFlows, lambda b: b.run(flows)), repeat * 4
     )

@@ -87,7 +87,7 @@ class Command(enum.StrEnum):
 class AccessPurpose(enum.StrEnum):
     """Why personal data is read or exported; recorded in the access log.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     CASE_WORK = "case_work"
@@ -177,7 +177,7 @@ def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> Acc
         ...
         slrt_core.errors.AccessDenied: Role auditor may not read personal data for case_work...
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     _check_actor(actor)
     allowed = PURPOSES[actor.role]

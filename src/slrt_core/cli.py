@@ -7,6 +7,7 @@ Every command prints readable text; errors from the library are shown as their m
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable
@@ -48,6 +49,16 @@ def _friendly(fn: F) -> F:
     return cast("F", wrapper)
 
 
+def _self_command() -> str:
+    """A command line that runs ``slrt`` again from any shell.
+
+    ``slrt`` is on the PATH only where its environment is active (inside ``nox -s demo``
+    it is not, once nox has finished); the interpreter that runs this command always has
+    slrt_core installed, so ``<that python> -m slrt_core`` works everywhere.
+    """
+    return f"{shlex.quote(sys.executable)} -m slrt_core"
+
+
 @click.group()
 @click.version_option(package_name="slrt-core")
 def main() -> None:
@@ -70,17 +81,18 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     from slrt_core.labels import label  # noqa: PLC0415
     from slrt_core.rules import Status  # noqa: PLC0415
 
-    if db is None:
-        db = Path(tempfile.mkdtemp(prefix="slrt-demo-")) / "slrt-demo.sqlite"
-    elif db.exists():
+    if db is not None and db.exists():
         msg = f"{db} exists already; give a new file name so the demo starts empty."
         raise click.UsageError(msg)
-    store = SqliteStore(db)
-    try:
-        result = run_demo(store)
-    finally:
-        store.close()
-    click.echo(f"SLRT demo: Kota Semarang (33.74), SQLite store at {db}\n")
+    with tempfile.TemporaryDirectory(prefix="slrt-demo-") as scratch:
+        # Without --db the store is a temporary file, deleted when the demo ends.
+        store = SqliteStore(db or Path(scratch) / "slrt-demo.sqlite")
+        try:
+            result = run_demo(store)
+        finally:
+            store.close()
+    where = f"SQLite store at {db}" if db else "a temporary SQLite store"
+    click.echo(f"SLRT demo: Kota Semarang (33.74), {where}\n")
     click.echo(f"{'case':<13} {'channel':<28} {'events':>6}  {'referrals':<28} state")
     for case in result.cases:
         referrals = ", ".join(label(r.status, language) for r in case.referrals) or "-"
@@ -108,7 +120,15 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     status = "OK" if audit.ok else f"BROKEN at record {audit.first_bad}: {audit.reason}"
     click.echo(f"\nAudit trail: {audit.records} records, hash chain {status}")
     click.echo(f"Chain head: {audit.head}")
-    click.echo(f"\nCheck it again with: slrt audit verify {db}")
+    again = _self_command()
+    if db:
+        click.echo(f"\nCheck it again with: {again} audit verify {shlex.quote(str(db))}")
+    else:
+        click.echo(
+            "\nThe temporary store is deleted. To keep one and check it again:"
+            f"\n  {again} demo --db slrt-demo.sqlite"
+            f"\n  {again} audit verify slrt-demo.sqlite"
+        )
 
 
 @main.command()

@@ -172,7 +172,7 @@ class CaseNotFoundError(NotFoundError):
 class CaseErasedError(CaseNotFoundError):
     """The case's personal data was erased: its key is destroyed, only the audit remains.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, case_id: str) -> None:

@@ -61,7 +61,7 @@ def test_wheel_declares_extras_and_entry_points(dist: Path) -> None:
     assert "Requires-Python: >=3.11" in metadata
     points = wheel.read(info.replace("METADATA", "entry_points.txt")).decode()
     assert "slrt = slrt_core.cli:main" in points
-    assert "slrt_rules = slrt_core.testing.pytest_plugin" in points
+    assert "slrt_rules = slrt_core_pytest" in points
 
 
 @pytest.mark.parametrize("kind", ["whl", "tar.gz"])

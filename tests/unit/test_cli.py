@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+import slrt_core
 from slrt_core.cli import main
 
 
@@ -44,11 +51,35 @@ class TestDemo:
         assert result.exit_code == 2
         assert "exists already" in result.output
 
-    def test_demo_without_db_uses_a_temporary_file(self) -> None:
-        """Without --db the demo writes a new temporary file and says where."""
+    def test_demo_without_db_leaves_nothing_behind(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without --db the store is temporary: deleted at the end, and no path is offered."""
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
         result = CliRunner().invoke(main, ["demo"])
         assert result.exit_code == 0, result.output
-        assert "slrt-demo.sqlite" in result.output
+        assert list(tmp_path.iterdir()) == []
+        assert str(tmp_path) not in result.output
+        assert "a temporary SQLite store" in result.output
+        assert f"{shlex.quote(sys.executable)} -m slrt_core demo --db slrt-demo.sqlite" in (
+            result.output
+        )
+
+    def test_the_printed_command_verifies_the_kept_file(self, tmp_path: Path) -> None:
+        """With --db the demo prints a command that works without `slrt` on the PATH."""
+        db = tmp_path / "demo.sqlite"
+        result = CliRunner().invoke(main, ["demo", "--db", str(db)])
+        assert result.exit_code == 0, result.output
+        line = result.output.strip().splitlines()[-1]
+        command = line.removeprefix("Check it again with: ")
+        assert command != line
+        src = str(Path(slrt_core.__file__).parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+        done = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, env=env, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert "OK" in done.stdout
 
 
 class TestAudit:
@@ -104,3 +135,20 @@ class TestDb:
         assert "schema version 1 (1 migration(s) applied)" in result.output
         result = CliRunner().invoke(main, ["db", "upgrade", str(db)])
         assert "(0 migration(s) applied)" in result.output
+
+
+def test_python_dash_m_runs_the_command() -> None:
+    """`python -m slrt_core` is the `slrt` command, for shells where it is not on the PATH."""
+    import slrt_core.__main__ as entry
+
+    assert entry.main is main
+    src = str(Path(slrt_core.__file__).parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "slrt_core", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert "Usage: slrt" in done.stdout

@@ -156,7 +156,6 @@ class Program:
             :func:`slrt_core.testing.check_variant` checks it.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0 *monotone_in_income*.
     """
 
     code: str

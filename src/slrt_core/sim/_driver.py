@@ -69,7 +69,7 @@ class LiveCapacity:
         policy: the policy that ranks.
         servers: service id -> its places.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, policy: RoutingPolicy, servers: Mapping[str, Server]) -> None:

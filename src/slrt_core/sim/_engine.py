@@ -36,7 +36,7 @@ class Simulation:
         >>> seen, sim.now
         (['first', 'second'], 2.0)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     __slots__ = ("_heap", "_order", "now")
@@ -106,7 +106,7 @@ class Server:
         >>> desk.busy, desk.waiting, started
         (1, 0, ['a', 'b'])
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     __slots__ = ("_line", "busy", "capacity", "name", "started")
@@ -164,7 +164,7 @@ class SimClock:
         >>> clock.now()
         datetime.datetime(2026, 1, 6, 13, 0, tzinfo=datetime.timezone.utc)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     __slots__ = ("_at", "_last", "sim", "start")

@@ -181,7 +181,7 @@ class PopulationSpec:
         >>> spec.persons_per_family, spec.problems()
         (3.07, [])
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     households: int = 10_000
@@ -391,7 +391,7 @@ class SimPopulation:
         programs_received: per household, the programs it receives.
         source: where it came from (``"synthetic, seed 3"`` or the file names).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(

@@ -284,7 +284,7 @@ class Estimate:
         >>> round(e.mean, 3), round(e.low, 3), round(e.high, 3)
         (0.85, 0.726, 0.974)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     policy: str
@@ -335,7 +335,7 @@ class SimResult:
         runs: per (policy, seed), the :data:`METRICS`, and ``commands`` (service
             commands run) and ``seconds`` (wall time).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(

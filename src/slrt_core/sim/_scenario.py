@@ -51,7 +51,7 @@ class Distribution:
         >>> round(d.mean, 2), 0 < d.sample(random.Random(1))
         (3.4, True)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     kind: str
@@ -142,7 +142,7 @@ class Intake:
         emergency: share of its cases that are emergencies (direct service first).
         question: share that are questions, answered and closed at once.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     channel: Channel
@@ -160,7 +160,7 @@ class NeedShare:
         weight: how often a need is of this sector, relative to the others.
         local: share of its needs resolved at village level (no referral).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     sector: Sector
@@ -184,7 +184,7 @@ class ServiceModel:
             answered *late* days after the deadline (the SLA sweep may expire them first).
         late: days after the deadline of a late answer.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     service_id: str
@@ -209,7 +209,7 @@ class Office:
         review: days of the front-office review.
         consent: share of clients who consent to referrals.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     assess: Distribution = _ASSESS
@@ -234,7 +234,7 @@ class FollowUp:
         duplicate: share of households that register again through another channel
             while their first case is open (a source of duplicated aid).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     confirm: float = 0.9
@@ -256,7 +256,7 @@ class Policy:
         rulebook: the eligibility rules (a variant); the national pack when ``None``.
         capacities: service id -> places, replacing the scenario's.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     name: str
@@ -290,7 +290,7 @@ class Scenario:
         poor_share: share of clients drawn from families in deciles 1-4 (the range
             assistance goes to); the rest come from the whole population.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     name: str

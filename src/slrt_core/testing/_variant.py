@@ -77,7 +77,7 @@ class CheckStatus(enum.StrEnum):
     ``SKIPPED`` says why in :attr:`CheckResult.note_en` (no directory given, no program
     declares ``monotone_in_income``, every household drawn crashed).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     PASSED = "passed"
@@ -156,7 +156,7 @@ class VariantFailure:
         household: the (shrunk) household that shows it.
         other: for ``monotone_in_income``, the richer household that is eligible.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     check: str
@@ -202,7 +202,7 @@ class CheckResult:
         note_en: why it was skipped, in English (``""`` otherwise).
         note_id: the same in Bahasa Indonesia.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     check: str
@@ -229,7 +229,7 @@ class VariantReport:
         examples: the most households drawn per check.
         checks: the result of each check, in a fixed order.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     variant: str
@@ -721,7 +721,7 @@ def check_variant(
         >>> report.ok, report.check("routable").status.value
         (True, 'skipped')
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if isinstance(variant, Rulebook):
         rulebook = variant

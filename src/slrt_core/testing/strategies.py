@@ -542,7 +542,7 @@ def populations(
         ...     assert 1 <= population.households <= 5
         >>> test_size()
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     return st.lists(
         households(region=region, as_of=as_of, max_members=max_members),
@@ -607,7 +607,7 @@ def cases(
         ...     assert case.emergency and case.state in set(CaseState)
         >>> test_emergency()
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     known = ("full", "returned", "emergency", "local")
     unknown = [r for r in routes if r not in known]
