@@ -390,7 +390,7 @@ class RolePolicy:
                 actor,
                 command,
                 f"Role {en_role} may not {command}. {en_ask}",
-                f"Peran {id_role} tidak boleh {command}. {id_ask}",
+                f"Peran {id_role} tidak boleh {label(command, 'id')}. {id_ask}",
             )
         if actor.role is Role.PROVIDER_STAFF:
             if provider_id is None or provider_id != actor.provider_id:

@@ -78,8 +78,10 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     """Run a district scenario from registration to closure on a SQLite file."""
     from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - keep `slrt --help` fast
     from slrt_core.demo import run_demo  # noqa: PLC0415
+    from slrt_core.formatting import money  # noqa: PLC0415
     from slrt_core.labels import label  # noqa: PLC0415
     from slrt_core.rules import Status  # noqa: PLC0415
+    from slrt_core.texts import text  # noqa: PLC0415
 
     if db is not None and db.exists():
         msg = f"{db} exists already; give a new file name so the demo starts empty."
@@ -91,42 +93,50 @@ def demo(db: Path | None, language: LanguageCode) -> None:
             result = run_demo(store)
         finally:
             store.close()
-    where = f"SQLite store at {db}" if db else "a temporary SQLite store"
-    click.echo(f"SLRT demo: Kota Semarang (33.74), {where}\n")
-    click.echo(f"{'case':<13} {'channel':<28} {'events':>6}  {'referrals':<28} state")
+
+    def say(key: str, **fields: object) -> str:
+        return text(f"cli.demo.{key}", language, **fields)
+
+    where = say("store_at", db=db) if db else say("store_temporary")
+    click.echo(say("title", where=where) + "\n")
+    click.echo(
+        f"{say('col_case'):<13} {say('col_channel'):<28} {say('col_events'):>9}  "
+        f"{say('col_referrals'):<28} {say('col_state')}"
+    )
     for case in result.cases:
         referrals = ", ".join(label(r.status, language) for r in case.referrals) or "-"
         state = label(case.state, language)
         if case.closing_reason is not None:
             state += f" ({label(case.closing_reason, language)})"
         click.echo(
-            f"{case.case_id:<13} {label(case.channel, language):<28} {case.version:>6}  "
+            f"{case.case_id:<13} {label(case.channel, language):<28} {case.version:>9}  "
             f"{referrals:<28} {state}"
         )
     first = result.cases[0].assessments[0]
-    click.echo(
-        f"\nEligibility at the first assessment of {result.cases[0].case_id}"
-        f" (rulebook {first.rulebook_version}):"
-    )
+    version = first.rulebook_version
+    click.echo("\n" + say("eligibility", case_id=result.cases[0].case_id, version=version))
     for decision in first.decisions:
         outcome = Status(decision.outcome).label(language)
-        benefit = f"  Rp{decision.benefit:,}" if decision.benefit else ""
+        benefit = f"  {money(decision.benefit, language)}" if decision.benefit else ""
         missing = f"  ({', '.join(decision.missing)})" if decision.missing else ""
         click.echo(f"  {decision.program:<14} {outcome}{benefit}{missing}")
-    click.echo(f"\nNotifications delivered: {result.notifications}")
+    click.echo("\n" + say("notifications", count=result.notifications))
     for topic, count in sorted(result.topics.items()):
-        click.echo(f"  {topic:<28} {count}")
+        click.echo(f"  {text(f'topic.{topic}', language):<30} {count}")
     audit = result.audit
-    status = "OK" if audit.ok else f"BROKEN at record {audit.first_bad}: {audit.reason}"
-    click.echo(f"\nAudit trail: {audit.records} records, hash chain {status}")
-    click.echo(f"Chain head: {audit.head}")
+    if audit.ok:
+        click.echo("\n" + say("audit_ok", records=audit.records))
+    else:
+        seq, reason = audit.first_bad, audit.reason
+        click.echo("\n" + say("audit_broken", records=audit.records, seq=seq, reason=reason))
+    click.echo(say("head", head=audit.head))
     again = _self_command()
     if db:
-        click.echo(f"\nCheck it again with: {again} audit verify {shlex.quote(str(db))}")
+        command = f"{again} audit verify {shlex.quote(str(db))}"
+        click.echo("\n" + say("check_again", command=command))
     else:
         click.echo(
-            "\nThe temporary store is deleted. To keep one and check it again:"
-            f"\n  {again} demo --db slrt-demo.sqlite"
+            "\n" + say("deleted") + f"\n  {again} demo --db slrt-demo.sqlite"
             f"\n  {again} audit verify slrt-demo.sqlite"
         )
 

@@ -28,9 +28,11 @@ changed nothing: no state, no event, no audit record, no notification.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
 import attrs
+
+from slrt_core.texts import TEXTS, text
+from slrt_core.texts import LanguageCode as LanguageCode  # noqa: PLC0414 - re-exported
 
 __all__ = [
     "AccessDenied",
@@ -49,8 +51,6 @@ __all__ = [
     "StorageError",
     "TransitionNotAllowed",
 ]
-
-LanguageCode = Literal["en", "id"]
 
 
 class SlrtError(Exception):
@@ -164,8 +164,8 @@ class CaseNotFoundError(NotFoundError):
     def __init__(self, case_id: str) -> None:
         self.case_id = case_id
         super().__init__(
-            f"Case {case_id!r} does not exist. Check the id, or list cases with list_cases().",
-            message_id=f"Kasus {case_id!r} tidak ada. Periksa id-nya, atau lihat daftar kasus.",
+            text("error.case_not_found", "en", case_id=repr(case_id)),
+            message_id=text("error.case_not_found", "id", case_id=repr(case_id)),
         )
 
 
@@ -178,10 +178,8 @@ class CaseErasedError(CaseNotFoundError):
     def __init__(self, case_id: str) -> None:
         NotFoundError.__init__(
             self,
-            f"The personal data of case {case_id!r} was erased (UU PDP 27/2022 Art. 8, 43): "
-            "it can no longer be read. Its audit records remain and still verify.",
-            message_id=f"Data pribadi kasus {case_id!r} sudah dihapus (UU PDP 27/2022 Pasal 8, "
-            "43): tidak dapat dibaca lagi. Catatan auditnya tetap ada dan tetap terverifikasi.",
+            text("error.case_erased", "en", case_id=repr(case_id)),
+            message_id=text("error.case_erased", "id", case_id=repr(case_id)),
         )
         self.case_id = case_id
 
@@ -195,8 +193,8 @@ class ReferralNotFoundError(NotFoundError):
     def __init__(self, referral_id: str) -> None:
         self.referral_id = referral_id
         super().__init__(
-            f"Referral {referral_id!r} does not exist. Check the id on the referral letter.",
-            message_id=f"Rujukan {referral_id!r} tidak ada. Periksa id pada surat rujukan.",
+            text("error.referral_not_found", "en", referral_id=repr(referral_id)),
+            message_id=text("error.referral_not_found", "id", referral_id=repr(referral_id)),
         )
 
 
@@ -224,9 +222,25 @@ class TransitionNotAllowed(SlrtError):  # noqa: N818 - the name python-statemach
         self.subject_id = subject_id
         self.state = state
         self.command = command
-        noun_id = "Kasus" if kind == "case" else "Rujukan"
-        en = f"{kind.capitalize()} {subject_id!r} is {state!r}: {command!r} is not allowed there."
-        id_ = f"{noun_id} {subject_id!r} berstatus {state!r}: {command!r} tidak diizinkan."
+        # English keeps the values developers search for; Indonesian reads the labels.
+        which = "case" if kind == "case" else "referral"
+        en = text(
+            f"error.transition_not_allowed.{which}",
+            "en",
+            subject_id=repr(subject_id),
+            state=repr(state),
+            command=repr(command),
+        )
+        states = "CaseState" if kind == "case" else "ReferralStatus"
+        state_id = TEXTS.get(f"label.{states}.{state}", {}).get("id", repr(state))
+        command_id = TEXTS.get(f"label.Command.{command}", {}).get("id", repr(command))
+        id_ = text(
+            f"error.transition_not_allowed.{which}",
+            "id",
+            subject_id=repr(subject_id),
+            state=state_id,
+            command=command_id[:1].upper() + command_id[1:],
+        )
         if why:
             en += f" {why}"
             id_ += f" {why_id or why}"
@@ -250,11 +264,10 @@ class ConcurrencyError(SlrtError):
         self.case_id = case_id
         self.expected = expected
         self.actual = actual
+        fields = {"case_id": repr(case_id), "expected": expected, "actual": actual}
         super().__init__(
-            f"Case {case_id!r} changed since it was read (expected version {expected}, "
-            f"found {actual}). Reload the case and repeat the command.",
-            message_id=f"Kasus {case_id!r} sudah berubah sejak dibaca (versi {expected}, "
-            f"sekarang {actual}). Muat ulang kasus lalu ulangi perintah.",
+            text("error.concurrency", "en", **fields),
+            message_id=text("error.concurrency", "id", **fields),
         )
 
 
@@ -282,8 +295,8 @@ class AuditIntegrityError(SlrtError):
         self.seq = seq
         self.reason = reason
         super().__init__(
-            f"The audit trail is broken at record {seq}: {reason}.",
-            message_id=f"Jejak audit rusak pada catatan {seq}: {reason}.",
+            text("error.audit_broken", "en", seq=seq, reason=reason),
+            message_id=text("error.audit_broken", "id", seq=seq, reason=reason),
         )
 
 

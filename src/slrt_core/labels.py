@@ -1,116 +1,128 @@
 """Labels for staff, in Bahasa Indonesia and English.
 
+The words live in the one catalogue, :mod:`slrt_core.texts` (keys
+``label.<Enum>.<value>``); this module maps each vocabulary member to them and adds
+:func:`value_label` for the values an explanation prints.
+
 Examples:
     >>> from slrt_core.case import CaseState
     >>> label(CaseState.IN_SERVICE, "id"), label(CaseState.IN_SERVICE, "en")
     ('Dalam layanan', 'In service')
+    >>> from slrt_core.household import Schooling
+    >>> from slrt_core.identity import Sex
+    >>> value_label(Sex.MALE, "id"), value_label(Schooling.NOT_IN_SCHOOL, "id")
+    ('laki-laki', 'tidak bersekolah')
+    >>> value_label(True, "id"), value_label(None, "id"), value_label(1250000.5, "id")
+    ('ya', 'belum diketahui', '1.250.000,5')
+
+.. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
-from slrt_core.access import Role
+from slrt_core import formatting
+from slrt_core.access import Command, Role
 from slrt_core.case._model import CaseState, NeedStatus, Priority
-from slrt_core.errors import LanguageCode
+from slrt_core.household import Disability, FloorType, Relationship, Schooling, WallType
+from slrt_core.identity import Sex
+from slrt_core.referral._consent import ConsentStatus, DataCategory, LawfulBasisKind, Purpose
 from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.referral._sla import EscalationStep, Hop
+from slrt_core.texts import TEXTS, LanguageCode, text
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
 
-__all__ = ["LABELS", "label"]
+__all__ = ["LABELLED", "LABELS", "label", "value_label"]
 
-#: (enum member) -> {"en": ..., "id": ...}
-LABELS: Mapping[enum.Enum, Mapping[str, str]] = {
-    # case states
-    CaseState.REGISTERED: {"en": "Registered", "id": "Terdaftar"},
-    CaseState.EMERGENCY_SERVED: {"en": "Emergency served", "id": "Layanan darurat diberikan"},
-    CaseState.ASSESSED: {"en": "Assessed", "id": "Sudah diasesmen"},
-    CaseState.SUBMITTED: {"en": "Submitted to supervisor", "id": "Diajukan ke supervisor"},
-    CaseState.RETURNED: {"en": "Returned for correction", "id": "Dikembalikan untuk perbaikan"},
-    CaseState.APPROVED: {"en": "Approved", "id": "Disetujui"},
-    CaseState.REVIEWED: {"en": "Reviewed by front office", "id": "Diperiksa front office"},
-    CaseState.IN_SERVICE: {"en": "In service", "id": "Dalam layanan"},
-    CaseState.REASSESSED: {"en": "Re-assessed", "id": "Sudah diasesmen ulang"},
-    CaseState.CLOSED: {"en": "Closed", "id": "Ditutup"},
-    # need statuses
-    NeedStatus.OPEN: {"en": "Open", "id": "Terbuka"},
-    NeedStatus.REFERRED: {"en": "Referred", "id": "Dirujuk"},
-    NeedStatus.SERVED_DIRECTLY: {"en": "Served directly", "id": "Dilayani langsung"},
-    NeedStatus.RESOLVED_LOCALLY: {"en": "Resolved at village level", "id": "Diselesaikan di desa"},
-    NeedStatus.MET: {"en": "Met", "id": "Terpenuhi"},
-    Priority.NORMAL: {"en": "Normal", "id": "Biasa"},
-    Priority.HIGH: {"en": "Fast track", "id": "Jalur cepat"},
-    # roles
-    Role.FACILITATOR: {"en": "Facilitator", "id": "Fasilitator"},
-    Role.PUSKESOS_OPERATOR: {"en": "Puskesos operator", "id": "Operator Puskesos"},
-    Role.SUPERVISOR: {"en": "Supervisor", "id": "Supervisor"},
-    Role.FRONT_OFFICE: {"en": "Front office", "id": "Front office"},
-    Role.BACK_OFFICE: {"en": "Back office", "id": "Back office"},
-    Role.MANAGER: {"en": "Manager", "id": "Manajer"},
-    Role.PROVIDER_STAFF: {"en": "Provider staff", "id": "Petugas penyedia layanan"},
-    Role.AUDITOR: {"en": "Auditor", "id": "Auditor"},
-    Role.SYSTEM: {"en": "System", "id": "Sistem"},
-    # channels and kinds
-    Channel.HOME_VISIT: {"en": "Facilitator home visit", "id": "Kunjungan rumah fasilitator"},
-    Channel.PUSKESOS_DESK: {"en": "Puskesos desk", "id": "Loket Puskesos"},
-    Channel.SECRETARIAT_DESK: {"en": "SLRT secretariat desk", "id": "Loket sekretariat SLRT"},
-    ComplaintKind.QUESTION: {"en": "Question", "id": "Pertanyaan"},
-    ComplaintKind.SUGGESTION: {"en": "Suggestion", "id": "Saran"},
-    ComplaintKind.GRIEVANCE: {"en": "Grievance", "id": "Pengaduan"},
-    # sectors
-    Sector.HEALTH: {"en": "Health", "id": "Kesehatan"},
-    Sector.EDUCATION: {"en": "Education", "id": "Pendidikan"},
-    Sector.SOCIAL_ASSISTANCE: {"en": "Social assistance", "id": "Bantuan sosial"},
-    Sector.FOOD: {"en": "Food", "id": "Pangan"},
-    Sector.ENERGY: {"en": "Energy", "id": "Energi"},
-    Sector.HOUSING: {"en": "Housing", "id": "Perumahan"},
-    Sector.CIVIL_DOCUMENTS: {"en": "Civil documents", "id": "Administrasi kependudukan"},
-    Sector.ECONOMIC: {"en": "Economic empowerment", "id": "Pemberdayaan ekonomi"},
-    Sector.OTHER: {"en": "Other", "id": "Lainnya"},
-    # closing reasons
-    ClosingReason.INDEPENDENT: {"en": "Independent", "id": "Mandiri"},
-    ClosingReason.NEEDS_MET: {"en": "Needs met", "id": "Kebutuhan terpenuhi"},
-    ClosingReason.MOVED: {"en": "Moved away", "id": "Pindah"},
-    ClosingReason.DECEASED: {"en": "Deceased", "id": "Meninggal dunia"},
-    ClosingReason.DECLINED: {"en": "Declined services", "id": "Menolak layanan"},
-    ClosingReason.UNREACHABLE: {"en": "Unreachable", "id": "Tidak dapat dihubungi"},
-    ClosingReason.DUPLICATE: {"en": "Duplicate case", "id": "Kasus ganda"},
-    # referral statuses and reasons
-    ReferralStatus.REQUESTED: {"en": "Requested", "id": "Dikirim"},
-    ReferralStatus.RECEIVED: {"en": "Received", "id": "Diterima penyedia"},
-    ReferralStatus.ACCEPTED: {"en": "Accepted", "id": "Disetujui penyedia"},
-    ReferralStatus.REJECTED: {"en": "Rejected", "id": "Ditolak"},
-    ReferralStatus.IN_PROGRESS: {"en": "In progress", "id": "Sedang dilayani"},
-    ReferralStatus.ON_HOLD: {"en": "On hold", "id": "Ditunda"},
-    ReferralStatus.COMPLETED: {"en": "Completed", "id": "Selesai"},
-    ReferralStatus.FAILED: {"en": "Failed", "id": "Gagal"},
-    ReferralStatus.CANCELLED: {"en": "Cancelled", "id": "Dibatalkan"},
-    ReferralStatus.ENTERED_IN_ERROR: {"en": "Entered in error", "id": "Salah input"},
-    ReferralReason.CAPACITY: {"en": "No capacity", "id": "Kuota penuh"},
-    ReferralReason.NOT_ELIGIBLE: {"en": "Not eligible", "id": "Tidak memenuhi syarat"},
-    ReferralReason.OUT_OF_AREA: {"en": "Out of area", "id": "Di luar wilayah layanan"},
-    ReferralReason.MISSING_DOCUMENTS: {"en": "Missing documents", "id": "Dokumen belum lengkap"},
-    ReferralReason.CLIENT_DECLINED: {"en": "Client declined", "id": "Klien menolak"},
-    ReferralReason.CLIENT_UNREACHABLE: {
-        "en": "Client unreachable",
-        "id": "Klien tidak dapat dihubungi",
-    },
-    ReferralReason.DUPLICATE: {"en": "Duplicate", "id": "Ganda"},
-    ReferralReason.EXPIRED: {"en": "Expired", "id": "Kedaluwarsa"},
-    ReferralReason.OTHER: {"en": "Other", "id": "Lainnya"},
-    # tiers
-    Tier.VILLAGE: {"en": "Village", "id": "Desa/kelurahan"},
-    Tier.DISTRICT: {"en": "District", "id": "Kabupaten/kota"},
-    Tier.PROVINCE: {"en": "Province", "id": "Provinsi"},
-    Tier.NATIONAL: {"en": "National", "id": "Nasional"},
-    Tier.NGO: {"en": "NGO or private", "id": "LSM atau swasta"},
-}
+#: Every vocabulary with labels; each member has ``label.<Enum>.<value>`` in the catalogue.
+LABELLED: tuple[type[enum.Enum], ...] = (
+    CaseState,
+    NeedStatus,
+    Priority,
+    Role,
+    Command,
+    Channel,
+    ComplaintKind,
+    Sector,
+    ClosingReason,
+    ReferralStatus,
+    ReferralReason,
+    Tier,
+    Sex,
+    Relationship,
+    Disability,
+    Schooling,
+    FloorType,
+    WallType,
+    Purpose,
+    DataCategory,
+    ConsentStatus,
+    LawfulBasisKind,
+    Hop,
+    EscalationStep,
+)
 
 
-def label(member: enum.Enum, language: LanguageCode = "id") -> str:
+class _Labels(Mapping[enum.Enum, Mapping[str, str]]):
+    """The labels by member, told apart by vocabulary.
+
+    The vocabularies are string enums, whose members equal their values:
+    ``ClosingReason.DUPLICATE == ReferralReason.DUPLICATE``. A plain dict would keep one
+    label for both; this mapping looks members up by vocabulary and value.
+    """
+
+    def __init__(self, kinds: tuple[type[enum.Enum], ...]) -> None:
+        self._members = [member for kind in kinds for member in kind]
+        self._texts = {
+            (type(m), m.value): TEXTS[f"label.{type(m).__name__}.{m.value}"] for m in self._members
+        }
+
+    def __getitem__(self, member: enum.Enum) -> Mapping[str, str]:
+        return self._texts[type(member), member.value]
+
+    def __contains__(self, member: object) -> bool:
+        return isinstance(member, enum.Enum) and (type(member), member.value) in self._texts
+
+    def __iter__(self) -> Iterator[enum.Enum]:
+        return iter(self._members)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+
+#: (enum member) -> {"en": ..., "id": ...}, for every member of :data:`LABELLED`.
+LABELS: Mapping[enum.Enum, Mapping[str, str]] = _Labels(LABELLED)
+
+
+def label(member: enum.Enum | None, language: LanguageCode = "id") -> str:
     """The staff label of a vocabulary member in *language* (``"id"`` or ``"en"``).
+
+    ``None`` (a reason not given yet, such as the closing reason of an open case) reads
+    ``"-"``, so ``label(case.closing_reason)`` needs no check first.
 
     Raises:
         KeyError: *member* has no label (every shipped vocabulary member has one).
     """
+    if member is None:
+        return "-"
     return LABELS[member][language]
+
+
+def value_label(value: object, language: LanguageCode = "id") -> str:
+    """A value as staff read it: labelled members, yes/no, numbers with Babel.
+
+    Explanations print input values through this, so Indonesian text shows
+    ``laki-laki`` and ``1.250.000,5``, never ``male`` or ``1,250,000.5``. A missing value
+    (``None``) reads "unknown"; any other value is shown as it is.
+    """
+    if value is None:
+        return text("value.unknown", language)
+    if isinstance(value, bool):
+        return text("value.true" if value else "value.false", language)
+    if isinstance(value, enum.Enum) and value in LABELS:
+        return LABELS[value][language]
+    if isinstance(value, int | float):
+        return formatting.number(value, language)
+    return str(value)

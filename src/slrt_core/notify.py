@@ -8,12 +8,15 @@ other personal data: the recipient opens the case in their own app.
 
 from __future__ import annotations
 
+import enum
 import functools
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from typing import cast
 
 import attrs
 
+from slrt_core import formatting
 from slrt_core.case._events import (
     CaseApproved,
     CaseClosed,
@@ -28,7 +31,10 @@ from slrt_core.case._events import (
 )
 from slrt_core.case._model import Case
 from slrt_core.identity import RegionCode, RegionLevel
+from slrt_core.labels import label
 from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.referral._sla import Hop
+from slrt_core.texts import TEXTS, LanguageCode
 
 __all__ = ["NO_REROUTE", "Notification", "notifications_for", "reroutes"]
 
@@ -62,222 +68,78 @@ class Notification:
         return f"{self.subject[language]}\n\n{self.body[language]}"
 
 
-# Message templates: (subject, body) per language; formatted with the fields below.
-_TEMPLATES: Mapping[str, Mapping[str, tuple[str, str]]] = {
-    "case_registered_emergency": {
-        "en": (
-            "Emergency case {case_id}",
-            "An emergency case was registered in {region}. Give direct service first.",
-        ),
-        "id": (
-            "Kasus darurat {case_id}",
-            "Kasus darurat terdaftar di {region}. Berikan layanan langsung lebih dahulu.",
-        ),
-    },
-    "case_submitted": {
-        "en": (
-            "Case {case_id} awaits approval",
-            "The assessment of case {case_id} was submitted for your approval.",
-        ),
-        "id": (
-            "Kasus {case_id} menunggu persetujuan",
-            "Hasil asesmen kasus {case_id} diajukan untuk Anda setujui.",
-        ),
-    },
-    "case_returned": {
-        "en": (
-            "Case {case_id} returned",
-            "The supervisor returned case {case_id} for correction: {note}",
-        ),
-        "id": (
-            "Kasus {case_id} dikembalikan",
-            "Supervisor mengembalikan kasus {case_id} untuk diperbaiki: {note}",
-        ),
-    },
-    "case_approved": {
-        "en": ("Case {case_id} approved", "Case {case_id} was approved; review it for referral."),
-        "id": ("Kasus {case_id} disetujui", "Kasus {case_id} disetujui; periksa untuk dirujuk."),
-    },
-    "referral_requested": {
-        "en": (
-            "New referral {referral_id}",
-            "Referral {referral_id} for service {service_id} awaits you. Acknowledge it{due}.",
-        ),
-        "id": (
-            "Rujukan baru {referral_id}",
-            (
-                "Rujukan {referral_id} untuk layanan {service_id} menunggu Anda. "
-                "Konfirmasi penerimaannya{due_id}."
-            ),
-        ),
-    },
-    "referral_status_changed": {
-        "en": (
-            "Referral {referral_id}: {status}",
-            "Referral {referral_id} of case {case_id} is now {status}. {note}",
-        ),
-        "id": (
-            "Rujukan {referral_id}: {status}",
-            "Rujukan {referral_id} kasus {case_id} sekarang berstatus {status}. {note}",
-        ),
-    },
-    "referral_reminder": {
-        "en": (
-            "Reminder: referral {referral_id} is due",
-            (
-                "Referral {referral_id} for service {service_id} reached its deadline ({due}). "
-                "Please answer it in your application."
-            ),
-        ),
-        "id": (
-            "Pengingat: rujukan {referral_id} jatuh tempo",
-            (
-                "Rujukan {referral_id} untuk layanan {service_id} sudah mencapai batas waktu "
-                "({due}). Mohon ditanggapi di aplikasi Anda."
-            ),
-        ),
-    },
-    "referral_overdue": {
-        "en": (
-            "Referral {referral_id} is overdue",
-            (
-                "Referral {referral_id} of case {case_id} (service {service_id}) is overdue since "
-                "{due}. Follow it up with the provider."
-            ),
-        ),
-        "id": (
-            "Rujukan {referral_id} terlambat",
-            (
-                "Rujukan {referral_id} kasus {case_id} (layanan {service_id}) terlambat sejak "
-                "{due}. Tindak lanjuti dengan penyedia layanan."
-            ),
-        ),
-    },
-    "referral_escalated": {
-        "en": (
-            "Escalation: referral {referral_id} overdue",
-            (
-                "Referral {referral_id} of case {case_id} (service {service_id}, provider "
-                "{provider_id}) is still unanswered since {due}. It is escalated to you; it "
-                "expires and goes to the next service if nothing happens."
-            ),
-        ),
-        "id": (
-            "Eskalasi: rujukan {referral_id} terlambat",
-            (
-                "Rujukan {referral_id} kasus {case_id} (layanan {service_id}, penyedia "
-                "{provider_id}) belum ditanggapi sejak {due}. Rujukan ini dieskalasikan kepada "
-                "Anda; bila tetap tidak ada tanggapan, rujukan berakhir dan dialihkan ke layanan "
-                "berikutnya."
-            ),
-        ),
-    },
-    "referral_expired": {
-        "en": (
-            "Referral {referral_id} expired",
-            (
-                "Referral {referral_id} (service {service_id}) got no answer by its deadline and "
-                "was withdrawn. Do not act on it any more."
-            ),
-        ),
-        "id": (
-            "Rujukan {referral_id} kedaluwarsa",
-            (
-                "Rujukan {referral_id} (layanan {service_id}) tidak ditanggapi sampai batas waktu "
-                "dan ditarik kembali. Jangan ditindaklanjuti lagi."
-            ),
-        ),
-    },
-    "referral_unrouted": {
-        "en": (
-            "Need {need_id} of case {case_id} has no service left",
-            (
-                "Referral {referral_id} ended ({status}) and no other service in the directory, "
-                "covered by the client's consent, can take need {need_id}. Refer it by hand, "
-                "record consent for another provider, or resolve it another way."
-            ),
-        ),
-        "id": (
-            "Kebutuhan {need_id} kasus {case_id} tidak punya layanan lain",
-            (
-                "Rujukan {referral_id} berakhir ({status}) dan tidak ada layanan lain di "
-                "direktori, yang tercakup persetujuan klien, untuk kebutuhan {need_id}. Rujuk "
-                "secara manual, catat persetujuan untuk penyedia lain, atau selesaikan dengan cara "
-                "lain."
-            ),
-        ),
-    },
-    "consent_withdrawn": {
-        "en": (
-            "Consent {record_id} of case {case_id} withdrawn",
-            (
-                "Consent or lawful basis {record_id} of case {case_id} was withdrawn: send no more "
-                "data under it. Open referrals: {open}. Cancel them if the client asks."
-            ),
-        ),
-        "id": (
-            "Persetujuan {record_id} kasus {case_id} dicabut",
-            (
-                "Persetujuan atau dasar hukum {record_id} kasus {case_id} dicabut: jangan kirim "
-                "data lagi berdasarkan itu. Rujukan terbuka: {open}. Batalkan bila klien meminta."
-            ),
-        ),
-    },
-    "case_closed": {
-        "en": ("Case {case_id} closed", "Case {case_id} closed: {reason}."),
-        "id": ("Kasus {case_id} ditutup", "Kasus {case_id} ditutup: {reason}."),
-    },
-}
+#: A field of a template: text as it is, a deadline (shown in the case's local time, see
+#: :func:`slrt_core.formatting.deadline`), or a vocabulary member (shown by its label).
+Field = str | datetime | enum.Enum
 
 
 class _Texts(Mapping[str, str]):
-    """A notification's subjects or bodies by language, rendered when first read.
+    """A notification's subject or body by language, rendered when first read.
 
-    Most notifications wait in an outbox and many are never read in a simulation, so the
-    templates are formatted on access (once per language), not on every command. It
-    compares equal to the plain dict of the same texts.
+    The templates are the catalogue's (:mod:`slrt_core.texts`). Most notifications wait
+    in an outbox and many are never read in a simulation, so they are formatted on
+    access (once per language), not on every command. It compares equal to the plain
+    dict of the same texts, and pickles as one.
     """
 
-    __slots__ = ("_done", "_fields", "_part", "_topic")
+    __slots__ = ("_done", "_fields", "_key")
 
-    def __init__(self, topic: str, part: int, fields: Mapping[str, str]) -> None:
-        self._topic = topic
-        self._part = part
+    def __init__(self, key: str, fields: Mapping[str, Field]) -> None:
+        self._key = key
         self._fields = fields
         self._done: dict[str, str] = {}
 
     def __getitem__(self, language: str) -> str:
         text = self._done.get(language)
         if text is None:
-            template = _TEMPLATES[self._topic][language][self._part]
-            text = self._done[language] = template.format(**self._fields)
+            template = TEXTS[self._key][language]
+            lang = cast("LanguageCode", language)
+            province = str(self._fields.get("region", ""))[:2]
+            values = {k: _show(v, lang, province) for k, v in self._fields.items()}
+            text = self._done[language] = template.format(**values)
         return text
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_TEMPLATES[self._topic])
+        return iter(TEXTS[self._key])
 
     def __len__(self) -> int:
-        return len(_TEMPLATES[self._topic])
+        return len(TEXTS[self._key])
 
     def __repr__(self) -> str:
         return repr(dict(self))
+
+    def __reduce__(self) -> tuple[type[dict[str, str]], tuple[dict[str, str]]]:
+        return dict, (dict(self),)
+
+
+def _show(value: Field, language: LanguageCode, province: str) -> str:
+    if isinstance(value, datetime):
+        # Every date and time in a notification is a deadline.
+        return formatting.deadline(value, language, province=province or "31")
+    if isinstance(value, enum.Enum):
+        return label(value, language)
+    return value
 
 
 def _make(
     event: Event,
     topic: str,
     recipient: str,
-    fields: Mapping[str, str],
+    fields: Mapping[str, Field],
     referral_id: str | None = None,
+    *,
+    variant: str = "",
 ) -> Notification:
+    """One notification; *variant* picks the body for an audience or a hop."""
+    body = f"notify.{topic}.{variant}.body" if variant else f"notify.{topic}.body"
     return Notification(
         message_id=f"{event.case_id}:{event.version}:{topic}:{recipient}",
         topic=topic,
         recipient=recipient,
         case_id=event.case_id,
         referral_id=referral_id,
-        subject=_Texts(topic, 0, fields),
-        body=_Texts(topic, 1, fields),
+        subject=_Texts(f"notify.{topic}.subject", fields),
+        body=_Texts(body, fields),
         created_at=event.at,
     )
 
@@ -308,7 +170,7 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
     p = event.payload
     if not isinstance(p, _NOTIFYING):  # most events notify nobody: skip the set-up
         return
-    base = {"case_id": case.case_id, "region": str(case.region)}
+    base: dict[str, Field] = {"case_id": case.case_id, "region": str(case.region)}
     district = _district(case.region)
     back_office = f"role:back_office@{district}"
     if isinstance(p, CaseRegistered) and p.emergency:
@@ -326,26 +188,27 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         fields = {**base, "record_id": p.record_id, "open": still_open}
         yield _make(event, "consent_withdrawn", back_office, fields)
     elif isinstance(p, CaseClosed):
-        yield _make(event, "case_closed", back_office, {**base, "reason": p.reason.value})
+        yield _make(event, "case_closed", back_office, {**base, "reason": p.reason})
 
 
 def _referral_notifications(
-    case: Case, event: Event, base: Mapping[str, str], back_office: str
+    case: Case, event: Event, base: Mapping[str, Field], back_office: str
 ) -> Iterator[Notification]:
     p = event.payload
     if isinstance(p, ReferralRequested):
-        due = f" by {p.due_at:%Y-%m-%d}" if p.due_at else ""
-        due_id = f" paling lambat {p.due_at:%Y-%m-%d}" if p.due_at else ""
-        fields = {
+        fields: dict[str, Field] = {
             **base,
             "referral_id": p.referral_id,
             "service_id": p.service_id,
-            "due": due,
-            "due_id": due_id,
         }
-        yield _make(event, "referral_requested", f"provider:{p.provider_id}", fields, p.referral_id)
+        variant = "undated"
+        if p.due_at is not None:
+            fields["due"] = p.due_at
+            variant = ""
+        to = f"provider:{p.provider_id}"
+        yield _make(event, "referral_requested", to, fields, p.referral_id, variant=variant)
     elif isinstance(p, ReferralStatusChanged):
-        fields = {**base, "referral_id": p.referral_id, "status": p.status.value, "note": p.note}
+        fields = {**base, "referral_id": p.referral_id, "status": p.status, "note": p.note}
         yield _make(event, "referral_status_changed", back_office, fields, p.referral_id)
         referral = case.referral(p.referral_id)
         if referral is not None and _left_unrouted(case, p):
@@ -378,34 +241,58 @@ def _left_unrouted(case: Case, p: ReferralStatusChanged) -> bool:
 
 
 def _escalation(
-    case: Case, event: Event, p: ReferralEscalated, base: Mapping[str, str], back_office: str
+    case: Case, event: Event, p: ReferralEscalated, base: Mapping[str, Field], back_office: str
 ) -> Iterator[Notification]:
     referral = case.referral(p.referral_id)
-    fields = {
+    # The hop the referral is stuck at, from its status when it was escalated (its last
+    # open one: the same sweep may expire it): not acknowledged, acknowledged but not
+    # decided, or accepted but not completed.
+    open_statuses = (
+        [c.status for c in referral.history if not c.status.is_terminal] if referral else []
+    )
+    status = open_statuses[-1] if open_statuses else ReferralStatus.REQUESTED
+    hop = _STUCK_AT.get(status, Hop.COMPLETE)
+    fields: dict[str, Field] = {
         **base,
         "referral_id": p.referral_id,
         "step": p.step,
         "service_id": referral.service_id if referral else "",
         "provider_id": referral.provider_id if referral else "",
-        "due": f"{p.due_at:%Y-%m-%d %H:%M} UTC" if p.due_at else "-",
+        "due": p.due_at or "-",
+        "hop": hop,
     }
     provider = f"provider:{fields['provider_id']}"
     regency = case.region
     while regency.level > RegionLevel.REGENCY and regency.parent is not None:
         regency = regency.parent
     province = regency.parent if regency.parent is not None else regency
-    recipients = {
-        "reminder": ("referral_reminder", (provider,)),
-        "overdue": ("referral_overdue", (provider, back_office)),
+    # Each recipient with the text written for it: the provider is told to answer, the
+    # back office to follow the provider up, the next tier that it now holds the referral.
+    recipients: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+        "reminder": ("referral_reminder", ((provider, ""),)),
+        "overdue": (
+            "referral_overdue",
+            ((provider, "provider"), (back_office, "back_office")),
+        ),
         "escalate": (
             "referral_escalated",
-            (f"role:supervisor@{regency}", f"role:back_office@{province}"),
+            (
+                (f"role:supervisor@{regency}", hop.value),
+                (f"role:back_office@{province}", hop.value),
+            ),
         ),
-        "expire": ("referral_expired", (provider,)),
+        "expire": ("referral_expired", ((provider, ""),)),
     }
-    topic, to = recipients.get(p.step, ("referral_overdue", (provider, back_office)))
-    for recipient in to:
-        yield _make(event, topic, recipient, fields, p.referral_id)
+    topic, to = recipients.get(p.step, recipients["overdue"])
+    for recipient, variant in to:
+        yield _make(event, topic, recipient, fields, p.referral_id, variant=variant)
+
+
+#: The hop a referral in this status waits for (escalation texts say which).
+_STUCK_AT = {
+    ReferralStatus.REQUESTED: Hop.ACKNOWLEDGE,
+    ReferralStatus.RECEIVED: Hop.ACCEPT,
+}
 
 
 def _assessor(case: Case) -> str:

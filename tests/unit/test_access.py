@@ -77,7 +77,7 @@ class TestPermissionMatrix:
         err = excinfo.value
         assert str(err) == "Role back office may not approve. Ask a manager or supervisor."
         assert err.message("id") == (
-            "Peran back office tidak boleh approve. Minta kepada manajer atau supervisor."
+            "Peran back office tidak boleh menyetujui kasus. Minta kepada manajer atau supervisor."
         )
         assert isinstance(err, PermissionError)
 

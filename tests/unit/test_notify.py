@@ -1,30 +1,36 @@
-"""Notification texts: rendered in both languages when read, equal to plain dicts."""
+"""Notification texts: each role told what to do, in real Bahasa Indonesia, rendered lazily."""
 
 from __future__ import annotations
 
 import pickle
+from datetime import UTC, datetime
 
 import pytest
+from tests.unit.referral.test_slrt import BACK, DUE, World, staff_of
+from tests.unit.test_texts import english_in
 
-from slrt_core.notify import _Texts
+from slrt_core.adapters import MemoryStore
+from slrt_core.notify import Notification, _Texts
+from slrt_core.referral import ReferralStatus
 from slrt_core.serialization import converter
+from slrt_core.vocabulary import ClosingReason
 
-FIELDS = {"case_id": "case-1", "reason": "independent"}
+FIELDS = {"case_id": "case-1", "reason": ClosingReason.INDEPENDENT, "region": "33.74"}
 
 
 def test_texts_render_each_language_on_access() -> None:
-    """Subject and body read as a mapping of language -> text, from the templates."""
-    body = _Texts("case_closed", 1, FIELDS)
+    """Subject and body read as a mapping of language -> text; members read as labels."""
+    body = _Texts("notify.case_closed.body", FIELDS)
     assert len(body) == 2
     assert sorted(body) == ["en", "id"]
-    assert body["en"] == "Case case-1 closed: independent."
-    assert body["id"] == "Kasus case-1 ditutup: independent."
+    assert body["en"] == "Case case-1 closed: Independent."
+    assert body["id"] == "Kasus case-1 ditutup: Mandiri."
     assert body["en"] is body["en"]  # rendered once, then kept
 
 
 def test_texts_equal_the_plain_dict_and_survive_pickle_and_json() -> None:
     """A stored or sent notification carries the same texts as a plain dict would."""
-    subject = _Texts("case_closed", 0, FIELDS)
+    subject = _Texts("notify.case_closed.subject", FIELDS)
     plain = {"en": "Case case-1 closed", "id": "Kasus case-1 ditutup"}
     assert subject == plain
     assert repr(subject) == repr(plain)
@@ -35,4 +41,114 @@ def test_texts_equal_the_plain_dict_and_survive_pickle_and_json() -> None:
 def test_an_unknown_language_is_a_key_error() -> None:
     """Only the template languages exist, as with a dict."""
     with pytest.raises(KeyError):
-        _Texts("case_closed", 0, FIELDS)["fr"]
+        _Texts("notify.case_closed.subject", FIELDS)["fr"]
+
+
+def _sent(world: World, topic: str) -> dict[str, Notification]:
+    return {n.recipient: n for n in world.notifier.sent if n.topic == topic}
+
+
+def _referred(world: World) -> tuple[str, str]:
+    cid = world.reviewed()
+    world.consent(cid)
+    referral = world.slrt.refer(BACK, cid, "n1")
+    assert referral.due_at == DUE
+    return cid, referral.referral_id
+
+
+@pytest.fixture
+def world() -> World:
+    return World(MemoryStore())
+
+
+class TestWhatEachRoleIsTold:
+    def test_overdue_tells_the_provider_to_answer_and_the_back_office_to_follow_up(
+        self, world: World
+    ) -> None:
+        """The provider answers; the back office follows the provider up."""
+        _referred(world)
+        world.clock.set(datetime(2026, 8, 7, 17, 0, tzinfo=UTC))
+        world.slrt.sweep()
+        sent = _sent(world, "referral_overdue")
+        provider, office = sent["provider:puskesos"], sent["role:back_office@33.74"]
+        assert "Answer it in your application now" in provider.body["en"]
+        assert "Follow it up" not in provider.body["en"]
+        assert "Segera tanggapi" in provider.body["id"]
+        assert "Follow it up with provider puskesos" in office.body["en"]
+        assert "Tindak lanjuti dengan penyedia puskesos" in office.body["id"]
+        # Deadlines in the region's local time, Indonesian month names, no UTC.
+        assert "akhir hari 5 Agustus 2026 (WIB)" in provider.body["id"]
+        assert "UTC" not in provider.body["en"]
+
+    def test_unanswered_only_when_unanswered(self, world: World) -> None:
+        """An escalation says what the referral is stuck at."""
+        _, rid = _referred(world)
+        world.clock.set(datetime(2026, 8, 7, 17, 0, tzinfo=UTC))
+        world.slrt.sweep()
+        stuck = _sent(world, "referral_escalated")["role:supervisor@33.74"]
+        assert "still unanswered" in stuck.body["en"]
+        assert "belum ditanggapi" in stuck.body["id"]
+
+        other = World(MemoryStore())
+        _, rid = _referred(other)
+        other.clock.set(DUE)
+        other.slrt.update_referral(staff_of("puskesos"), rid, status=ReferralStatus.RECEIVED)
+        other.clock.set(datetime(2026, 8, 20, 17, 0, tzinfo=UTC))
+        other.slrt.sweep()
+        waiting = _sent(other, "referral_escalated")["role:supervisor@33.74"]
+        assert "still unanswered" not in waiting.body["en"]
+        assert "acknowledged but neither accepted nor rejected" in waiting.body["en"]
+        assert "belum disetujui atau ditolak" in waiting.body["id"]
+
+    def test_a_status_change_reads_as_a_label(self, world: World) -> None:
+        """A status change reads "Diterima penyedia", not the enum value."""
+        _, rid = _referred(world)
+        world.slrt.update_referral(staff_of("puskesos"), rid, status=ReferralStatus.RECEIVED)
+        changed = [n for n in world.notifier.sent if n.topic == "referral_status_changed"][-1]
+        assert "“Diterima penyedia”" in changed.body["id"]
+        assert "received" not in changed.body["id"]
+
+    def test_the_hop_follows_the_status(self) -> None:
+        """Received waits for the decision; accepted and later wait for completion."""
+        from slrt_core.notify import _STUCK_AT, Hop
+
+        assert _STUCK_AT[ReferralStatus.RECEIVED] is Hop.ACCEPT
+        assert ReferralStatus.IN_PROGRESS not in _STUCK_AT  # waits for completion
+
+    def test_the_level_reached_is_kept_after_expiry(self, world: World) -> None:
+        """An expired referral still shows how far it was escalated."""
+        cid, rid = _referred(world)
+        world.clock.set(datetime(2026, 8, 10, 17, 0, tzinfo=UTC))
+        world.slrt.sweep()
+        expired = world.case(cid).referral(rid)
+        assert expired is not None
+        assert expired.status is ReferralStatus.CANCELLED
+        assert expired.escalation_level == 4
+
+    def test_every_indonesian_notification_is_free_of_english(self, world: World) -> None:
+        """No notification sent in a full sweep holds a listed English word in Indonesian."""
+        _referred(world)
+        world.clock.set(datetime(2026, 8, 20, 17, 0, tzinfo=UTC))
+        world.slrt.sweep()
+        assert len(world.notifier.sent) >= 8
+        found = {
+            (n.topic, n.recipient): hits
+            for n in world.notifier.sent
+            # The note is the free text of whoever changed the status (here the sweep's).
+            if (hits := english_in(_without_ids(n.text("id").replace(_note(n), " "))))
+        }
+        assert not found, found
+
+
+def _note(notification: Notification) -> str:
+    """The free-text note a status change carries, which is not a catalogue text."""
+    if notification.topic != "referral_status_changed":
+        return "\0"
+    return notification.body["id"].rpartition("”. ")[2] or "\0"
+
+
+def _without_ids(message: str) -> str:
+    """*message* without ids and codes (``referral-000001``, ``village-health``)."""
+    import re
+
+    return re.sub(r"\b[\w.]+-[\w.-]+\b|\b\d[\d.]*\b", " ", message)

@@ -486,13 +486,15 @@ def _referral_status(case: Case, event: Event) -> _Changes:
     referral = case.referral(p.referral_id)
     assert referral is not None  # noqa: S101 - the command checked it
     # A new deadline starts the escalation ladder again; the same deadline (a change
-    # within the completion hop) keeps the steps already taken.
+    # within the completion hop) keeps the steps already taken, and so does the end of
+    # the referral (an expired one shows the level it reached).
+    keep = p.due_at == referral.due_at or p.status.is_terminal
     updated = attrs.evolve(
         referral,
         status=p.status,
         history=(*referral.history, change),
         due_at=p.due_at,
-        escalation_level=referral.escalation_level if p.due_at == referral.due_at else 0,
+        escalation_level=referral.escalation_level if keep else 0,
     )
     changes: _Changes = {"referrals": _with_referral(case, p.referral_id, lambda _: updated)}
     if p.status.is_terminal:

@@ -180,7 +180,7 @@ class TestRoutedReferral:
         assert referral.due_at == datetime(2026, 8, 5, 17, 0, tzinfo=UTC)
         sent = world.notifier.sent[-1]
         assert (sent.topic, sent.recipient) == ("referral_requested", "provider:puskesos")
-        assert "by 2026-08-05" in sent.body["en"]
+        assert "by the end of 5 August 2026 (WIB)" in sent.body["en"]
 
     def test_routes_with_the_given_policy(self, world: World) -> None:
         """A policy given to refer overrides the service's default."""

@@ -1,0 +1,598 @@
+"""The catalogue of every text shown to staff, in Bahasa Indonesia and English.
+
+One place for the words: each key maps to its text in both languages, and
+``tests/unit/test_texts.py`` checks that every key has both and that no Indonesian text
+holds an English word or an enum value from its maintained list. Keys are dotted:
+
+* ``label.<Enum>.<value>``: the label of a vocabulary member (:func:`slrt_core.label`
+  reads these through :data:`slrt_core.labels.LABELS`);
+* ``unit.<name>``: a quantity with its unit, ``{n}`` the formatted number (used by
+  :func:`slrt_core.formatting.quantity`);
+* ``policy.<name>``: the routing policies' names;
+* ``notify.<topic>[.<audience>].subject`` / ``.body``: notification templates;
+* ``error.<name>``, ``cli.<name>``: refusals and the command line's headers.
+
+Templates use :meth:`str.format` fields; a host app or another module of slrt_core adds
+nothing of its own here but calls :func:`text`.
+
+This module imports nothing of slrt_core, so every layer may use it.
+
+Examples:
+    >>> text("unit.years", "id", n="6")
+    '6 tahun'
+    >>> text("label.CaseState.in_service", "en")
+    'In service'
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+__all__ = ["TEXTS", "LanguageCode", "text"]
+
+#: The two languages of every staff text.
+LanguageCode = Literal["en", "id"]
+
+#: key -> {"en": ..., "id": ...}
+TEXTS: Mapping[str, Mapping[str, str]] = {
+    # vocabulary labels
+    "label.CaseState.registered": {"en": "Registered", "id": "Terdaftar"},
+    "label.CaseState.emergency_served": {
+        "en": "Emergency served",
+        "id": "Layanan darurat diberikan",
+    },
+    "label.CaseState.assessed": {"en": "Assessed", "id": "Sudah diasesmen"},
+    "label.CaseState.submitted": {"en": "Submitted to supervisor", "id": "Diajukan ke supervisor"},
+    "label.CaseState.returned": {
+        "en": "Returned for correction",
+        "id": "Dikembalikan untuk perbaikan",
+    },
+    "label.CaseState.approved": {"en": "Approved", "id": "Disetujui"},
+    "label.CaseState.reviewed": {"en": "Reviewed by front office", "id": "Diperiksa front office"},
+    "label.CaseState.in_service": {"en": "In service", "id": "Dalam layanan"},
+    "label.CaseState.reassessed": {"en": "Re-assessed", "id": "Sudah diasesmen ulang"},
+    "label.CaseState.closed": {"en": "Closed", "id": "Ditutup"},
+    "label.NeedStatus.open": {"en": "Open", "id": "Terbuka"},
+    "label.NeedStatus.referred": {"en": "Referred", "id": "Dirujuk"},
+    "label.NeedStatus.served_directly": {"en": "Served directly", "id": "Dilayani langsung"},
+    "label.NeedStatus.resolved_locally": {
+        "en": "Resolved at village level",
+        "id": "Diselesaikan di desa",
+    },
+    "label.NeedStatus.met": {"en": "Met", "id": "Terpenuhi"},
+    "label.Priority.normal": {"en": "Normal", "id": "Biasa"},
+    "label.Priority.high": {"en": "Fast track", "id": "Jalur cepat"},
+    "label.Role.facilitator": {"en": "Facilitator", "id": "Fasilitator"},
+    "label.Role.puskesos_operator": {"en": "Puskesos operator", "id": "Operator Puskesos"},
+    "label.Role.supervisor": {"en": "Supervisor", "id": "Supervisor"},
+    "label.Role.front_office": {"en": "Front office", "id": "Front office"},
+    "label.Role.back_office": {"en": "Back office", "id": "Back office"},
+    "label.Role.manager": {"en": "Manager", "id": "Manajer"},
+    "label.Role.provider_staff": {"en": "Provider staff", "id": "Petugas penyedia layanan"},
+    "label.Role.auditor": {"en": "Auditor", "id": "Auditor"},
+    "label.Role.system": {"en": "System", "id": "Sistem"},
+    "label.Channel.home_visit": {
+        "en": "Facilitator home visit",
+        "id": "Kunjungan rumah fasilitator",
+    },
+    "label.Channel.puskesos_desk": {"en": "Puskesos desk", "id": "Loket Puskesos"},
+    "label.Channel.secretariat_desk": {
+        "en": "SLRT secretariat desk",
+        "id": "Loket sekretariat SLRT",
+    },
+    "label.ComplaintKind.question": {"en": "Question", "id": "Pertanyaan"},
+    "label.ComplaintKind.suggestion": {"en": "Suggestion", "id": "Saran"},
+    "label.ComplaintKind.grievance": {"en": "Grievance", "id": "Pengaduan"},
+    "label.Sector.health": {"en": "Health", "id": "Kesehatan"},
+    "label.Sector.education": {"en": "Education", "id": "Pendidikan"},
+    "label.Sector.social_assistance": {"en": "Social assistance", "id": "Bantuan sosial"},
+    "label.Sector.food": {"en": "Food", "id": "Pangan"},
+    "label.Sector.energy": {"en": "Energy", "id": "Energi"},
+    "label.Sector.housing": {"en": "Housing", "id": "Perumahan"},
+    "label.Sector.civil_documents": {"en": "Civil documents", "id": "Administrasi kependudukan"},
+    "label.Sector.economic": {"en": "Economic empowerment", "id": "Pemberdayaan ekonomi"},
+    "label.Sector.other": {"en": "Other", "id": "Lainnya"},
+    "label.ClosingReason.independent": {"en": "Independent", "id": "Mandiri"},
+    "label.ClosingReason.needs_met": {"en": "Needs met", "id": "Kebutuhan terpenuhi"},
+    "label.ClosingReason.moved": {"en": "Moved away", "id": "Pindah"},
+    "label.ClosingReason.deceased": {"en": "Deceased", "id": "Meninggal dunia"},
+    "label.ClosingReason.declined": {"en": "Declined services", "id": "Menolak layanan"},
+    "label.ClosingReason.unreachable": {"en": "Unreachable", "id": "Tidak dapat dihubungi"},
+    "label.ClosingReason.duplicate": {"en": "Duplicate case", "id": "Kasus ganda"},
+    "label.ReferralStatus.requested": {"en": "Requested", "id": "Dikirim"},
+    "label.ReferralStatus.received": {"en": "Received", "id": "Diterima penyedia"},
+    "label.ReferralStatus.accepted": {"en": "Accepted", "id": "Disetujui penyedia"},
+    "label.ReferralStatus.rejected": {"en": "Rejected", "id": "Ditolak"},
+    "label.ReferralStatus.in_progress": {"en": "In progress", "id": "Sedang dilayani"},
+    "label.ReferralStatus.on_hold": {"en": "On hold", "id": "Ditunda"},
+    "label.ReferralStatus.completed": {"en": "Completed", "id": "Selesai"},
+    "label.ReferralStatus.failed": {"en": "Failed", "id": "Gagal"},
+    "label.ReferralStatus.cancelled": {"en": "Cancelled", "id": "Dibatalkan"},
+    "label.ReferralStatus.entered_in_error": {"en": "Entered in error", "id": "Salah input"},
+    "label.ReferralReason.capacity": {"en": "No capacity", "id": "Kuota penuh"},
+    "label.ReferralReason.not_eligible": {"en": "Not eligible", "id": "Tidak memenuhi syarat"},
+    "label.ReferralReason.out_of_area": {"en": "Out of area", "id": "Di luar wilayah layanan"},
+    "label.ReferralReason.missing_documents": {
+        "en": "Missing documents",
+        "id": "Dokumen belum lengkap",
+    },
+    "label.ReferralReason.client_declined": {"en": "Client declined", "id": "Klien menolak"},
+    "label.ReferralReason.client_unreachable": {
+        "en": "Client unreachable",
+        "id": "Klien tidak dapat dihubungi",
+    },
+    "label.ReferralReason.duplicate": {"en": "Duplicate", "id": "Ganda"},
+    "label.ReferralReason.other": {"en": "Other", "id": "Lainnya"},
+    "label.ReferralReason.expired": {"en": "Expired", "id": "Kedaluwarsa"},
+    "label.Tier.village": {"en": "Village", "id": "Desa/kelurahan"},
+    "label.Tier.district": {"en": "District", "id": "Kabupaten/kota"},
+    "label.Tier.province": {"en": "Province", "id": "Provinsi"},
+    "label.Tier.national": {"en": "National", "id": "Nasional"},
+    "label.Tier.ngo": {"en": "NGO or private", "id": "LSM atau swasta"},
+    # household and person values (explanations print them)
+    "label.Sex.male": {"en": "male", "id": "laki-laki"},
+    "label.Sex.female": {"en": "female", "id": "perempuan"},
+    "label.Relationship.head": {"en": "head of household", "id": "kepala keluarga"},
+    "label.Relationship.spouse": {"en": "spouse", "id": "istri/suami"},
+    "label.Relationship.child": {"en": "child", "id": "anak"},
+    "label.Relationship.child_in_law": {"en": "child-in-law", "id": "menantu"},
+    "label.Relationship.grandchild": {"en": "grandchild", "id": "cucu"},
+    "label.Relationship.parent": {"en": "parent", "id": "orang tua"},
+    "label.Relationship.parent_in_law": {"en": "parent-in-law", "id": "mertua"},
+    "label.Relationship.other_relative": {"en": "other relative", "id": "famili lain"},
+    "label.Relationship.other": {"en": "other", "id": "lainnya"},
+    "label.Disability.none": {"en": "no disability", "id": "tidak ada disabilitas"},
+    "label.Disability.mild": {"en": "mild disability", "id": "disabilitas ringan"},
+    "label.Disability.moderate": {"en": "moderate disability", "id": "disabilitas sedang"},
+    "label.Disability.severe": {"en": "severe disability", "id": "disabilitas berat"},
+    "label.Schooling.not_in_school": {"en": "not in school", "id": "tidak bersekolah"},
+    "label.Schooling.preschool": {"en": "preschool", "id": "PAUD"},
+    "label.Schooling.sd": {"en": "primary school (SD)", "id": "SD"},
+    "label.Schooling.smp": {"en": "junior high school (SMP)", "id": "SMP"},
+    "label.Schooling.sma": {"en": "senior high school (SMA)", "id": "SMA"},
+    "label.Schooling.higher": {"en": "higher education", "id": "perguruan tinggi"},
+    "label.FloorType.earth": {"en": "earth floor", "id": "lantai tanah"},
+    "label.FloorType.bamboo_or_board": {
+        "en": "bamboo or board floor",
+        "id": "lantai bambu atau papan",
+    },
+    "label.FloorType.cement": {"en": "cement floor", "id": "lantai semen"},
+    "label.FloorType.tile": {"en": "tiled floor", "id": "lantai keramik"},
+    "label.WallType.bamboo": {"en": "bamboo walls", "id": "dinding bambu"},
+    "label.WallType.board": {"en": "board walls", "id": "dinding papan"},
+    "label.WallType.unplastered_brick": {
+        "en": "unplastered brick walls",
+        "id": "dinding bata tanpa plester",
+    },
+    "label.WallType.brick": {"en": "brick walls", "id": "dinding tembok"},
+    # commands, as verb phrases ("Role facilitator may not <approve a case>")
+    "label.Command.register": {"en": "register a case", "id": "mendaftarkan kasus"},
+    "label.Command.record_need": {"en": "record a need", "id": "mencatat kebutuhan"},
+    "label.Command.assess": {"en": "assess a case", "id": "melakukan asesmen kasus"},
+    "label.Command.submit": {"en": "submit an assessment", "id": "mengajukan hasil asesmen"},
+    "label.Command.return_for_correction": {
+        "en": "return a case for correction",
+        "id": "mengembalikan kasus untuk diperbaiki",
+    },
+    "label.Command.approve": {"en": "approve a case", "id": "menyetujui kasus"},
+    "label.Command.review": {"en": "review a case", "id": "memeriksa kasus"},
+    "label.Command.resolve_locally": {
+        "en": "resolve a need at village level",
+        "id": "menyelesaikan kebutuhan di tingkat desa",
+    },
+    "label.Command.refer": {"en": "refer a need", "id": "merujuk kebutuhan"},
+    "label.Command.deliver_direct_service": {
+        "en": "deliver a direct service",
+        "id": "memberikan layanan langsung",
+    },
+    "label.Command.update_referral": {"en": "update a referral", "id": "memperbarui rujukan"},
+    "label.Command.withdraw_referral": {"en": "withdraw a referral", "id": "menarik rujukan"},
+    "label.Command.confirm_receipt": {
+        "en": "confirm that a service was received",
+        "id": "mengonfirmasi penerimaan layanan",
+    },
+    "label.Command.reassess": {"en": "re-assess a case", "id": "melakukan asesmen ulang"},
+    "label.Command.close": {"en": "close a case", "id": "menutup kasus"},
+    "label.Command.record_consent": {"en": "record consent", "id": "mencatat persetujuan"},
+    "label.Command.withdraw_consent": {"en": "withdraw consent", "id": "mencabut persetujuan"},
+    "label.Command.record_lawful_basis": {
+        "en": "record a lawful basis",
+        "id": "mencatat dasar hukum",
+    },
+    "label.Command.escalate": {"en": "escalate a referral", "id": "mengeskalasi rujukan"},
+    "label.Command.read_case": {"en": "read a case", "id": "membuka kasus"},
+    "label.Command.list_cases": {"en": "list cases", "id": "melihat daftar kasus"},
+    "label.Command.read_referral": {"en": "read a referral", "id": "membuka rujukan"},
+    "label.Command.verify_audit": {
+        "en": "verify the audit trail",
+        "id": "memverifikasi jejak audit",
+    },
+    "label.Command.subject_access": {
+        "en": "export a person's own data",
+        "id": "mengekspor data milik subjek data",
+    },
+    "label.Command.erase": {"en": "erase personal data", "id": "menghapus data pribadi"},
+    # consent: purposes and data categories
+    "label.Purpose.referral": {"en": "referral", "id": "rujukan"},
+    "label.Purpose.assessment": {"en": "assessment", "id": "asesmen"},
+    "label.Purpose.registry_proposal": {
+        "en": "registry proposal",
+        "id": "usulan DTSEN",
+    },
+    "label.Purpose.monitoring": {"en": "monitoring", "id": "pemantauan"},
+    "label.DataCategory.identity": {"en": "identity", "id": "identitas"},
+    "label.DataCategory.contact": {"en": "contact details", "id": "kontak"},
+    "label.DataCategory.household": {"en": "household", "id": "rumah tangga"},
+    "label.DataCategory.health": {"en": "health", "id": "kesehatan"},
+    "label.DataCategory.disability": {"en": "disability", "id": "disabilitas"},
+    "label.DataCategory.financial": {"en": "financial", "id": "keuangan"},
+    "label.DataCategory.child": {"en": "child data", "id": "data anak"},
+    "label.ConsentStatus.active": {"en": "active", "id": "berlaku"},
+    "label.ConsentStatus.withdrawn": {"en": "withdrawn", "id": "dicabut"},
+    "label.LawfulBasisKind.public_service_duty": {
+        "en": "public service duty",
+        "id": "pelaksanaan tugas pelayanan publik",
+    },
+    "label.LawfulBasisKind.legal_obligation": {
+        "en": "legal obligation",
+        "id": "kewajiban hukum",
+    },
+    "label.LawfulBasisKind.vital_interest": {
+        "en": "vital interest",
+        "id": "kepentingan vital",
+    },
+    # SLA hops and escalation steps
+    "label.Hop.acknowledge": {"en": "acknowledgement", "id": "konfirmasi penerimaan"},
+    "label.Hop.accept": {
+        "en": "decision to accept or reject",
+        "id": "keputusan menyetujui atau menolak",
+    },
+    "label.Hop.complete": {"en": "completion of the service", "id": "penyelesaian layanan"},
+    "label.EscalationStep.reminder": {"en": "reminder", "id": "pengingat"},
+    "label.EscalationStep.overdue": {"en": "overdue", "id": "terlambat"},
+    "label.EscalationStep.escalate": {"en": "escalated", "id": "dieskalasi"},
+    "label.EscalationStep.expire": {"en": "expired", "id": "kedaluwarsa"},
+    # quantities: {n} is the number, already formatted for the language
+    "unit.years": {"en": "{n} years", "id": "{n} tahun"},
+    "unit.months": {"en": "{n} months", "id": "{n} bulan"},
+    "unit.days": {"en": "{n} days", "id": "{n} hari"},
+    "unit.working_days": {"en": "{n} working days", "id": "{n} hari kerja"},
+    "unit.persons": {"en": "{n} persons", "id": "{n} orang"},
+    "unit.members": {"en": "{n} members", "id": "{n} anggota"},
+    "unit.decile": {"en": "decile {n}", "id": "desil {n}"},
+    "unit.percent": {"en": "{n}%", "id": "{n}%"},
+    "unit.per_month": {"en": "{n} a month", "id": "{n} per bulan"},
+    "deadline.end_of_day": {"en": "the end of {day} ({zone})", "id": "akhir hari {day} ({zone})"},
+    "value.true": {"en": "yes", "id": "ya"},
+    "value.false": {"en": "no", "id": "tidak"},
+    "value.unknown": {"en": "unknown", "id": "belum diketahui"},
+    # notifications (slrt_core.notify): notify.<topic>[.<audience or hop>].subject / .body
+    "notify.case_registered_emergency.subject": {
+        "en": "Emergency case {case_id}",
+        "id": "Kasus darurat {case_id}",
+    },
+    "notify.case_registered_emergency.body": {
+        "en": "An emergency case was registered in {region}. Give direct service first.",
+        "id": "Kasus darurat terdaftar di {region}. Berikan layanan langsung lebih dahulu.",
+    },
+    "notify.case_submitted.subject": {
+        "en": "Case {case_id} awaits approval",
+        "id": "Kasus {case_id} menunggu persetujuan",
+    },
+    "notify.case_submitted.body": {
+        "en": "The assessment of case {case_id} was submitted for your approval.",
+        "id": "Hasil asesmen kasus {case_id} diajukan untuk Anda setujui.",
+    },
+    "notify.case_returned.subject": {
+        "en": "Case {case_id} returned",
+        "id": "Kasus {case_id} dikembalikan",
+    },
+    "notify.case_returned.body": {
+        "en": "The supervisor returned case {case_id} for correction: {note}",
+        "id": "Supervisor mengembalikan kasus {case_id} untuk diperbaiki: {note}",
+    },
+    "notify.case_approved.subject": {
+        "en": "Case {case_id} approved",
+        "id": "Kasus {case_id} disetujui",
+    },
+    "notify.case_approved.body": {
+        "en": "Case {case_id} was approved; review it for referral.",
+        "id": "Kasus {case_id} disetujui; periksa untuk dirujuk.",
+    },
+    "notify.referral_requested.subject": {
+        "en": "New referral {referral_id}",
+        "id": "Rujukan baru {referral_id}",
+    },
+    "notify.referral_requested.body": {
+        "en": (
+            "Referral {referral_id} for service {service_id} awaits you. Acknowledge it in "
+            "your application by {due}."
+        ),
+        "id": (
+            "Rujukan {referral_id} untuk layanan {service_id} menunggu Anda. Konfirmasi "
+            "penerimaannya di aplikasi Anda paling lambat {due}."
+        ),
+    },
+    "notify.referral_requested.undated.body": {
+        "en": (
+            "Referral {referral_id} for service {service_id} awaits you. Acknowledge it in "
+            "your application."
+        ),
+        "id": (
+            "Rujukan {referral_id} untuk layanan {service_id} menunggu Anda. Konfirmasi "
+            "penerimaannya di aplikasi Anda."
+        ),
+    },
+    "notify.referral_status_changed.subject": {
+        "en": "Referral {referral_id}: {status}",
+        "id": "Rujukan {referral_id}: {status}",
+    },
+    "notify.referral_status_changed.body": {
+        "en": "Referral {referral_id} of case {case_id} is now “{status}”. {note}",
+        "id": "Rujukan {referral_id} kasus {case_id} sekarang berstatus “{status}”. {note}",
+    },
+    "notify.referral_reminder.subject": {
+        "en": "Reminder: referral {referral_id} is due",
+        "id": "Pengingat: rujukan {referral_id} jatuh tempo",
+    },
+    "notify.referral_reminder.body": {
+        "en": (
+            "Referral {referral_id} for service {service_id} reached its deadline ({due}) "
+            "waiting for your {hop}. Please answer it in your application."
+        ),
+        "id": (
+            "Rujukan {referral_id} untuk layanan {service_id} sudah mencapai batas waktu "
+            "({due}) dan menunggu {hop} dari Anda. Mohon ditanggapi di aplikasi Anda."
+        ),
+    },
+    "notify.referral_overdue.subject": {
+        "en": "Referral {referral_id} is overdue",
+        "id": "Rujukan {referral_id} terlambat",
+    },
+    "notify.referral_overdue.provider.body": {
+        "en": (
+            "Referral {referral_id} for service {service_id} is overdue since {due}: it still "
+            "waits for your {hop}. Answer it in your application now; the SLRT back office "
+            "has been told."
+        ),
+        "id": (
+            "Rujukan {referral_id} untuk layanan {service_id} terlambat sejak {due}: masih "
+            "menunggu {hop} dari Anda. Segera tanggapi di aplikasi Anda; back office SLRT "
+            "sudah diberi tahu."
+        ),
+    },
+    "notify.referral_overdue.back_office.body": {
+        "en": (
+            "Referral {referral_id} of case {case_id} (service {service_id}) is overdue since "
+            "{due}, waiting for the provider's {hop}. Follow it up with provider {provider_id}."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} (layanan {service_id}) terlambat sejak "
+            "{due}, menunggu {hop} dari penyedia. Tindak lanjuti dengan penyedia {provider_id}."
+        ),
+    },
+    "notify.referral_escalated.subject": {
+        "en": "Escalation: referral {referral_id} overdue",
+        "id": "Eskalasi: rujukan {referral_id} terlambat",
+    },
+    "notify.referral_escalated.acknowledge.body": {
+        "en": (
+            "Referral {referral_id} of case {case_id} (service {service_id}, provider "
+            "{provider_id}) is still unanswered since {due}. It is escalated to you; it "
+            "expires and goes to the next service if nothing happens."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} (layanan {service_id}, penyedia "
+            "{provider_id}) belum ditanggapi sejak {due}. Rujukan ini dieskalasikan kepada "
+            "Anda; bila tetap tidak ada tanggapan, rujukan berakhir dan dialihkan ke layanan "
+            "berikutnya."
+        ),
+    },
+    "notify.referral_escalated.accept.body": {
+        "en": (
+            "Referral {referral_id} of case {case_id} (service {service_id}, provider "
+            "{provider_id}) was acknowledged but neither accepted nor rejected since {due}. "
+            "It is escalated to you; it expires and goes to the next service if nothing "
+            "happens."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} (layanan {service_id}, penyedia "
+            "{provider_id}) sudah diterima penyedia tetapi belum disetujui atau ditolak sejak "
+            "{due}. Rujukan ini dieskalasikan kepada Anda; bila tetap tidak ada keputusan, "
+            "rujukan berakhir dan dialihkan ke layanan berikutnya."
+        ),
+    },
+    "notify.referral_escalated.complete.body": {
+        "en": (
+            "Referral {referral_id} of case {case_id} (service {service_id}, provider "
+            "{provider_id}) was accepted but the service is not completed since {due}. It is "
+            "escalated to you: ask the provider when the client will be served."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} (layanan {service_id}, penyedia "
+            "{provider_id}) sudah disetujui tetapi layanannya belum selesai sejak {due}. "
+            "Rujukan ini dieskalasikan kepada Anda: tanyakan kepada penyedia kapan klien "
+            "dilayani."
+        ),
+    },
+    "notify.referral_expired.subject": {
+        "en": "Referral {referral_id} expired",
+        "id": "Rujukan {referral_id} kedaluwarsa",
+    },
+    "notify.referral_expired.body": {
+        "en": (
+            "Referral {referral_id} (service {service_id}) got no answer by its deadline and "
+            "was withdrawn. Do not act on it any more."
+        ),
+        "id": (
+            "Rujukan {referral_id} (layanan {service_id}) tidak ditanggapi sampai batas waktu "
+            "dan ditarik kembali. Jangan ditindaklanjuti lagi."
+        ),
+    },
+    "notify.referral_unrouted.subject": {
+        "en": "Need {need_id} of case {case_id} has no service left",
+        "id": "Kebutuhan {need_id} kasus {case_id} tidak punya layanan lain",
+    },
+    "notify.referral_unrouted.body": {
+        "en": (
+            "Referral {referral_id} ended ({status}) and no other service in the directory, "
+            "covered by the client's consent, can take need {need_id}. Refer it by hand, "
+            "record consent for another provider, or resolve it another way."
+        ),
+        "id": (
+            "Rujukan {referral_id} berakhir ({status}) dan tidak ada layanan lain di "
+            "direktori, yang tercakup persetujuan klien, untuk kebutuhan {need_id}. Rujuk "
+            "secara manual, catat persetujuan untuk penyedia lain, atau selesaikan dengan cara "
+            "lain."
+        ),
+    },
+    "notify.consent_withdrawn.subject": {
+        "en": "Consent {record_id} of case {case_id} withdrawn",
+        "id": "Persetujuan {record_id} kasus {case_id} dicabut",
+    },
+    "notify.consent_withdrawn.body": {
+        "en": (
+            "Consent or lawful basis {record_id} of case {case_id} was withdrawn: send no more "
+            "data under it. Open referrals: {open}. Cancel them if the client asks."
+        ),
+        "id": (
+            "Persetujuan atau dasar hukum {record_id} kasus {case_id} dicabut: jangan kirim "
+            "data lagi berdasarkan itu. Rujukan terbuka: {open}. Batalkan bila klien meminta."
+        ),
+    },
+    "notify.case_closed.subject": {
+        "en": "Case {case_id} closed",
+        "id": "Kasus {case_id} ditutup",
+    },
+    "notify.case_closed.body": {
+        "en": "Case {case_id} closed: {reason}.",
+        "id": "Kasus {case_id} ditutup: {reason}.",
+    },
+    # the `slrt demo` command line (English keeps the words scripts look for)
+    "cli.demo.title": {
+        "en": "SLRT demo: Kota Semarang (33.74), {where}",
+        "id": "Demo SLRT: Kota Semarang (33.74), {where}",
+    },
+    "cli.demo.store_at": {"en": "SQLite store at {db}", "id": "berkas SQLite {db}"},
+    "cli.demo.store_temporary": {
+        "en": "a temporary SQLite store",
+        "id": "berkas SQLite sementara",
+    },
+    "cli.demo.col_case": {"en": "case", "id": "kasus"},
+    "cli.demo.col_channel": {"en": "channel", "id": "jalur"},
+    "cli.demo.col_events": {"en": "events", "id": "peristiwa"},
+    "cli.demo.col_referrals": {"en": "referrals", "id": "rujukan"},
+    "cli.demo.col_state": {"en": "state", "id": "tahap"},
+    "cli.demo.eligibility": {
+        "en": "Eligibility at the first assessment of {case_id} (rulebook {version}):",
+        "id": "Kelayakan pada asesmen pertama {case_id} (buku aturan {version}):",
+    },
+    "cli.demo.notifications": {
+        "en": "Notifications delivered: {count}",
+        "id": "Notifikasi terkirim: {count}",
+    },
+    "cli.demo.audit_ok": {
+        "en": "Audit trail: {records} records, hash chain OK",
+        "id": "Jejak audit: {records} catatan, rantai hash utuh",
+    },
+    "cli.demo.audit_broken": {
+        "en": "Audit trail: {records} records, hash chain BROKEN at record {seq}: {reason}",
+        "id": "Jejak audit: {records} catatan, rantai hash RUSAK pada catatan {seq}: {reason}",
+    },
+    "cli.demo.head": {"en": "Chain head: {head}", "id": "Ujung rantai: {head}"},
+    "cli.demo.check_again": {
+        "en": "Check it again with: {command}",
+        "id": "Periksa lagi dengan: {command}",
+    },
+    "cli.demo.deleted": {
+        "en": "The temporary store is deleted. To keep one and check it again:",
+        "id": "Berkas sementara sudah dihapus. Untuk menyimpannya dan memeriksanya lagi:",
+    },
+    # notification topics, as the demo counts them
+    "topic.case_registered_emergency": {
+        "en": "case_registered_emergency",
+        "id": "kasus darurat terdaftar",
+    },
+    "topic.case_submitted": {"en": "case_submitted", "id": "kasus diajukan"},
+    "topic.case_returned": {"en": "case_returned", "id": "kasus dikembalikan"},
+    "topic.case_approved": {"en": "case_approved", "id": "kasus disetujui"},
+    "topic.referral_requested": {"en": "referral_requested", "id": "rujukan baru"},
+    "topic.referral_status_changed": {
+        "en": "referral_status_changed",
+        "id": "status rujukan berubah",
+    },
+    "topic.referral_reminder": {"en": "referral_reminder", "id": "pengingat rujukan"},
+    "topic.referral_overdue": {"en": "referral_overdue", "id": "rujukan terlambat"},
+    "topic.referral_escalated": {"en": "referral_escalated", "id": "eskalasi rujukan"},
+    "topic.referral_expired": {"en": "referral_expired", "id": "rujukan kedaluwarsa"},
+    "topic.referral_unrouted": {
+        "en": "referral_unrouted",
+        "id": "kebutuhan tanpa layanan lain",
+    },
+    "topic.consent_withdrawn": {"en": "consent_withdrawn", "id": "persetujuan dicabut"},
+    "topic.case_closed": {"en": "case_closed", "id": "kasus ditutup"},
+    # refusals (slrt_core.errors); ids arrive quoted
+    "error.case_not_found": {
+        "en": "Case {case_id} does not exist. Check the id, or list cases with list_cases().",
+        "id": "Kasus {case_id} tidak ada. Periksa nomornya, atau lihat daftar kasus.",
+    },
+    "error.case_erased": {
+        "en": (
+            "The personal data of case {case_id} was erased (UU PDP 27/2022 Art. 8, 43): it "
+            "can no longer be read. Its audit records remain and still verify."
+        ),
+        "id": (
+            "Data pribadi kasus {case_id} sudah dihapus (UU PDP 27/2022 Pasal 8, 43): tidak "
+            "dapat dibaca lagi. Catatan auditnya tetap ada dan tetap terverifikasi."
+        ),
+    },
+    "error.referral_not_found": {
+        "en": "Referral {referral_id} does not exist. Check the id on the referral letter.",
+        "id": "Rujukan {referral_id} tidak ada. Periksa nomor pada surat rujukan.",
+    },
+    "error.transition_not_allowed.case": {
+        "en": "Case {subject_id} is {state}: {command} is not allowed there.",
+        "id": "Kasus {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+    },
+    "error.transition_not_allowed.referral": {
+        "en": "Referral {subject_id} is {state}: {command} is not allowed there.",
+        "id": "Rujukan {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+    },
+    "error.concurrency": {
+        "en": (
+            "Case {case_id} changed since it was read (expected version {expected}, found "
+            "{actual}). Reload the case and repeat the command."
+        ),
+        "id": (
+            "Kasus {case_id} sudah berubah sejak dibaca (versi {expected}, sekarang {actual}). "
+            "Muat ulang kasus lalu ulangi perintah."
+        ),
+    },
+    "error.audit_broken": {
+        "en": "The audit trail is broken at record {seq}: {reason}.",
+        "id": "Jejak audit rusak pada catatan {seq}: {reason}.",
+    },
+    # routing policies (RoutingPolicy.name is the English one)
+    "policy.nearest tier first": {
+        "en": "nearest tier first",
+        "id": "tingkat terdekat lebih dahulu",
+    },
+    "policy.least loaded": {"en": "least loaded", "id": "beban paling ringan"},
+    "policy.fastest past response": {
+        "en": "fastest past response",
+        "id": "tanggapan tercepat sebelumnya",
+    },
+}
+
+
+def text(key: str, language: LanguageCode = "id", /, **fields: object) -> str:
+    """The catalogue text *key* in *language*, with *fields* filled in.
+
+    Raises:
+        KeyError: the catalogue has no *key* (every text slrt_core shows is in it).
+    """
+    template = TEXTS[key][language]
+    return template.format(**fields) if fields else template
