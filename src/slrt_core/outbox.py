@@ -10,28 +10,56 @@ duplicates by ``message_id``.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import attrs
 
 from slrt_core.ports import Clock, Notifier, Outbox
 
-__all__ = ["OutboxRelay", "RelayReport"]
+__all__ = ["DeliveryFailure", "OutboxRelay", "RelayReport"]
 
 _log = logging.getLogger("slrt_core.outbox")
 
 
+@attrs.frozen(kw_only=True)
+class DeliveryFailure:
+    """One failed delivery: retried at :attr:`retry_at`, or dead-lettered (``None``).
+
+    .. versionadded:: 0.1.0
+    """
+
+    message_id: str
+    topic: str
+    recipient: str
+    attempts: int
+    error: str
+    retry_at: datetime | None
+
+    @property
+    def dead(self) -> bool:
+        """Whether the message went to the dead-letter list (no more attempts)."""
+        return self.retry_at is None
+
+
 @attrs.frozen
 class RelayReport:
-    """What one relay run did."""
+    """What one relay run did: counts, and each failure with its message and error.
+
+    .. versionadded:: 0.1.0
+    """
 
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    failures: tuple[DeliveryFailure, ...] = ()
 
     def __add__(self, other: RelayReport) -> RelayReport:
         return RelayReport(
-            self.delivered + other.delivered, self.retried + other.retried, self.dead + other.dead
+            self.delivered + other.delivered,
+            self.retried + other.retried,
+            self.dead + other.dead,
+            self.failures + other.failures,
         )
 
 
@@ -47,6 +75,9 @@ class OutboxRelay:
         max_delay: the longest wait between attempts.
         batch: messages leased per round.
         lease: how long a leased message is hidden from other workers.
+        on_report: called with the report of each run that moved a message (delivered,
+            retried or dead-lettered), so the host sees failures without polling; its
+            own exceptions are logged, never raised into the command that committed.
     """
 
     def __init__(
@@ -60,6 +91,7 @@ class OutboxRelay:
         max_delay: timedelta = timedelta(hours=1),
         batch: int = 100,
         lease: timedelta = timedelta(minutes=2),
+        on_report: Callable[[RelayReport], object] | None = None,
     ) -> None:
         self._outbox = outbox
         self._notifier = notifier
@@ -69,17 +101,20 @@ class OutboxRelay:
         self._max_delay = max_delay
         self._batch = batch
         self._lease = lease.total_seconds()
+        self._on_report = on_report
 
     def run_once(self) -> RelayReport:
         """Deliver one batch of due messages."""
         now = self._clock.now()
         delivered = retried = dead = 0
+        failures: list[DeliveryFailure] = []
         for message in self._outbox.claim_due(now, limit=self._batch, lease_seconds=self._lease):
             n = message.notification
             try:
                 self._notifier.send(n)
             except Exception as exc:  # noqa: BLE001 - any notifier failure is retried, never raised
                 attempts = message.attempts + 1
+                retry_at: datetime | None = None
                 if attempts >= self._max_attempts:
                     self._outbox.record_failure(n.message_id, error=repr(exc), retry_at=None)
                     _log.error(
@@ -88,12 +123,29 @@ class OutboxRelay:
                     dead += 1
                 else:
                     delay = min(self._base_delay * 2 ** (attempts - 1), self._max_delay)
-                    self._outbox.record_failure(n.message_id, error=repr(exc), retry_at=now + delay)
+                    retry_at = now + delay
+                    self._outbox.record_failure(n.message_id, error=repr(exc), retry_at=retry_at)
                     retried += 1
+                failures.append(
+                    DeliveryFailure(
+                        message_id=n.message_id,
+                        topic=n.topic,
+                        recipient=n.recipient,
+                        attempts=attempts,
+                        error=repr(exc),
+                        retry_at=retry_at,
+                    )
+                )
             else:
                 self._outbox.record_delivery(n.message_id)
                 delivered += 1
-        return RelayReport(delivered, retried, dead)
+        report = RelayReport(delivered, retried, dead, tuple(failures))
+        if self._on_report is not None and report != RelayReport():
+            try:
+                self._on_report(report)
+            except Exception:  # noqa: BLE001 - the commit is done; a hook must not undo it
+                _log.exception("the on_report hook of the outbox relay failed")
+        return report
 
     def drain(self, *, max_rounds: int = 1000) -> RelayReport:
         """Run until no message is due now (or *max_rounds* rounds)."""

@@ -182,6 +182,8 @@ class Slrt:
             by default.
         nik_index: keyed NIK tokens of registered households, for :meth:`find_by_nik`;
             none by default.
+        on_delivery: called with the :class:`~slrt_core.outbox.RelayReport` of each
+            delivery after a commit (delivered, retried and dead-lettered messages).
 
     Examples:
         >>> from datetime import date
@@ -218,6 +220,7 @@ class Slrt:
         rulebook: Rulebook | None = None,
         access_log: AccessLog | None = None,
         nik_index: NikIndex | None = None,
+        on_delivery: Callable[[RelayReport], object] | None = None,
     ) -> None:
         self.store = store
         self.rulebook = rulebook
@@ -234,7 +237,11 @@ class Slrt:
         self.policy = policy
         self.overlaps = overlaps
         self._calendar = calendar
-        self._relay = OutboxRelay(store, notifier, self.clock) if notifier is not None else None
+        self._relay = (
+            OutboxRelay(store, notifier, self.clock, on_report=on_delivery)
+            if notifier is not None
+            else None
+        )
 
     @property
     def calendar(self) -> WorkingCalendar:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import pickle
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from tests.unit.referral.test_slrt import BACK, DUE, World, staff_of
 from tests.unit.test_texts import english_in
 
+from slrt_core import Slrt
 from slrt_core.adapters import MemoryStore
 from slrt_core.notify import Notification, _Texts
+from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.referral import ReferralStatus
 from slrt_core.serialization import converter
 from slrt_core.vocabulary import ClosingReason
@@ -152,3 +155,88 @@ def _without_ids(message: str) -> str:
     import re
 
     return re.sub(r"\b[\w.]+-[\w.-]+\b|\b\d[\d.]*\b", " ", message)
+
+
+class _Flaky:
+    """A notifier that fails the first *failures* sends."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[Notification] = []
+
+    def send(self, notification: Notification) -> None:
+        if self.failures > 0:
+            self.failures -= 1
+            msg = "channel down"
+            raise ConnectionError(msg)
+        self.sent.append(notification)
+
+
+class TestDeliveryReports:
+    def _slrt(self, notifier: _Flaky, reports: list[RelayReport], **relay: int) -> Slrt:
+        slrt = sample_slrt_with(notifier, reports.append)
+        slrt._relay = OutboxRelay(
+            slrt.store, notifier, slrt.clock, on_report=reports.append, **relay
+        )
+        return slrt
+
+    def test_the_host_hears_of_retries_and_dead_letters(self) -> None:
+        """The report of each delivery after a commit names what failed and what comes next."""
+        from slrt_core.testing import sample_staff, walk_case
+
+        reports: list[RelayReport] = []
+        notifier = _Flaky(failures=2)
+        slrt = self._slrt(notifier, reports, max_attempts=1)
+        next(iter(walk_case(slrt, sample_staff(), route="emergency")))
+        (report,) = reports
+        assert (report.delivered, report.retried, report.dead) == (0, 0, 1)
+        (failure,) = report.failures
+        assert failure.dead
+        assert failure.topic == "case_registered_emergency"
+        assert "channel down" in failure.error
+        assert failure.attempts == 1
+
+    def test_a_retry_carries_its_time(self) -> None:
+        """A failure with attempts left is retried later; the report says when."""
+        from slrt_core.testing import sample_staff, walk_case
+
+        reports: list[RelayReport] = []
+        slrt = self._slrt(_Flaky(failures=1), reports)
+        next(iter(walk_case(slrt, sample_staff(), route="emergency")))
+        (failure,) = reports[0].failures
+        assert not failure.dead
+        assert failure.retry_at is not None
+        assert failure.retry_at > slrt.clock.now()
+        assert (reports[0] + RelayReport(delivered=1)).failures == (failure,)
+
+    def test_a_failing_hook_does_not_undo_the_command(
+        self, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The commit is done when the hook runs: its error is logged, not raised."""
+        from slrt_core.testing import sample_staff, walk_case
+
+        def broken(report: RelayReport) -> None:
+            raise RuntimeError
+
+        notifier = _Flaky(failures=0)
+        slrt = sample_slrt_with(notifier, broken)
+        steps = list(walk_case(slrt, sample_staff(), route="emergency"))
+        assert len(steps) == 4
+        assert notifier.sent
+        assert "on_report hook" in caplog.text
+
+    def test_the_service_passes_the_hook_to_its_relay(self) -> None:
+        """Slrt(on_delivery=...) hands the hook to the relay that runs after each commit."""
+        reports: list[RelayReport] = []
+        slrt = Slrt(store=MemoryStore(), notifier=_Flaky(failures=0), on_delivery=reports.append)
+        assert slrt._relay is not None
+        assert slrt._relay._on_report == reports.append
+
+
+def sample_slrt_with(notifier: _Flaky, hook: Callable[[RelayReport], object]) -> Slrt:
+    """The sample service, with *hook* as its on_delivery."""
+    from slrt_core.testing import sample_slrt
+
+    slrt = sample_slrt(MemoryStore(), notifier=notifier)
+    slrt._relay = OutboxRelay(slrt.store, notifier, slrt.clock, on_report=hook)
+    return slrt
