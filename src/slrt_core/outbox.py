@@ -52,7 +52,8 @@ class RelayReport:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
-    failures: tuple[DeliveryFailure, ...] = ()
+    # Left out of repr and ==: a report reads and compares by its counts.
+    failures: tuple[DeliveryFailure, ...] = attrs.field(default=(), repr=False, eq=False)
 
     def __add__(self, other: RelayReport) -> RelayReport:
         return RelayReport(

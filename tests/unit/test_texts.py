@@ -204,3 +204,15 @@ class TestErrorTexts:
 def _quoted_ids(message: str) -> str:
     """*message* without the quoted ids (``'case-000001'``), which are data, not words."""
     return re.sub(r"'[a-z]+-\d+'", " ", message)
+
+
+def test_every_shipped_routing_policy_has_an_indonesian_name() -> None:
+    """Routing reasons name the policy in Indonesian; a host's own policy keeps its name."""
+    from slrt_core.referral import _routing
+
+    names = [_routing.NearestTierFirst().name, _routing.LeastLoaded().name]
+    names.append(_routing.FastestResponse(_routing.ResponseStats({})).name)
+    for name in names:
+        assert f"policy.{name}" in TEXTS
+        assert not english_in(_routing._policy_id(name))
+    assert _routing._policy_id("preferred providers") == "preferred providers"

@@ -44,6 +44,7 @@ from slrt_core.errors import InvalidInputError
 from slrt_core.identity import RegionCode
 from slrt_core.referral._directory import Directory, Provider, Service, ServiceDirectory
 from slrt_core.referral._model import Referral, ReferralStatus
+from slrt_core.texts import TEXTS
 from slrt_core.vocabulary import Sector, Tier
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ class Candidate:
         rank = RoutingReason(
             "rank",
             f"rank {self.rank} of {self.total} by {name}",
-            f"peringkat {self.rank} dari {self.total} menurut kebijakan '{name}'",
+            f"peringkat {self.rank} dari {self.total} menurut kebijakan '{_policy_id(name)}'",
         )
         overrides = tuple(
             RoutingReason(
@@ -916,3 +917,8 @@ def overlaps_of(programs: Iterable[Any]) -> dict[str, frozenset[str]]:
                 program_key(o.program) for o in others if isinstance(o.program, str)
             )
     return found
+
+
+def _policy_id(name: str) -> str:
+    """The Indonesian name of a routing policy from the catalogue; a host's own as it is."""
+    return TEXTS.get(f"policy.{name}", {}).get("id", name)
