@@ -82,6 +82,8 @@ assert_type(
 assert_type(slrt.history(actor, case.case_id), list[Event])
 assert_type(slrt.verify_audit(actor), AuditReport)
 assert_type(label(CaseState.CLOSED, "id"), str)
+# The tutorial's pattern: an open case has no closing reason yet, and that reads "-".
+assert_type(label(case.closing_reason), str)
 
 try:
     slrt.get_case(actor, "nope")

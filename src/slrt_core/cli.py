@@ -148,16 +148,31 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     show_default=True,
     help="Regency or city code (Kemendagri); its villages hold the synthetic population.",
 )
-@click.option("--days", default=60, show_default=True, help="Days of arrivals.")
+# Ranges are checked by click before anything runs, and a bad value is reported with the
+# option's name as typed ("Invalid value for '--days': -5 is not in the range x>=1").
+@click.option(
+    "--days", type=click.IntRange(min=1), default=60, show_default=True, help="Days of arrivals."
+)
 @click.option(
     "--per-week",
+    type=click.FloatRange(min=0, min_open=True),
     default=100.0,
     show_default=True,
     help="New cases a week over all intake channels (a district-year of 20,000 is ~385).",
 )
-@click.option("--households", default=20_000, show_default=True, help="Synthetic population size.")
 @click.option(
-    "--seeds", default=3, show_default=True, help="How many seeds (1, 2, ... N) per policy."
+    "--households",
+    type=click.IntRange(min=1),
+    default=20_000,
+    show_default=True,
+    help="Synthetic population size.",
+)
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="How many seeds (1, 2, ... N) per policy.",
 )
 @click.option(
     "--policy",
@@ -183,6 +198,7 @@ def demo(db: Path | None, language: LanguageCode) -> None:
 )
 @click.option(
     "--workers",
+    type=click.IntRange(min=0),
     default=0,
     show_default=True,
     help="Run on a local dask cluster of this many processes (the dask extra); 0 runs here.",

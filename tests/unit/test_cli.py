@@ -152,3 +152,24 @@ def test_python_dash_m_runs_the_command() -> None:
         check=True,
     )
     assert "Usage: slrt" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--days", "-5"),
+        ("--per-week", "-1.05"),
+        ("--seeds", "0"),
+        ("--workers", "-1"),
+        ("--households", "0"),
+        ("--per-week", "0"),
+    ],
+)
+def test_simulate_refuses_bad_numbers_before_it_starts(option: str, value: str) -> None:
+    """A bad number names the option as typed, with no banner and no internal field name."""
+    result = CliRunner().invoke(main, ["simulate", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert "Simulating" not in result.output
+    assert "drain" not in result.output
+    assert "intakes" not in result.output
