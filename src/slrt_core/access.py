@@ -17,13 +17,15 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date
 
 import attrs
 
 from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode
 from slrt_core.identity import RegionCode, region_covers
+from slrt_core.labels import label
+from slrt_core.ports import Authorizer, Clock
+from slrt_core.vocabulary import Role
 
 __all__ = [
     "PERMISSIONS",
@@ -38,20 +40,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger("slrt_core.access")
-
-
-class Role(enum.StrEnum):
-    """An actor's role in SLRT."""
-
-    FACILITATOR = "facilitator"
-    PUSKESOS_OPERATOR = "puskesos_operator"
-    SUPERVISOR = "supervisor"
-    FRONT_OFFICE = "front_office"
-    BACK_OFFICE = "back_office"
-    MANAGER = "manager"
-    PROVIDER_STAFF = "provider_staff"
-    AUDITOR = "auditor"
-    SYSTEM = "system"
 
 
 class Command(enum.StrEnum):
@@ -303,32 +291,6 @@ def _role(value: object) -> Role:
         ) from None
 
 
-class Authorizer(Protocol):
-    """**Protocol**: decides whether an actor may run a command on a case or referral."""
-
-    def authorize(
-        self,
-        actor: Actor,
-        command: Command,
-        /,
-        *,
-        region: RegionCode | None = None,
-        provider_id: str | None = None,
-    ) -> None:
-        """Return when allowed; raise :class:`~slrt_core.AccessDenied` otherwise.
-
-        Args:
-            actor: who asks.
-            command: what is asked.
-            region: the village of the case concerned, if any.
-            provider_id: the provider a referral is addressed to, if a referral is concerned.
-        """
-
-
-class _Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
 class RolePolicy:
     """The built-in policy: :data:`PERMISSIONS`, jurisdiction and provider ownership.
 
@@ -351,7 +313,7 @@ class RolePolicy:
         self,
         permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS,
         *,
-        clock: _Clock | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._permissions = permissions
         self._clock = clock
@@ -373,8 +335,6 @@ class RolePolicy:
         _check_actor(actor)
         allowed = self._permissions.get(command, frozenset())
         if actor.role not in allowed:
-            # Imported here: labels imports Role from this module.
-            from slrt_core.labels import label  # noqa: PLC0415
 
             def who(language: LanguageCode, joiner: str) -> str:
                 names = sorted(label(role, language).lower() for role in allowed)

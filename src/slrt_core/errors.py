@@ -18,6 +18,7 @@ that says what is wrong and how to fix it, so a host app can show it to staff as
     ├── ConcurrencyError                   the case changed since it was read
     ├── ConsentError                       personal data would leave without consent
     ├── StorageError                       the database failed; raised ``from`` the cause
+    │   └── CorruptRecordError (ValueError)  a stored event does not decode or fold
     ├── AuditIntegrityError                the hash chain is broken at a sequence number
     └── DeliveryError                      a notifier could not deliver a message
 
@@ -39,6 +40,7 @@ __all__ = [
     "CaseNotFoundError",
     "ConcurrencyError",
     "ConsentError",
+    "CorruptRecordError",
     "DefinitionError",
     "DeliveryError",
     "InvalidInputError",
@@ -270,6 +272,45 @@ class StorageError(SlrtError):
 
     .. versionadded:: 0.1.0
     """
+
+
+class CorruptRecordError(StorageError, ValueError):
+    """A stored event of a case does not decode, or does not fold into the case.
+
+    The record was damaged or written by something other than slrt_core. Nothing is
+    repaired or skipped silently: the error names the case and the event's version
+    (its sequence within the case), so the record can be found, checked against the
+    audit trail (``verify``) and restored from a backup.
+
+    Attributes:
+        case_id: the case whose record is bad.
+        version: the version (sequence within the case) of the bad event, if known.
+        reason: what is wrong with it.
+
+    Examples:
+        >>> err = CorruptRecordError("case-1", 3, "the body is not JSON")
+        >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+        The stored event 3 of case 'case-1' cannot be read: the body is not JSON. Check the
+        record against the audit trail (verify) and restore it from a backup.
+        >>> isinstance(err, StorageError), err.case_id, err.version
+        (True, 'case-1', 3)
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, case_id: str, version: int | None, reason: str) -> None:
+        self.case_id = case_id
+        self.version = version
+        self.reason = reason
+        which = f"event {version}" if version is not None else "an event"
+        which_id = f"peristiwa {version}" if version is not None else "sebuah peristiwa"
+        super().__init__(
+            f"The stored {which} of case {case_id!r} cannot be read: {reason}. Check the "
+            "record against the audit trail (verify) and restore it from a backup.",
+            message_id=f"{which_id.capitalize()} tersimpan pada kasus {case_id!r} tidak dapat "
+            f"dibaca: {reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
+            "pulihkan dari cadangan.",
+        )
 
 
 class AuditIntegrityError(SlrtError):

@@ -11,11 +11,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
-from slrt_core.access import Role
 from slrt_core.case._model import CaseState, NeedStatus, Priority
 from slrt_core.errors import LanguageCode
 from slrt_core.referral._model import ReferralReason, ReferralStatus
-from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role, Sector, Tier
 
 __all__ = ["LABELS", "label"]
 

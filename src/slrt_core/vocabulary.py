@@ -12,6 +12,7 @@ __all__ = [
     "Channel",
     "ClosingReason",
     "ComplaintKind",
+    "Role",
     "Sector",
     "Tier",
 ]
@@ -67,3 +68,17 @@ class Tier(enum.StrEnum):
     PROVINCE = "province"
     NATIONAL = "national"
     NGO = "ngo"
+
+
+class Role(enum.StrEnum):
+    """An actor's role in SLRT."""
+
+    FACILITATOR = "facilitator"
+    PUSKESOS_OPERATOR = "puskesos_operator"
+    SUPERVISOR = "supervisor"
+    FRONT_OFFICE = "front_office"
+    BACK_OFFICE = "back_office"
+    MANAGER = "manager"
+    PROVIDER_STAFF = "provider_staff"
+    AUDITOR = "auditor"
+    SYSTEM = "system"

@@ -51,9 +51,10 @@ from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from slrt_core.adapters._outbox import outbox_body, outbox_message
+from slrt_core.adapters._records import decode_events, fold_events
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, apply, replay
+from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -377,8 +378,6 @@ class PostgresStore:
         """The current case (from the cache, brought up to the stored version)."""
         cached = self._cache.get(case_id)
 
-        decode = self.codec.decode
-
         def read(conn: Connection) -> tuple[int | None, list[Event]]:
             row = conn.execute(
                 "SELECT version, state FROM cases WHERE case_id = %s", (case_id,)
@@ -391,20 +390,16 @@ class PostgresStore:
             if after == row[0]:
                 return row[0], []
             rows = conn.execute(
-                "SELECT body FROM events WHERE case_id = %s AND version > %s ORDER BY version",
+                "SELECT version, body FROM events WHERE case_id = %s AND version > %s"
+                " ORDER BY version",
                 (case_id, after),
             ).fetchall()
-            return row[0], [decode(bytes(r[0])) for r in rows]
+            return row[0], decode_events(case_id, rows, self.codec.decode)
 
         version, new = self._read(read)
         if version is None:
             raise CaseNotFoundError(case_id)
-        if cached is not None and (not new or new[0].version == cached.version + 1):
-            case = cached
-            for event in new:
-                case = apply(case, event)
-        else:
-            case = replay(new)
+        case = fold_events(new, cached)
         self._cache[case_id] = case
         return case
 
@@ -412,13 +407,13 @@ class PostgresStore:
         """The case's events, oldest first."""
         rows = self._read(
             lambda c: c.execute(
-                "SELECT body FROM events WHERE case_id = %s ORDER BY version", (case_id,)
+                "SELECT version, body FROM events WHERE case_id = %s ORDER BY version",
+                (case_id,),
             ).fetchall()
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        decode = self.codec.decode
-        return [decode(bytes(r[0])) for r in rows]
+        return decode_events(case_id, rows, self.codec.decode)
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""

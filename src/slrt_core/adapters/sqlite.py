@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from slrt_core.adapters._outbox import outbox_body, outbox_message
+from slrt_core.adapters._records import decode_events, fold_events
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, replay
+from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -290,7 +291,7 @@ class SqliteStore:
         cached = self._cache.get(case_id)
         if cached is not None and cached.version == row[0]:
             return cached
-        case = replay(self.events(case_id))
+        case = fold_events(self.events(case_id))
         _remember(self._cache, case_id, case)
         return case
 
@@ -298,13 +299,13 @@ class SqliteStore:
         """The case's events, oldest first."""
         rows = self._read(
             lambda c: c.execute(
-                "SELECT body FROM events WHERE case_id = ? ORDER BY version", (case_id,)
+                "SELECT version, body FROM events WHERE case_id = ? ORDER BY version",
+                (case_id,),
             ).fetchall()
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        decode = self.codec.decode
-        return [decode(r[0]) for r in rows]
+        return decode_events(case_id, rows, self.codec.decode)
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""

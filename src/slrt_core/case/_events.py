@@ -13,7 +13,6 @@ from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
-from slrt_core.access import Role
 from slrt_core.case._lifecycle import next_state
 from slrt_core.case._model import (
     Assessment,
@@ -25,10 +24,11 @@ from slrt_core.case._model import (
     Priority,
     ProgramDecision,
 )
+from slrt_core.errors import CorruptRecordError, InvalidInputError
 from slrt_core.household import Household
 from slrt_core.referral._consent import Consent, ConsentStatus, LawfulBasis
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, StatusChange
-from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role
 
 __all__ = [
     "EVENT_TYPES",
@@ -338,32 +338,44 @@ def replay(events: Iterable[Event]) -> Case:
     """Fold *events* (oldest first) into the case they describe.
 
     Raises:
-        ValueError: the first event is not a registration, or versions are not consecutive.
+        CorruptRecordError: the first event is not a registration, versions are not
+            consecutive, or an event's transition is not allowed where it stands.
+        InvalidInputError: there are no events.
     """
     case: Case | None = None
     for event in events:
         case = apply(case, event)
     if case is None:
-        msg = "replay() needs at least one event."
-        raise ValueError(msg)
+        raise InvalidInputError.single(
+            "events",
+            "replay() needs at least one event: a case starts with its registration.",
+            "replay() memerlukan paling sedikit satu peristiwa: kasus dimulai dari pendaftarannya.",
+        )
     return case
 
 
 def apply(case: Case | None, event: Event) -> Case:
-    """The case after *event*; *case* is ``None`` before registration."""
+    """The case after *event*; *case* is ``None`` before registration.
+
+    Raises:
+        CorruptRecordError: *event* cannot follow *case* (see :func:`replay`).
+    """
     payload = event.payload
     if case is None:
         if not isinstance(payload, CaseRegistered) or event.version != 1:
-            msg = f"A case starts with case_registered at version 1, not {event.type}."
-            raise ValueError(msg)
+            reason = f"a case starts with case_registered at version 1, not {event.type}"
+            raise CorruptRecordError(event.case_id, event.version, reason)
         return _registered(event, payload)
-    if event.version != case.version + 1:
-        msg = f"Event version {event.version} does not follow case version {case.version}."
-        raise ValueError(msg)
+    if event.version != case.version + 1 or event.case_id != case.case_id:
+        reason = (
+            f"event {event.case_id!r} version {event.version} does not follow case "
+            f"{case.case_id!r} version {case.version}"
+        )
+        raise CorruptRecordError(case.case_id, event.version, reason)
     state = next_state(case, payload.transition)
     if state is None:
-        msg = f"{event.type} is not allowed in state {case.state} (case {case.case_id})."
-        raise ValueError(msg)
+        reason = f"{event.type} is not allowed in state {case.state}"
+        raise CorruptRecordError(case.case_id, event.version, reason)
     # One evolve per event: the handler returns only the fields the event changes.
     return attrs.evolve(
         case,

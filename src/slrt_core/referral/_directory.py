@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
 
 import attrs
 
 from slrt_core.errors import DefinitionError, InvalidInputError
 from slrt_core.identity import RegionCode
+from slrt_core.ports import ServiceDirectory
 from slrt_core.vocabulary import Sector, Tier
 
 __all__ = ["Capacity", "Directory", "Provider", "Service", "ServiceDirectory", "Sla"]
@@ -85,22 +85,6 @@ class Service:
     def serves(self, region: RegionCode) -> bool:
         """True when *region* lies inside the service area."""
         return any(a.contains(region) for a in self.area)
-
-
-class ServiceDirectory(Protocol):
-    """**Protocol**: looks up services and their providers."""
-
-    def service(self, service_id: str, /) -> Service:
-        """The service; raises :class:`~slrt_core.InvalidInputError` when unknown."""
-        ...
-
-    def provider(self, provider_id: str, /) -> Provider:
-        """The provider; raises :class:`~slrt_core.InvalidInputError` when unknown."""
-        ...
-
-    def services(self) -> Iterable[Service]:
-        """Every service."""
-        ...
 
 
 class Directory:
