@@ -21,7 +21,7 @@ from datetime import date
 
 import attrs
 
-from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode
+from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode, OutsideJurisdictionError
 from slrt_core.identity import RegionCode, region_covers
 from slrt_core.labels import label
 from slrt_core.ports import Authorizer, Clock
@@ -204,10 +204,12 @@ def _check_actor(actor: object) -> None:
         )
 
 
-def _deny(actor: Actor, command: str, en: str, id_: str) -> None:
+def _deny(
+    actor: Actor, command: str, en: str, id_: str, *, error: type[AccessDenied] = AccessDenied
+) -> None:
     # Ids and the command only: the case's region, names and numbers stay out of logs.
     _log.warning("access denied: actor=%s role=%s command=%s", actor.actor_id, actor.role, command)
-    raise AccessDenied(en, message_id=id_)
+    raise error(en, message_id=id_)
 
 
 @attrs.frozen(kw_only=True)
@@ -365,14 +367,16 @@ class RolePolicy:
             return
         on = self._clock.now().date() if self._clock is not None else None
         if region is not None and not actor.covers(region, on):
+            # The actor's own jurisdiction only: where the case is stays unsaid.
             where = actor.jurisdiction.code or "Indonesia"
-            self._deny(
+            _deny(
                 actor,
-                command,
-                f"Case region {region} is outside the jurisdiction {where} of "
-                f"{actor.actor_id!r}. Ask staff of that region.",
-                f"Wilayah kasus {region} di luar wilayah kerja {where} milik "
-                f"{actor.actor_id!r}. Minta kepada petugas wilayah itu.",
+                command.value,
+                f"The case is outside the jurisdiction {where} of {actor.actor_id!r}. "
+                "Ask staff of the case's region.",
+                f"Kasus itu di luar wilayah kerja {where} milik {actor.actor_id!r}. "
+                "Minta kepada petugas wilayah kasus itu.",
+                error=OutsideJurisdictionError,
             )
 
     @staticmethod

@@ -8,13 +8,17 @@ that says what is wrong and how to fix it, so a host app can show it to staff as
 
     SlrtError
     ├── InvalidInputError (ValueError)     every problem of one input, with field paths
+    │   └── IdempotencyKeyReusedError      the key was used for another request
     ├── DefinitionError                    a bad rulebook, program pack or directory at load time
     ├── NotFoundError (LookupError)
     │   ├── CaseNotFoundError
-    │   │   └── CaseErasedError            the case's personal data was erased (UU PDP)
+    │   │   ├── CaseErasedError            the case's personal data was erased (UU PDP)
+    │   │   └── CaseNotVisibleError (AccessDenied)  no such case, or outside the jurisdiction
     │   └── ReferralNotFoundError
+    │       └── ReferralNotVisibleError (AccessDenied)
     ├── TransitionNotAllowed               a command the case or referral state forbids
     ├── AccessDenied (PermissionError)     the actor's role or jurisdiction forbids it
+    │   └── OutsideJurisdictionError       the region concerned is outside the actor's
     ├── ConcurrencyError                   the case changed since it was read
     ├── ConsentError                       personal data would leave without consent
     ├── StorageError                       the database failed; raised ``from`` the cause
@@ -38,15 +42,19 @@ __all__ = [
     "AuditIntegrityError",
     "CaseErasedError",
     "CaseNotFoundError",
+    "CaseNotVisibleError",
     "ConcurrencyError",
     "ConsentError",
     "CorruptRecordError",
     "DefinitionError",
     "DeliveryError",
+    "IdempotencyKeyReusedError",
     "InvalidInputError",
     "NotFoundError",
+    "OutsideJurisdictionError",
     "Problem",
     "ReferralNotFoundError",
+    "ReferralNotVisibleError",
     "SlrtError",
     "StorageError",
     "TransitionNotAllowed",
@@ -141,6 +149,38 @@ _SUBJECT_ID = {
     "the scenario": "skenario",
     "the population": "data populasi",
 }
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    """An idempotency key was already used for another request (as HTTP 422 in payment APIs).
+
+    A retry must repeat the request it retries: the same command, on the same case or
+    referral, with the same arguments. Nothing was written. The message never says on
+    which case the key was used.
+
+    Examples:
+        >>> print(IdempotencyKeyReusedError("k-1"))  # doctest: +ELLIPSIS
+        1 problem in the input:
+          - idempotency_key: Idempotency key 'k-1' was already used for another request...
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, key: str, *, used_for: str = "") -> None:
+        self.key = key
+        what = f" ({used_for})" if used_for else ""
+        super().__init__(
+            [
+                Problem(
+                    "idempotency_key",
+                    f"Idempotency key {key!r} was already used for another request{what}; "
+                    "a retry must repeat the same request. Use a new key for a new request.",
+                    f"Kunci idempotensi {key!r} sudah dipakai untuk permintaan lain{what}; "
+                    "pengulangan harus sama dengan permintaan semula. Gunakan kunci baru "
+                    "untuk permintaan baru.",
+                )
+            ]
+        )
 
 
 class DefinitionError(SlrtError):
@@ -240,6 +280,53 @@ class AccessDenied(SlrtError, PermissionError):  # noqa: N818 - the name the iss
 
     .. versionadded:: 0.1.0
     """
+
+
+class OutsideJurisdictionError(AccessDenied):
+    """The case or region concerned lies outside the actor's jurisdiction.
+
+    The message names the actor's own jurisdiction, never the case's village.
+
+    .. versionadded:: 0.2.0
+    """
+
+
+class CaseNotVisibleError(CaseNotFoundError, AccessDenied):
+    """No case with this id is visible to the actor: it does not exist, or is not theirs.
+
+    The same answer, word for word, for a case that does not exist and for one outside
+    the actor's jurisdiction, so an outsider learns neither whether nor where a case
+    exists. It is a :class:`CaseNotFoundError` and an :class:`AccessDenied`.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, case_id: str) -> None:
+        NotFoundError.__init__(
+            self,
+            f"Case {case_id!r} does not exist. Check the id, or list cases with "
+            "list_cases(); a case outside your jurisdiction is not shown either.",
+            message_id=f"Kasus {case_id!r} tidak ada. Periksa id-nya, atau lihat daftar "
+            "kasus; kasus di luar wilayah kerja Anda juga tidak ditampilkan.",
+        )
+        self.case_id = case_id
+
+
+class ReferralNotVisibleError(ReferralNotFoundError, AccessDenied):
+    """No referral with this id is visible to the actor (see :class:`CaseNotVisibleError`).
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, referral_id: str) -> None:
+        NotFoundError.__init__(
+            self,
+            f"Referral {referral_id!r} does not exist. Check the id on the referral letter; "
+            "a referral outside your jurisdiction is not shown either.",
+            message_id=f"Rujukan {referral_id!r} tidak ada. Periksa id pada surat rujukan; "
+            "rujukan di luar wilayah kerja Anda juga tidak ditampilkan.",
+        )
+        self.referral_id = referral_id
 
 
 class ConcurrencyError(SlrtError):

@@ -134,6 +134,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_pending ON outbox (position) WHERE NOT delivered AND NOT dead;
     """,
+    # 2: the fingerprint of the request an idempotency key was used for.
+    """
+    ALTER TABLE idempotency ADD COLUMN fingerprint text NOT NULL DEFAULT '';
+    """,
 )
 
 #: The schema version this library writes.
@@ -488,9 +492,16 @@ class PostgresStore:
                     )
                 if idem is not None:
                     cur.execute(
-                        "INSERT INTO idempotency (key, command, case_id, version, result_id) "
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        (idem.key, idem.command, idem.case_id, idem.version, idem.result_id),
+                        "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+                        " fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
+                        (
+                            idem.key,
+                            idem.command,
+                            idem.case_id,
+                            idem.version,
+                            idem.result_id,
+                            idem.fingerprint,
+                        ),
                     )
 
         self._write(write, case_id=case.case_id, expected=commit.expected_version)
@@ -547,14 +558,20 @@ class PostgresStore:
         """The record of an idempotency key."""
         row = self._read(
             lambda c: c.execute(
-                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = %s",
+                "SELECT key, command, case_id, version, result_id, fingerprint FROM idempotency"
+                " WHERE key = %s",
                 (key,),
             ).fetchone()
         )
         if row is None:
             return None
         return IdempotencyRecord(
-            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
+            key=row[0],
+            command=row[1],
+            case_id=row[2],
+            version=row[3],
+            result_id=row[4],
+            fingerprint=row[5],
         )
 
     # ------------------------------------------------------------------ AuditLog

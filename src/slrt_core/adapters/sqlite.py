@@ -92,6 +92,10 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_due ON outbox (delivered, dead, due_at);
     """,
+    # 2: the fingerprint of the request an idempotency key was used for.
+    """
+    ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 # The state the cases index records for an erased case (not a lifecycle state).
@@ -371,9 +375,9 @@ class SqliteStore:
             if commit.idempotency is not None:
                 i = commit.idempotency
                 conn.execute(
-                    "INSERT INTO idempotency (key, command, case_id, version, result_id) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (i.key, i.command, i.case_id, i.version, i.result_id),
+                    "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+                    " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+                    (i.key, i.command, i.case_id, i.version, i.result_id, i.fingerprint),
                 )
 
         self._write(write)
@@ -423,14 +427,20 @@ class SqliteStore:
         """The record of an idempotency key."""
         row = self._read(
             lambda c: c.execute(
-                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = ?",
+                "SELECT key, command, case_id, version, result_id, fingerprint FROM idempotency"
+                " WHERE key = ?",
                 (key,),
             ).fetchone()
         )
         if row is None:
             return None
         return IdempotencyRecord(
-            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
+            key=row[0],
+            command=row[1],
+            case_id=row[2],
+            version=row[3],
+            result_id=row[4],
+            fingerprint=row[5],
         )
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:

@@ -247,8 +247,9 @@ class CaseClosed:
 class CaseErased:
     """The case's personal data was erased (UU PDP 27/2022): its data key was destroyed.
 
-    It carries no personal data and is stored in clear; it is never folded (an erased
-    case cannot be replayed: its other events can no longer be read).
+    It carries no personal data and is stored in clear. It folds like any event (the
+    case stays closed, its version moves on), but an erased case is never replayed
+    from a store: its other events can no longer be read.
     """
 
     type: ClassVar[str] = "case_erased"
@@ -587,4 +588,5 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event], _Changes]] = {
     LawfulBasisRecorded: _basis_recorded,
     ConsentWithdrawn: _consent_withdrawn,
     CaseClosed: _closed,
+    CaseErased: _unchanged,
 }

@@ -1,0 +1,234 @@
+"""Regression tests of the pipeline's trust boundary (idempotency, erasure, outsiders).
+
+Each test failed before the pipeline: a reused key with another request returned the
+first case silently; erasure checked the role only, from the mutable ``cases`` row;
+and outsiders could tell a missing case from an existing one, and where it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from slrt_core.access import Actor, Role
+from slrt_core.adapters import MemoryStore, SequentialIds, SqliteStore
+from slrt_core.case import CaseErased, Need
+from slrt_core.crypto import MemoryKeyStore, SealingCodec, StaticKeyring, SubjectVault
+from slrt_core.errors import (
+    AccessDenied,
+    CaseNotFoundError,
+    CaseNotVisibleError,
+    IdempotencyKeyReusedError,
+    InvalidInputError,
+    SlrtError,
+)
+from slrt_core.household import Household, Person, Relationship
+from slrt_core.identity import RegionCode, Sex
+from slrt_core.ports import Store
+from slrt_core.service import Slrt
+from slrt_core.testing import FrozenClock
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
+
+VILLAGE = RegionCode("33.74.01.1001")
+CITY = RegionCode("33.74")
+FACILITATOR = Actor(actor_id="fac-1", role=Role.FACILITATOR, jurisdiction=CITY)
+SUPERVISOR = Actor(actor_id="sup-1", role=Role.SUPERVISOR, jurisdiction=CITY)
+MANAGER = Actor(actor_id="mgr-33", role=Role.MANAGER, jurisdiction=RegionCode("33"))
+PAPUA_MANAGER = Actor(actor_id="mgr-91", role=Role.MANAGER, jurisdiction=RegionCode("91"))
+PAPUA_FACILITATOR = Actor(
+    actor_id="fac-91", role=Role.FACILITATOR, jurisdiction=RegionCode("91.71")
+)
+
+
+def _household(name: str, born: date) -> Household:
+    head = Person(
+        member_id="m1",
+        relationship=Relationship.HEAD,
+        birth_date=born,
+        sex=Sex.FEMALE,
+        name=name,
+    )
+    return Household(region=VILLAGE, members=(head,))
+
+
+class World:
+    def __init__(self, store: Store, vault: SubjectVault) -> None:
+        self.store = store
+        self.vault = vault
+        self.slrt = Slrt(store=store, clock=FrozenClock(), ids=SequentialIds())
+
+    def register(self, key: str | None = None, *, sector: Sector = Sector.HEALTH) -> str:
+        return self.slrt.register(
+            FACILITATOR,
+            _household("Siti", date(1980, 1, 1)),
+            channel=Channel.HOME_VISIT,
+            kind=ComplaintKind.GRIEVANCE,
+            needs=[Need(sector=sector, description="No health insurance")],
+            idempotency_key=key,
+        ).case_id
+
+    def closed(self) -> str:
+        case_id = self.register()
+        self.slrt.close(SUPERVISOR, case_id, reason=ClosingReason.DECLINED)
+        return case_id
+
+    def written(self) -> tuple[object, ...]:
+        """Everything a refused command must leave as it was."""
+        return (
+            tuple(r.digest for r in self.store.audit_records()),
+            tuple(c.version for c in self.store.find_cases(within=RegionCode.INDONESIA)),
+            tuple(self.vault.key_ids()) if hasattr(self.vault, "key_ids") else (),
+        )
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
+    vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+    codec = SealingCodec(vault)
+    if request.param == "memory":
+        yield World(MemoryStore(codec=codec), vault)
+        return
+    store = SqliteStore(tmp_path / "slrt.sqlite", codec=codec)
+    try:
+        yield World(store, vault)
+    finally:
+        store.close()
+
+
+class TestIdempotencyFingerprint:
+    def test_same_key_same_request_returns_the_first_result(self, world: World) -> None:
+        """A retry of the same registration returns the same case and writes nothing."""
+        first = world.register("k-1")
+        before = world.written()
+        assert world.register("k-1") == first
+        assert world.written() == before
+
+    def test_same_key_another_request_is_refused(self, world: World) -> None:
+        """Another family under a used key is refused (422-like), not silently lost."""
+        world.register("k-1")
+        before = world.written()
+        with pytest.raises(IdempotencyKeyReusedError) as caught:
+            world.slrt.register(
+                FACILITATOR,
+                _household("Dewi", date(1991, 6, 2)),
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.GRIEVANCE,
+                needs=[Need(sector=Sector.FOOD, description="No food")],
+                idempotency_key="k-1",
+            )
+        assert world.written() == before
+        assert isinstance(caught.value, InvalidInputError)
+        assert caught.value.message("id") != str(caught.value)
+        assert "case-" not in str(caught.value) + caught.value.message("id")
+
+    def test_same_key_other_arguments_of_a_command(self, world: World) -> None:
+        """The fingerprint covers every argument: other findings under a key are refused."""
+        case_id = world.register()
+        world.slrt.assess(FACILITATOR, case_id, findings="Poor", idempotency_key="a-1")
+        with pytest.raises(IdempotencyKeyReusedError):
+            world.slrt.assess(FACILITATOR, case_id, findings="Rich", idempotency_key="a-1")
+        again = world.slrt.assess(FACILITATOR, case_id, findings="Poor", idempotency_key="a-1")
+        assert again.version == 2
+
+
+class TestErasureAuthorization:
+    def test_a_manager_of_another_region_cannot_erase(self, world: World) -> None:
+        """Erase checks the jurisdiction, not only the role; nothing is written or destroyed."""
+        case_id = world.closed()
+        before = world.written()
+        with pytest.raises(AccessDenied):
+            world.slrt.erase(PAPUA_MANAGER, case_id, request_ref="PDP-1")
+        assert world.written() == before
+        assert world.store.load(case_id).case_id == case_id  # still readable: key kept
+
+    def test_an_edited_cases_row_grants_nothing(self, tmp_path: Path) -> None:
+        """Marking the cases row erased by hand does not let an outsider destroy the key."""
+        vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+        path = tmp_path / "slrt.sqlite"
+        store = SqliteStore(path, codec=SealingCodec(vault))
+        try:
+            world = World(store, vault)
+            case_id = world.register()  # open, not closed
+            with contextlib.closing(sqlite3.connect(path)) as conn:
+                conn.execute("UPDATE cases SET state = 'erased' WHERE case_id = ?", (case_id,))
+                conn.commit()
+            with pytest.raises(AccessDenied):
+                world.slrt.erase(PAPUA_MANAGER, case_id, request_ref="PDP-1")
+            with pytest.raises(SlrtError, match="Close the case first"):
+                world.slrt.erase(MANAGER, case_id, request_ref="PDP-1")
+            events = store.events(case_id)  # the key survives: the events still open
+            assert not any(isinstance(e.payload, CaseErased) for e in events)
+        finally:
+            store.close()
+
+    def test_the_region_manager_still_erases(self, world: World) -> None:
+        """The manager of the case's region erases it, as before."""
+        case_id = world.closed()
+        world.slrt.erase(MANAGER, case_id, request_ref="PDP-2")
+        with pytest.raises(CaseNotFoundError, match="erased"):
+            world.store.load(case_id)
+
+
+class TestOutsiders:
+    def test_missing_and_existing_cases_look_the_same(self, world: World) -> None:
+        """An outsider gets the same error type and words for a missing and a real case."""
+        case_id = world.register()
+        missing = "case-999999"
+        answers = []
+        for target in (case_id, missing):
+            with pytest.raises(CaseNotVisibleError) as caught:
+                world.slrt.assess(PAPUA_FACILITATOR, target, findings="x")
+            err = caught.value
+            answers.append(
+                (
+                    type(err),
+                    str(err).replace(target, "ID"),
+                    err.message("id").replace(target, "ID"),
+                )
+            )
+        assert answers[0] == answers[1]
+        with pytest.raises(CaseNotVisibleError) as read:
+            world.slrt.get_case(PAPUA_FACILITATOR, case_id)
+        assert str(read.value).replace(case_id, "ID") == answers[0][1]
+
+    def test_denials_do_not_quote_the_village(self, world: World) -> None:
+        """No answer to an outsider names the case's village or district."""
+        case_id = world.register()
+        for call in (
+            lambda: world.slrt.assess(PAPUA_FACILITATOR, case_id, findings="x"),
+            lambda: world.slrt.get_case(PAPUA_FACILITATOR, case_id),
+            lambda: world.slrt.history(PAPUA_FACILITATOR, case_id),
+        ):
+            with pytest.raises(AccessDenied) as caught:
+                call()
+            text = str(caught.value) + caught.value.message("id")
+            assert "33.74" not in text
+
+    def test_another_regions_key_does_not_reveal_its_case(self, world: World) -> None:
+        """Reusing another region's idempotency key returns neither its case nor its id."""
+        case_id = world.register("visit-1")
+        with pytest.raises(SlrtError) as caught:
+            world.slrt.register(
+                PAPUA_FACILITATOR,
+                Household(
+                    region=RegionCode("91.71.01.1001"),
+                    members=(
+                        Person(
+                            member_id="m1",
+                            relationship=Relationship.HEAD,
+                            birth_date=date(1980, 1, 1),
+                            sex=Sex.FEMALE,
+                        ),
+                    ),
+                ),
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.GRIEVANCE,
+                needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+                idempotency_key="visit-1",
+            )
+        assert case_id not in str(caught.value) + caught.value.message("id")
