@@ -191,7 +191,7 @@ def _check_close(command: Close, _deps: Collaborators) -> Close:
     reason = enum_value(ClosingReason, command.reason, "reason", problems)
     if problems:
         raise InvalidInputError(problems)
-    return attrs.evolve(command, reason=reason)
+    return command if reason is command.reason else attrs.evolve(command, reason=reason)
 
 
 def _close(command: Close, _case: Case, _now: datetime, _deps: Collaborators) -> Decision:

@@ -217,6 +217,8 @@ def _check_update(command: UpdateReferral, _deps: Collaborators) -> UpdateReferr
     problems = status_problems(status, reason, command.note)
     if problems:
         raise InvalidInputError(problems)
+    if status is command.status and reason is command.reason:
+        return command  # already members: nothing to normalise
     return attrs.evolve(command, status=status, reason=reason)
 
 

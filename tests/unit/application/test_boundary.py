@@ -232,3 +232,27 @@ class TestOutsiders:
                 idempotency_key="visit-1",
             )
         assert case_id not in str(caught.value) + caught.value.message("id")
+
+
+class TestFingerprintMigration:
+    def test_a_version_1_database_keeps_its_keys(self, tmp_path: Path) -> None:
+        """Upgrading adds the fingerprint column; old records match any retry, as before."""
+        from slrt_core.adapters.sqlite import MIGRATIONS
+
+        path = tmp_path / "old.sqlite"
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.executescript(MIGRATIONS[0])
+            conn.execute(
+                "INSERT INTO idempotency (key, command, case_id, version, result_id)"
+                " VALUES ('k', 'register', 'case-1', 1, 'case-1')"
+            )
+            conn.execute("PRAGMA user_version = 1")
+            conn.commit()
+        store = SqliteStore(path)
+        try:
+            assert store.migrations_applied == 1
+            record = store.idempotency("k")
+            assert record is not None
+            assert record.fingerprint == ""
+        finally:
+            store.close()
