@@ -19,7 +19,7 @@ from slrt_core.access import AccessPurpose, Actor, Command, RolePolicy, purpose_
 from slrt_core.adapters.basics import SystemClock, UuidIds
 from slrt_core.application import Collaborators, Outcome, Pipeline
 from slrt_core.application import commands as cmd
-from slrt_core.application._base import NothingDue
+from slrt_core.application._base import NothingDue, overlaps_of
 from slrt_core.application._checks import (
     check_id,
     check_region,
@@ -77,15 +77,6 @@ from slrt_core.rules._rulebook import Rulebook
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
 
 __all__ = ["Slrt"]
-
-
-def _overlaps_of(rulebook: Rulebook) -> dict[str, tuple[str, ...]]:
-    """Program -> the programs it excludes or duplicates, as routing reads them."""
-    return {
-        code: tuple(o.program for o in program.overlaps)
-        for code, program in rulebook.programs.items()
-        if program.overlaps
-    }
 
 
 class _Collaborator:
@@ -185,7 +176,7 @@ class Slrt:
         self.store = store
         self.rulebook = rulebook
         if overlaps is None and rulebook is not None:
-            overlaps = _overlaps_of(rulebook)
+            overlaps = overlaps_of(rulebook)
         self.clock: Clock = clock or SystemClock()
         self.ids: IdFactory = ids or UuidIds()
         self.notifier = notifier

@@ -27,8 +27,8 @@ from slrt_core.errors import CorruptRecordError, SlrtError
 from slrt_core.ports import Commit, IdempotencyRecord
 
 __all__ = [
-    "ERASED",
     "CommitRows",
+    "ERASED",
     "commit_rows",
     "decode_events",
     "fold_events",

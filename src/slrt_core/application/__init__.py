@@ -16,13 +16,13 @@ from slrt_core.application._base import SYSTEM, By, Collaborators, Decision, Han
 from slrt_core.application._pipeline import HANDLERS, Outcome, Pipeline, fingerprint
 
 __all__ = [
-    "HANDLERS",
-    "SYSTEM",
     "By",
     "Collaborators",
     "Decision",
+    "HANDLERS",
     "Handler",
     "Outcome",
     "Pipeline",
+    "SYSTEM",
     "fingerprint",
 ]

@@ -17,7 +17,17 @@ from slrt_core.referral._sla import EscalationLadder
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.vocabulary import Role
 
-__all__ = ["SYSTEM", "By", "Collaborators", "Decision", "Handler", "NothingDue", "Step"]
+__all__ = [
+    "By",
+    "Collaborators",
+    "Decision",
+    "Handler",
+    "NothingDue",
+    "SYSTEM",
+    "Step",
+    "overlaps_of",
+    "unchecked",
+]
 
 C = TypeVar("C")
 
@@ -105,6 +115,15 @@ class Handler(Generic[C]):
 
 class NothingDue(Exception):  # noqa: N818 - a signal, not an error
     """Raised by a decision that has nothing to record (a sweep with no step due)."""
+
+
+def overlaps_of(rulebook: Rulebook) -> dict[str, tuple[str, ...]]:
+    """Program -> the programs it excludes or duplicates, as routing reads them."""
+    return {
+        code: tuple(o.program for o in program.overlaps)
+        for code, program in rulebook.programs.items()
+        if program.overlaps
+    }
 
 
 def unchecked(command: C, _deps: Collaborators) -> C:

@@ -32,7 +32,6 @@ from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, 
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role
 
 __all__ = [
-    "EVENT_TYPES",
     "CaseApproved",
     "CaseAssessed",
     "CaseClosed",
@@ -46,10 +45,12 @@ __all__ = [
     "ConsentWithdrawn",
     "DirectServiceDelivered",
     "DomainEvent",
+    "EVENT_TYPES",
     "Event",
     "LawfulBasisRecorded",
     "NeedRecorded",
     "NeedResolvedLocally",
+    "Payload",
     "ReceiptConfirmed",
     "ReferralEscalated",
     "ReferralRequested",
@@ -61,12 +62,38 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 
+class Payload:
+    """The base of every event payload: its stored ``type`` and its lifecycle ``transition``.
+
+    A payload class names both in its class statement,
+    ``class CaseSubmitted(Payload, name="case_submitted", transition="submit")``; the
+    ``type`` is the tag stored with the event, the ``transition`` the case lifecycle
+    event it needs (empty for the registration, which opens the case).
+
+    .. versionadded:: 0.2.0
+    """
+
+    __slots__ = ()
+    type: ClassVar[str]
+    transition: ClassVar[str]
+
+    def __init_subclass__(cls, *, name: str | None = None, transition: str = "") -> None:
+        super().__init_subclass__()
+        if name is not None:
+            cls.type = name
+            cls.transition = transition
+        if "type" in cls.__dict__:  # the final (slotted) class replaces the first one
+            _PAYLOADS[cls.type] = cls
+
+
+#: Payload classes by stored type, filled as they are defined.
+_PAYLOADS: dict[str, type[Payload]] = {}
+
+
 @attrs.frozen(kw_only=True)
-class CaseRegistered:
+class CaseRegistered(Payload, name="case_registered", transition=""):
     """A household's need was brought in and the case opened."""
 
-    type: ClassVar[str] = "case_registered"
-    transition: ClassVar[str] = ""
     household: Household
     channel: Channel
     kind: ComplaintKind
@@ -76,95 +103,74 @@ class CaseRegistered:
 
 
 @attrs.frozen(kw_only=True)
-class NeedRecorded:
+class NeedRecorded(Payload, name="need_recorded", transition="record_need"):
     """Another need was recorded on the case."""
 
-    type: ClassVar[str] = "need_recorded"
-    transition: ClassVar[str] = "record_need"
     need: Need
 
 
 @attrs.frozen(kw_only=True)
-class CaseAssessed:
+class CaseAssessed(Payload, name="case_assessed", transition="assess"):
     """The household was assessed (first assessment, or a correction before approval)."""
 
-    type: ClassVar[str] = "case_assessed"
-    transition: ClassVar[str] = "assess"
     findings: str
     decisions: tuple[ProgramDecision, ...] = ()
     rulebook_version: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class CaseReassessed:
+class CaseReassessed(Payload, name="case_reassessed", transition="reassess"):
     """The household was assessed again after its referrals ended."""
 
-    type: ClassVar[str] = "case_reassessed"
-    transition: ClassVar[str] = "reassess"
     findings: str
     decisions: tuple[ProgramDecision, ...] = ()
     rulebook_version: str | None = None
 
 
 @attrs.frozen(kw_only=True)
-class CaseSubmitted:
+class CaseSubmitted(Payload, name="case_submitted", transition="submit"):
     """The assessment was submitted to the supervisor."""
-
-    type: ClassVar[str] = "case_submitted"
-    transition: ClassVar[str] = "submit"
 
 
 @attrs.frozen(kw_only=True)
-class CaseReturned:
+class CaseReturned(Payload, name="case_returned", transition="return_for_correction"):
     """The supervisor returned the case for correction."""
 
-    type: ClassVar[str] = "case_returned"
-    transition: ClassVar[str] = "return_for_correction"
     note: str
 
 
 @attrs.frozen(kw_only=True)
-class CaseApproved:
+class CaseApproved(Payload, name="case_approved", transition="approve"):
     """The supervisor approved the assessment and plan."""
 
-    type: ClassVar[str] = "case_approved"
-    transition: ClassVar[str] = "approve"
-
 
 @attrs.frozen(kw_only=True)
-class CaseReviewed:
+class CaseReviewed(Payload, name="case_reviewed", transition="review"):
     """The front office reviewed the approved case for referral."""
 
-    type: ClassVar[str] = "case_reviewed"
-    transition: ClassVar[str] = "review"
-
 
 @attrs.frozen(kw_only=True)
-class NeedResolvedLocally:
+class NeedResolvedLocally(Payload, name="need_resolved_locally", transition="resolve_locally"):
     """A need was solved at village level (village program, NGO, information)."""
 
-    type: ClassVar[str] = "need_resolved_locally"
-    transition: ClassVar[str] = "resolve_locally"
     need_id: str
     how: str
 
 
 @attrs.frozen(kw_only=True)
-class DirectServiceDelivered:
+class DirectServiceDelivered(
+    Payload, name="direct_service_delivered", transition="deliver_direct_service"
+):
     """A service was given directly to the household."""
 
-    type: ClassVar[str] = "direct_service_delivered"
-    transition: ClassVar[str] = "deliver_direct_service"
     need_id: str
     description: str
 
 
 @attrs.frozen(kw_only=True)
-class ReferralRequested:
+class ReferralRequested(Payload, name="referral_requested", transition="refer"):
     """A need was referred to a provider's service."""
 
-    type: ClassVar[str] = "referral_requested"
-    transition: ClassVar[str] = "refer"
     referral_id: str
     need_id: str
     service_id: str
@@ -175,11 +181,9 @@ class ReferralRequested:
 
 
 @attrs.frozen(kw_only=True)
-class ReferralStatusChanged:
+class ReferralStatusChanged(Payload, name="referral_status_changed", transition="update_referral"):
     """A referral moved to another status."""
 
-    type: ClassVar[str] = "referral_status_changed"
-    transition: ClassVar[str] = "update_referral"
     referral_id: str
     status: ReferralStatus
     reason: ReferralReason | None = None
@@ -188,11 +192,9 @@ class ReferralStatusChanged:
 
 
 @attrs.frozen(kw_only=True)
-class ReferralEscalated:
+class ReferralEscalated(Payload, name="referral_escalated", transition="escalate_referral"):
     """A referral missed its deadline and was escalated one step."""
 
-    type: ClassVar[str] = "referral_escalated"
-    transition: ClassVar[str] = "escalate_referral"
     referral_id: str
     level: int
     step: str
@@ -200,52 +202,42 @@ class ReferralEscalated:
 
 
 @attrs.frozen(kw_only=True)
-class ReceiptConfirmed:
+class ReceiptConfirmed(Payload, name="receipt_confirmed", transition="confirm_receipt"):
     """The client confirmed receiving the referred service: the loop is closed."""
 
-    type: ClassVar[str] = "receipt_confirmed"
-    transition: ClassVar[str] = "confirm_receipt"
     referral_id: str
 
 
 @attrs.frozen(kw_only=True)
-class ConsentRecorded:
+class ConsentRecorded(Payload, name="consent_recorded", transition="record_consent"):
     """A member (or their guardian) consented to sending their data."""
 
-    type: ClassVar[str] = "consent_recorded"
-    transition: ClassVar[str] = "record_consent"
     consent: Consent
 
 
 @attrs.frozen(kw_only=True)
-class LawfulBasisRecorded:
+class LawfulBasisRecorded(Payload, name="lawful_basis_recorded", transition="record_consent"):
     """A lawful basis other than consent was recorded for the case."""
 
-    type: ClassVar[str] = "lawful_basis_recorded"
-    transition: ClassVar[str] = "record_consent"
     basis: LawfulBasis
 
 
 @attrs.frozen(kw_only=True)
-class ConsentWithdrawn:
+class ConsentWithdrawn(Payload, name="consent_withdrawn", transition="withdraw_consent"):
     """A consent or lawful basis was withdrawn: nothing more is sent under it."""
 
-    type: ClassVar[str] = "consent_withdrawn"
-    transition: ClassVar[str] = "withdraw_consent"
     record_id: str
 
 
 @attrs.frozen(kw_only=True)
-class CaseClosed:
+class CaseClosed(Payload, name="case_closed", transition="close"):
     """The case closed for a reason."""
 
-    type: ClassVar[str] = "case_closed"
-    transition: ClassVar[str] = "close"
     reason: ClosingReason
 
 
 @attrs.frozen(kw_only=True)
-class CaseErased:
+class CaseErased(Payload, name="case_erased", transition="erase"):
     """The case's personal data was erased (UU PDP 27/2022): its data key was destroyed.
 
     It carries no personal data and is stored in clear. It folds like any event (the
@@ -253,8 +245,6 @@ class CaseErased:
     from a store: its other events can no longer be read.
     """
 
-    type: ClassVar[str] = "case_erased"
-    transition: ClassVar[str] = "erase"
     request_ref: str
 
 
@@ -280,30 +270,8 @@ DomainEvent: TypeAlias = (
     | CaseErased
 )
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.type: cls
-    for cls in (
-        CaseRegistered,
-        NeedRecorded,
-        CaseAssessed,
-        CaseReassessed,
-        CaseSubmitted,
-        CaseReturned,
-        CaseApproved,
-        CaseReviewed,
-        NeedResolvedLocally,
-        DirectServiceDelivered,
-        ReferralRequested,
-        ReferralStatusChanged,
-        ReferralEscalated,
-        ReceiptConfirmed,
-        ConsentRecorded,
-        LawfulBasisRecorded,
-        ConsentWithdrawn,
-        CaseClosed,
-        CaseErased,
-    )
-}
+#: Every payload class by its stored ``type``.
+EVENT_TYPES: dict[str, type[DomainEvent]] = dict(_PAYLOADS)  # type: ignore[arg-type]
 
 
 @attrs.frozen(kw_only=True)
@@ -379,7 +347,7 @@ def apply(case: Case | None, event: Event) -> Case:
         reason = f"{event.type} is not allowed in state {case.state}"
         raise CorruptRecordError(case.case_id, event.version, reason)
     # One copy per event: the handler returns only the fields the event changes.
-    changes = _APPLY[type(payload)](case, event)
+    changes = _APPLY[type(payload)](case, event, payload)
     changes["state"] = state
     changes["version"] = event.version
     changes["updated_at"] = event.at
@@ -435,14 +403,11 @@ def _with_referral(
     return tuple(change(r) if r.referral_id == referral_id else r for r in case.referrals)
 
 
-def _need_recorded(case: Case, event: Event) -> _Changes:
-    assert isinstance(event.payload, NeedRecorded)  # noqa: S101 - dispatch guarantees it
-    return {"needs": (*case.needs, event.payload.need)}
+def _need_recorded(case: Case, _event: Event, p: NeedRecorded) -> _Changes:
+    return {"needs": (*case.needs, p.need)}
 
 
-def _assessed(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, CaseAssessed | CaseReassessed)  # noqa: S101
+def _assessed(case: Case, event: Event, p: CaseAssessed | CaseReassessed) -> _Changes:
     assessment = Assessment(
         number=len(case.assessments) + 1,
         at=event.at,
@@ -458,23 +423,19 @@ def _assessed(case: Case, event: Event) -> _Changes:
     }
 
 
-def _unchanged(case: Case, event: Event) -> _Changes:  # noqa: ARG001 - same shape as the others
+def _unchanged(_case: Case, _event: Event, _payload: Payload) -> _Changes:
     return {}
 
 
-def _returned(case: Case, event: Event) -> _Changes:  # noqa: ARG001
-    assert isinstance(event.payload, CaseReturned)  # noqa: S101
-    return {"correction_note": event.payload.note}
+def _returned(_case: Case, _event: Event, p: CaseReturned) -> _Changes:
+    return {"correction_note": p.note}
 
 
-def _resolved_locally(case: Case, event: Event) -> _Changes:
-    assert isinstance(event.payload, NeedResolvedLocally)  # noqa: S101
-    return {"needs": _with_need(case.needs, event.payload.need_id, NeedStatus.RESOLVED_LOCALLY)}
+def _resolved_locally(case: Case, _event: Event, p: NeedResolvedLocally) -> _Changes:
+    return {"needs": _with_need(case.needs, p.need_id, NeedStatus.RESOLVED_LOCALLY)}
 
 
-def _direct_service(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, DirectServiceDelivered)  # noqa: S101
+def _direct_service(case: Case, event: Event, p: DirectServiceDelivered) -> _Changes:
     served = DirectService(
         need_id=p.need_id, description=p.description, at=event.at, by=event.actor_id
     )
@@ -484,9 +445,7 @@ def _direct_service(case: Case, event: Event) -> _Changes:
     }
 
 
-def _referral_requested(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ReferralRequested)  # noqa: S101
+def _referral_requested(case: Case, event: Event, p: ReferralRequested) -> _Changes:
     referral = Referral(
         referral_id=p.referral_id,
         case_id=case.case_id,
@@ -507,9 +466,7 @@ def _referral_requested(case: Case, event: Event) -> _Changes:
     }
 
 
-def _referral_status(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ReferralStatusChanged)  # noqa: S101
+def _referral_status(case: Case, event: Event, p: ReferralStatusChanged) -> _Changes:
     change = StatusChange(
         status=p.status, at=event.at, actor_id=event.actor_id, reason=p.reason, note=p.note
     )
@@ -531,9 +488,7 @@ def _referral_status(case: Case, event: Event) -> _Changes:
     return changes
 
 
-def _escalated(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ReferralEscalated)  # noqa: S101
+def _escalated(case: Case, _event: Event, p: ReferralEscalated) -> _Changes:
     return {
         "referrals": _with_referral(
             case,
@@ -543,9 +498,7 @@ def _escalated(case: Case, event: Event) -> _Changes:
     }
 
 
-def _receipt_confirmed(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ReceiptConfirmed)  # noqa: S101
+def _receipt_confirmed(case: Case, event: Event, p: ReceiptConfirmed) -> _Changes:
     return {
         "referrals": _with_referral(
             case, p.referral_id, lambda r: attrs.evolve(r, confirmed_at=event.at)
@@ -553,21 +506,15 @@ def _receipt_confirmed(case: Case, event: Event) -> _Changes:
     }
 
 
-def _consent_recorded(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ConsentRecorded)  # noqa: S101
+def _consent_recorded(case: Case, _event: Event, p: ConsentRecorded) -> _Changes:
     return {"consents": (*case.consents, p.consent)}
 
 
-def _basis_recorded(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, LawfulBasisRecorded)  # noqa: S101
+def _basis_recorded(case: Case, _event: Event, p: LawfulBasisRecorded) -> _Changes:
     return {"lawful_bases": (*case.lawful_bases, p.basis)}
 
 
-def _consent_withdrawn(case: Case, event: Event) -> _Changes:
-    p = event.payload
-    assert isinstance(p, ConsentWithdrawn)  # noqa: S101
+def _consent_withdrawn(case: Case, event: Event, p: ConsentWithdrawn) -> _Changes:
 
     gone, at = ConsentStatus.WITHDRAWN, event.at
     return {
@@ -582,12 +529,12 @@ def _consent_withdrawn(case: Case, event: Event) -> _Changes:
     }
 
 
-def _closed(case: Case, event: Event) -> _Changes:  # noqa: ARG001
-    assert isinstance(event.payload, CaseClosed)  # noqa: S101
-    return {"closing_reason": event.payload.reason}
+def _closed(_case: Case, _event: Event, p: CaseClosed) -> _Changes:
+    return {"closing_reason": p.reason}
 
 
-_APPLY: dict[type[DomainEvent], Callable[[Case, Event], _Changes]] = {
+#: The fold of each payload type, typed by its payload (the dispatch guarantees it).
+_APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     NeedRecorded: _need_recorded,
     CaseAssessed: _assessed,
     CaseReassessed: _assessed,

@@ -14,7 +14,14 @@ from statemachine import State, StateMachine
 from slrt_core._machine import compile_machine
 from slrt_core.case._model import Case, CaseState
 
-__all__ = ["CASE_TABLE", "ERASE", "CaseLifecycle", "case_guards", "next_state", "why_not"]
+__all__ = [
+    "CASE_TABLE",
+    "CaseLifecycle",
+    "ERASE",
+    "case_guards",
+    "next_state",
+    "why_not",
+]
 
 
 class CaseLifecycle(StateMachine):
