@@ -109,7 +109,7 @@ class MemoryStore:
             self._unsealed.extend(commit.events)
             self._events.setdefault(case_id, []).extend(commit.events)
             self._cases[case_id] = commit.case
-            for referral in commit.touched_referrals:  # the others did not change
+            for referral in commit.case.referrals:
                 self._referrals[referral.referral_id] = case_id
                 if referral.is_open:
                     self._open[referral.referral_id] = (case_id, referral.due_at)

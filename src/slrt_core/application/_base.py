@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 import attrs
@@ -78,6 +79,9 @@ class By:
 Step = DomainEvent | By
 
 
+_NO_TALLY: Mapping[str, int] = MappingProxyType({})
+
+
 @attrs.frozen(kw_only=True)
 class Decision:
     """What a handler decided: the events to record, and what the command returns.
@@ -94,7 +98,7 @@ class Decision:
     steps: tuple[Step, ...]
     reason: str = ""
     result_id: str | None = None
-    tally: Mapping[str, int] = attrs.field(factory=dict)
+    tally: Mapping[str, int] = _NO_TALLY
 
 
 @attrs.frozen(kw_only=True)
