@@ -23,9 +23,11 @@ from slrt_core.errors import (
     AccessDenied,
     CaseNotFoundError,
     CaseNotVisibleError,
+    CorruptRecordError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     SlrtError,
+    StorageError,
 )
 from slrt_core.household import Household, Person, Relationship
 from slrt_core.identity import RegionCode, Sex
@@ -256,3 +258,49 @@ class TestFingerprintMigration:
             assert record.fingerprint == ""
         finally:
             store.close()
+
+
+class TestErasureOfDamagedData:
+    def test_a_corrupt_record_is_not_taken_for_an_erasure(self, tmp_path: Path) -> None:
+        """A damaged event stops the erasure with CorruptRecordError; the key stays."""
+        vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+        path = tmp_path / "slrt.sqlite"
+        store = SqliteStore(path, codec=SealingCodec(vault))
+        try:
+            world = World(store, vault)
+            case_id = world.closed()
+            with contextlib.closing(sqlite3.connect(path)) as conn:
+                conn.execute(
+                    "UPDATE events SET body = ? WHERE case_id = ? AND version = 2", (b"{", case_id)
+                )
+                conn.commit()
+            with pytest.raises(CorruptRecordError):
+                world.slrt.erase(MANAGER, case_id, request_ref="PDP-1")
+            assert vault.keys.get(case_id) is not None
+        finally:
+            store.close()
+
+    def test_a_key_that_does_not_open_an_open_case(self, world: World) -> None:
+        """Events that do not open on a case not erased: the error stands, nothing shredded."""
+        if not isinstance(world.store, SqliteStore):
+            pytest.skip("MemoryStore keeps its events decoded: no key is needed to read them")
+        case_id = world.register()
+        world.vault.keys.replace(case_id, b"\x00\x01" + b"x" * 60)
+        world.vault.forget()
+        world.store._cache.clear()
+        with pytest.raises(StorageError, match="does not unwrap"):
+            world.slrt.erase(MANAGER, case_id, request_ref="PDP-1")
+        assert world.vault.keys.get(case_id) is not None
+
+
+class TestFingerprintOfARoutedReferral:
+    def test_a_policy_is_part_of_the_request(self, tmp_path: Path) -> None:
+        """A referral retried with its routing policy replays; the policy is fingerprinted."""
+        from slrt_core.application import fingerprint
+        from slrt_core.application.commands import Refer
+        from slrt_core.referral import NearestTierFirst
+
+        one = Refer(actor=FACILITATOR, case_id="c", need_id="n1", policy=NearestTierFirst())
+        two = Refer(actor=FACILITATOR, case_id="c", need_id="n1", policy=NearestTierFirst())
+        other = Refer(actor=FACILITATOR, case_id="c", need_id="n1")
+        assert fingerprint(one) == fingerprint(two) != fingerprint(other)
