@@ -304,3 +304,47 @@ class TestFingerprintOfARoutedReferral:
         two = Refer(actor=FACILITATOR, case_id="c", need_id="n1", policy=NearestTierFirst())
         other = Refer(actor=FACILITATOR, case_id="c", need_id="n1")
         assert fingerprint(one) == fingerprint(two) != fingerprint(other)
+
+
+class TestMoreBoundaries:
+    def test_an_outsider_repeating_a_registration_learns_nothing(self, world: World) -> None:
+        """The very same registration under the key, from an outsider: refused, no case id."""
+        case_id = world.register("visit-9")
+        with pytest.raises(IdempotencyKeyReusedError) as caught:
+            world.slrt.register(
+                PAPUA_FACILITATOR,
+                _household("Siti", date(1980, 1, 1)),
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.GRIEVANCE,
+                needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+                idempotency_key="visit-9",
+            )
+        assert case_id not in str(caught.value) + caught.value.message("id")
+
+    def test_a_command_on_an_erased_case(self, world: World) -> None:
+        """A command on an erased case says it was erased (its region is gone with it)."""
+        case_id = world.closed()
+        world.slrt.erase(MANAGER, case_id, request_ref="PDP-3")
+        with pytest.raises(CaseNotFoundError, match="erased"):
+            world.slrt.assess(FACILITATOR, case_id, findings="x")
+
+    def test_erasing_a_missing_case(self, world: World) -> None:
+        """Erasing a case that does not exist gives the outsider's answer."""
+        with pytest.raises(CaseNotVisibleError):
+            world.slrt.erase(MANAGER, "case-404", request_ref="PDP-4")
+
+    def test_finishing_an_erasure_whose_key_came_back(self, world: World) -> None:
+        """A recorded erasure whose key was restored intact: erasing again destroys it."""
+        if not isinstance(world.store, SqliteStore):
+            pytest.skip("MemoryStore seals lazily and forgets an erased case's events")
+        case_id = world.closed()
+        saved = world.vault.keys.get(case_id)
+        assert saved is not None
+        world.slrt.erase(MANAGER, case_id, request_ref="PDP-5")
+        world.vault.keys.add(case_id, saved)
+        before = world.written()
+        with pytest.raises(AccessDenied):
+            world.slrt.erase(PAPUA_MANAGER, case_id, request_ref="PDP-5")
+        world.slrt.erase(MANAGER, case_id, request_ref="PDP-5")
+        assert world.vault.keys.get(case_id) is None
+        assert world.written()[0] == before[0]  # no second erasure event
