@@ -53,6 +53,6 @@ class TestDirectory:
         service = attrs.evolve(_service(), active=False)
         why = RoutingReason("already_receives", "already receives PKH", "sudah menerima PKH")
         problems = service.problems_for(RegionCode("32.73.01.1001"), exclusions=[why])
-        assert [p.message for p in problems][0].endswith("is not active; choose another service.")
+        assert problems[0].message.endswith("is not active; choose another service.")
         assert len(problems) == 3
         assert "already receives PKH" in problems[2].message
