@@ -53,10 +53,12 @@ def tests_matrix(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def lint(session: nox.Session) -> None:
-    """Ruff format check and lint."""
+    """Ruff format check and lint, and the import-linter layer contracts (pyproject)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
     session.run("ruff", "format", "--check", ".")
     session.run("ruff", "check", ".")
+    # grimp reads the source tree; the package need not be installed.
+    session.run("lint-imports", env={"PYTHONPATH": "src"})
 
 
 @nox.session(default=False)

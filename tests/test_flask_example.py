@@ -239,14 +239,14 @@ class TestErrors:
         assert status == 422
 
     def test_state_jurisdiction_and_not_found(self, client: Client) -> None:
-        """409 for a refused transition, 403 outside the jurisdiction, 404 for no case."""
+        """409 for a refused transition; 404 for no case, and the same outside the jurisdiction."""
         cid = client.ok("POST", "/cases", FACILITATOR, NEW_CASE)["case_id"]
         status, _, problem = client.call("POST", f"/cases/{cid}/referrals", BACK, {"need_id": "n1"})
         assert status == 409
         assert "assess" in problem["detail"]
         elsewhere = _staff("facilitator", "33.73")
         status, _, problem = client.call("GET", f"/cases/{cid}", elsewhere)
-        assert status == 403
+        assert status == 404  # an outsider cannot tell a case elsewhere from no case
         status, _, problem = client.call(
             "GET", "/cases/nope", {**FACILITATOR, "Accept-Language": "id"}
         )

@@ -15,6 +15,7 @@ PACKAGES = [
     "slrt_core.adapters",
     "slrt_core.testing",
     "slrt_core.sim",
+    "slrt_core.application",
 ]
 
 

@@ -17,13 +17,15 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Mapping
-from datetime import date, datetime
-from typing import Protocol
+from datetime import date
 
 import attrs
 
-from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode
+from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode, OutsideJurisdictionError
 from slrt_core.identity import RegionCode, region_covers
+from slrt_core.labels import label
+from slrt_core.ports import Authorizer, Clock
+from slrt_core.vocabulary import Command, Role
 
 __all__ = [
     "PERMISSIONS",
@@ -38,50 +40,6 @@ __all__ = [
 ]
 
 _log = logging.getLogger("slrt_core.access")
-
-
-class Role(enum.StrEnum):
-    """An actor's role in SLRT."""
-
-    FACILITATOR = "facilitator"
-    PUSKESOS_OPERATOR = "puskesos_operator"
-    SUPERVISOR = "supervisor"
-    FRONT_OFFICE = "front_office"
-    BACK_OFFICE = "back_office"
-    MANAGER = "manager"
-    PROVIDER_STAFF = "provider_staff"
-    AUDITOR = "auditor"
-    SYSTEM = "system"
-
-
-class Command(enum.StrEnum):
-    """Everything an actor can ask of the service, reads included."""
-
-    REGISTER = "register"
-    RECORD_NEED = "record_need"
-    ASSESS = "assess"
-    SUBMIT = "submit"
-    RETURN_FOR_CORRECTION = "return_for_correction"
-    APPROVE = "approve"
-    REVIEW = "review"
-    RESOLVE_LOCALLY = "resolve_locally"
-    REFER = "refer"
-    DELIVER_DIRECT_SERVICE = "deliver_direct_service"
-    UPDATE_REFERRAL = "update_referral"
-    WITHDRAW_REFERRAL = "withdraw_referral"
-    CONFIRM_RECEIPT = "confirm_receipt"
-    REASSESS = "reassess"
-    CLOSE = "close"
-    RECORD_CONSENT = "record_consent"
-    WITHDRAW_CONSENT = "withdraw_consent"
-    RECORD_LAWFUL_BASIS = "record_lawful_basis"
-    ESCALATE = "escalate"
-    READ_CASE = "read_case"
-    LIST_CASES = "list_cases"
-    READ_REFERRAL = "read_referral"
-    VERIFY_AUDIT = "verify_audit"
-    SUBJECT_ACCESS = "subject_access"
-    ERASE = "erase"
 
 
 class AccessPurpose(enum.StrEnum):
@@ -216,10 +174,12 @@ def _check_actor(actor: object) -> None:
         )
 
 
-def _deny(actor: Actor, command: str, en: str, id_: str) -> None:
+def _deny(
+    actor: Actor, command: str, en: str, id_: str, *, error: type[AccessDenied] = AccessDenied
+) -> None:
     # Ids and the command only: the case's region, names and numbers stay out of logs.
     _log.warning("access denied: actor=%s role=%s command=%s", actor.actor_id, actor.role, command)
-    raise AccessDenied(en, message_id=id_)
+    raise error(en, message_id=id_)
 
 
 @attrs.frozen(kw_only=True)
@@ -303,32 +263,6 @@ def _role(value: object) -> Role:
         ) from None
 
 
-class Authorizer(Protocol):
-    """**Protocol**: decides whether an actor may run a command on a case or referral."""
-
-    def authorize(
-        self,
-        actor: Actor,
-        command: Command,
-        /,
-        *,
-        region: RegionCode | None = None,
-        provider_id: str | None = None,
-    ) -> None:
-        """Return when allowed; raise :class:`~slrt_core.AccessDenied` otherwise.
-
-        Args:
-            actor: who asks.
-            command: what is asked.
-            region: the village of the case concerned, if any.
-            provider_id: the provider a referral is addressed to, if a referral is concerned.
-        """
-
-
-class _Clock(Protocol):
-    def now(self) -> datetime: ...
-
-
 class RolePolicy:
     """The built-in policy: :data:`PERMISSIONS`, jurisdiction and provider ownership.
 
@@ -351,7 +285,7 @@ class RolePolicy:
         self,
         permissions: Mapping[Command, frozenset[Role]] = PERMISSIONS,
         *,
-        clock: _Clock | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._permissions = permissions
         self._clock = clock
@@ -373,8 +307,6 @@ class RolePolicy:
         _check_actor(actor)
         allowed = self._permissions.get(command, frozenset())
         if actor.role not in allowed:
-            # Imported here: labels imports Role from this module.
-            from slrt_core.labels import label  # noqa: PLC0415
 
             def who(language: LanguageCode, joiner: str) -> str:
                 names = sorted(label(role, language).lower() for role in allowed)
@@ -405,14 +337,16 @@ class RolePolicy:
             return
         on = self._clock.now().date() if self._clock is not None else None
         if region is not None and not actor.covers(region, on):
+            # The actor's own jurisdiction only: where the case is stays unsaid.
             where = actor.jurisdiction.code or "Indonesia"
-            self._deny(
+            _deny(
                 actor,
-                command,
-                f"Case region {region} is outside the jurisdiction {where} of "
-                f"{actor.actor_id!r}. Ask staff of that region.",
-                f"Wilayah kasus {region} di luar wilayah kerja {where} milik "
-                f"{actor.actor_id!r}. Minta kepada petugas wilayah itu.",
+                command.value,
+                f"The case is outside the jurisdiction {where} of {actor.actor_id!r}. "
+                "Ask staff of the case's region.",
+                f"Kasus itu di luar wilayah kerja {where} milik {actor.actor_id!r}. "
+                "Minta kepada petugas wilayah kasus itu.",
+                error=OutsideJurisdictionError,
             )
 
     @staticmethod

@@ -40,13 +40,14 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from slrt_core.case._events import CaseErased, Event
 from slrt_core.errors import CaseErasedError, InvalidInputError, Problem, StorageError
+from slrt_core.ports import Keyring, KeyStore
 from slrt_core.privacy import _secret_ok, whole_number
 from slrt_core.serialization import _event_out, canonical_json, converter
 
@@ -65,22 +66,6 @@ _NONCE = 12  # bytes: the 96-bit nonce AES-GCM is made for
 _KEY = 32  # bytes: AES-256
 #: The event type left in clear: it must stay readable after the key is gone.
 ERASURE_TYPE = CaseErased.type
-
-
-class Keyring(Protocol):
-    """**Protocol**: the host app's master key, which wraps and unwraps data keys.
-
-    Back it with a KMS or HSM in production (wrap and unwrap are its two calls); the
-    master key itself never needs to reach slrt_core.
-    """
-
-    def wrap(self, key: bytes, /, *, key_id: str) -> bytes:
-        """*key* encrypted under the current master key, bound to *key_id*."""
-        ...
-
-    def unwrap(self, wrapped: bytes, /, *, key_id: str) -> bytes:
-        """The key *wrapped* holds; raises :class:`~slrt_core.StorageError` if it cannot."""
-        ...
 
 
 class StaticKeyring:
@@ -152,34 +137,6 @@ class StaticKeyring:
                 "stored key was altered. Check the keyring configuration."
             )
             raise StorageError(msg) from exc
-
-
-class KeyStore(Protocol):
-    """**Protocol**: where wrapped data keys live (apart from the event store).
-
-    Destroying a key must really remove it: no copy in this store may survive, and the
-    host app must keep backups of it short-lived or shred them on erasure too.
-    """
-
-    def get(self, key_id: str, /) -> bytes | None:
-        """The wrapped key, or ``None`` when it never existed or was destroyed."""
-        ...
-
-    def add(self, key_id: str, wrapped: bytes, /) -> bytes:
-        """Keep *wrapped* unless *key_id* has a key already; return the key kept."""
-        ...
-
-    def destroy(self, key_id: str, /) -> bool:
-        """Remove the key for good; ``True`` when there was one."""
-        ...
-
-    def replace(self, key_id: str, wrapped: bytes, /) -> None:
-        """Store *wrapped* in place of the existing key (master-key rotation)."""
-        ...
-
-    def key_ids(self) -> Iterator[str]:
-        """Every key id held."""
-        ...
 
 
 class MemoryKeyStore:

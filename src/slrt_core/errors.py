@@ -8,16 +8,21 @@ that says what is wrong and how to fix it, so a host app can show it to staff as
 
     SlrtError
     ├── InvalidInputError (ValueError)     every problem of one input, with field paths
+    │   └── IdempotencyKeyReusedError      the key was used for another request
     ├── DefinitionError                    a bad rulebook, program pack or directory at load time
     ├── NotFoundError (LookupError)
     │   ├── CaseNotFoundError
-    │   │   └── CaseErasedError            the case's personal data was erased (UU PDP)
+    │   │   ├── CaseErasedError            the case's personal data was erased (UU PDP)
+    │   │   └── CaseNotVisibleError (AccessDenied)  no such case, or outside the jurisdiction
     │   └── ReferralNotFoundError
+    │       └── ReferralNotVisibleError (AccessDenied)
     ├── TransitionNotAllowed               a command the case or referral state forbids
     ├── AccessDenied (PermissionError)     the actor's role or jurisdiction forbids it
+    │   └── OutsideJurisdictionError       the region concerned is outside the actor's
     ├── ConcurrencyError                   the case changed since it was read
     ├── ConsentError                       personal data would leave without consent
     ├── StorageError                       the database failed; raised ``from`` the cause
+    │   └── CorruptRecordError (ValueError)  a stored event does not decode or fold
     ├── AuditIntegrityError                the hash chain is broken at a sequence number
     └── DeliveryError                      a notifier could not deliver a message
 
@@ -39,14 +44,19 @@ __all__ = [
     "AuditIntegrityError",
     "CaseErasedError",
     "CaseNotFoundError",
+    "CaseNotVisibleError",
     "ConcurrencyError",
     "ConsentError",
+    "CorruptRecordError",
     "DefinitionError",
     "DeliveryError",
+    "IdempotencyKeyReusedError",
     "InvalidInputError",
     "NotFoundError",
+    "OutsideJurisdictionError",
     "Problem",
     "ReferralNotFoundError",
+    "ReferralNotVisibleError",
     "SlrtError",
     "StorageError",
     "TransitionNotAllowed",
@@ -139,6 +149,38 @@ _SUBJECT_ID = {
     "the scenario": "skenario",
     "the population": "data populasi",
 }
+
+
+class IdempotencyKeyReusedError(InvalidInputError):
+    """An idempotency key was already used for another request (as HTTP 422 in payment APIs).
+
+    A retry must repeat the request it retries: the same command, on the same case or
+    referral, with the same arguments. Nothing was written. The message never says on
+    which case the key was used.
+
+    Examples:
+        >>> print(IdempotencyKeyReusedError("k-1"))  # doctest: +ELLIPSIS
+        1 problem in the input:
+          - idempotency_key: Idempotency key 'k-1' was already used for another request...
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, key: str, *, used_for: str = "") -> None:
+        self.key = key
+        what = f" ({used_for})" if used_for else ""
+        super().__init__(
+            [
+                Problem(
+                    "idempotency_key",
+                    f"Idempotency key {key!r} was already used for another request{what}; "
+                    "a retry must repeat the same request. Use a new key for a new request.",
+                    f"Kunci idempotensi {key!r} sudah dipakai untuk permintaan lain{what}; "
+                    "pengulangan harus sama dengan permintaan semula. Gunakan kunci baru "
+                    "untuk permintaan baru.",
+                )
+            ]
+        )
 
 
 class DefinitionError(SlrtError):
@@ -254,6 +296,53 @@ class AccessDenied(SlrtError, PermissionError):  # noqa: N818 - the name the iss
     """
 
 
+class OutsideJurisdictionError(AccessDenied):
+    """The case or region concerned lies outside the actor's jurisdiction.
+
+    The message names the actor's own jurisdiction, never the case's village.
+
+    .. versionadded:: 0.2.0
+    """
+
+
+class CaseNotVisibleError(CaseNotFoundError, AccessDenied):
+    """No case with this id is visible to the actor: it does not exist, or is not theirs.
+
+    The same answer, word for word, for a case that does not exist and for one outside
+    the actor's jurisdiction, so an outsider learns neither whether nor where a case
+    exists. It is a :class:`CaseNotFoundError` and an :class:`AccessDenied`.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, case_id: str) -> None:
+        NotFoundError.__init__(
+            self,
+            f"Case {case_id!r} does not exist. Check the id, or list cases with "
+            "list_cases(); a case outside your jurisdiction is not shown either.",
+            message_id=f"Kasus {case_id!r} tidak ada. Periksa id-nya, atau lihat daftar "
+            "kasus; kasus di luar wilayah kerja Anda juga tidak ditampilkan.",
+        )
+        self.case_id = case_id
+
+
+class ReferralNotVisibleError(ReferralNotFoundError, AccessDenied):
+    """No referral with this id is visible to the actor (see :class:`CaseNotVisibleError`).
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, referral_id: str) -> None:
+        NotFoundError.__init__(
+            self,
+            f"Referral {referral_id!r} does not exist. Check the id on the referral letter; "
+            "a referral outside your jurisdiction is not shown either.",
+            message_id=f"Rujukan {referral_id!r} tidak ada. Periksa id pada surat rujukan; "
+            "rujukan di luar wilayah kerja Anda juga tidak ditampilkan.",
+        )
+        self.referral_id = referral_id
+
+
 class ConcurrencyError(SlrtError):
     """The case was changed by someone else since it was read; reload it and try again.
 
@@ -283,6 +372,45 @@ class StorageError(SlrtError):
 
     .. versionadded:: 0.1.0
     """
+
+
+class CorruptRecordError(StorageError, ValueError):
+    """A stored event of a case does not decode, or does not fold into the case.
+
+    The record was damaged or written by something other than slrt_core. Nothing is
+    repaired or skipped silently: the error names the case and the event's version
+    (its sequence within the case), so the record can be found, checked against the
+    audit trail (``verify``) and restored from a backup.
+
+    Attributes:
+        case_id: the case whose record is bad.
+        version: the version (sequence within the case) of the bad event, if known.
+        reason: what is wrong with it.
+
+    Examples:
+        >>> err = CorruptRecordError("case-1", 3, "the body is not JSON")
+        >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+        The stored event 3 of case 'case-1' cannot be read: the body is not JSON. Check the
+        record against the audit trail (verify) and restore it from a backup.
+        >>> isinstance(err, StorageError), err.case_id, err.version
+        (True, 'case-1', 3)
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(self, case_id: str, version: int | None, reason: str) -> None:
+        self.case_id = case_id
+        self.version = version
+        self.reason = reason
+        which = f"event {version}" if version is not None else "an event"
+        which_id = f"peristiwa {version}" if version is not None else "sebuah peristiwa"
+        super().__init__(
+            f"The stored {which} of case {case_id!r} cannot be read: {reason}. Check the "
+            "record against the audit trail (verify) and restore it from a backup.",
+            message_id=f"{which_id.capitalize()} tersimpan pada kasus {case_id!r} tidak dapat "
+            f"dibaca: {reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
+            "pulihkan dari cadangan.",
+        )
 
 
 class AuditIntegrityError(SlrtError):

@@ -24,7 +24,6 @@ import enum
 from collections.abc import Iterator, Mapping
 
 from slrt_core import formatting
-from slrt_core.access import Command, Role
 from slrt_core.case._model import CaseState, NeedStatus, Priority
 from slrt_core.household import Disability, FloorType, Relationship, Schooling, WallType
 from slrt_core.identity import Sex
@@ -32,7 +31,15 @@ from slrt_core.referral._consent import ConsentStatus, DataCategory, LawfulBasis
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.referral._sla import EscalationStep, Hop
 from slrt_core.texts import TEXTS, LanguageCode, text
-from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
+from slrt_core.vocabulary import (
+    Channel,
+    ClosingReason,
+    Command,
+    ComplaintKind,
+    Role,
+    Sector,
+    Tier,
+)
 
 __all__ = ["LABELLED", "LABELS", "label", "value_label"]
 

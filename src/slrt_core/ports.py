@@ -1,39 +1,75 @@
-"""Ports: the small Protocols the service talks to.
+"""Ports: every small Protocol the library talks to, in one module.
 
 A host app satisfies a port by shape; nothing inherits from slrt_core. The library
 ships adapters for each (:mod:`slrt_core.adapters`), and :mod:`slrt_core.testing` ships
 the contract suite every store adapter must pass.
+
+The ports, by side:
+
+- **write side of a store**: :class:`EventStore` (load a case, append a
+  :class:`Commit`, idempotency records), with :class:`AuditLog`, :class:`Outbox` and
+  :class:`ErasableStore`;
+- **read side of a store**: :class:`CaseQueries` (questions answered from projections,
+  never by replaying every case); :class:`CaseStore` is both sides, :class:`Store`
+  everything one adapter holds;
+- **collaborators**: :class:`Clock`, :class:`IdFactory`, :class:`Notifier`,
+  :class:`Authorizer`, :class:`ServiceDirectory`, :class:`RoutingPolicy`,
+  :class:`AccessLog`;
+- **personal data**: :class:`EventCodec`, :class:`Keyring`, :class:`KeyStore`,
+  :class:`TokenIndex`.
+
+This module depends on nothing of slrt_core at run time (the types in its signatures
+are imported for type checkers only), so every layer may import it. The Protocols are
+also importable from their older homes (``slrt_core.access.Authorizer``,
+``slrt_core.referral.ServiceDirectory``, ``slrt_core.crypto.Keyring``, ...).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
-from slrt_core.audit import AuditRecord
-from slrt_core.case._events import CaseErased, Event
-from slrt_core.case._model import Case, CaseState
-from slrt_core.identity import RegionCode
-from slrt_core.notify import Notification
-from slrt_core.referral._model import Referral
+if TYPE_CHECKING:
+    from slrt_core.access import Actor, Command
+    from slrt_core.audit import AuditRecord
+    from slrt_core.case._events import Event
+    from slrt_core.case._model import Case, CaseState
+    from slrt_core.identity import RegionCode
+    from slrt_core.notify import Notification
+    from slrt_core.privacy import AccessRecord
+    from slrt_core.referral._directory import Provider, Service
+    from slrt_core.referral._model import Referral
+    from slrt_core.referral._routing import Option, RoutingReason
 
 __all__ = [
+    "AccessLog",
     "AuditLog",
+    "Authorizer",
+    "CaseQueries",
     "CaseStore",
     "Clock",
     "Commit",
     "ErasableStore",
     "EventCodec",
+    "EventStore",
     "IdFactory",
     "IdempotencyRecord",
+    "KeyStore",
+    "Keyring",
     "Notifier",
     "Outbox",
     "OutboxMessage",
+    "RoutingPolicy",
+    "ServiceDirectory",
     "Store",
+    "TokenIndex",
 ]
+
+#: The type of the payload that erases a case (``CaseErased.type``).
+_ERASED = "case_erased"
 
 
 @attrs.frozen(kw_only=True)
@@ -45,6 +81,9 @@ class IdempotencyRecord:
     case_id: str
     version: int
     result_id: str
+    #: A digest of the request (the command with its arguments, without the key): the
+    #: same key with another request is refused. Empty for records written before it.
+    fingerprint: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -68,7 +107,7 @@ class Commit:
     @property
     def erases(self) -> bool:
         """Whether the events erase the case (one of them is a ``CaseErased``)."""
-        return any(isinstance(e.payload, CaseErased) for e in self.events)
+        return any(e.type == _ERASED for e in self.events)
 
     @property
     def touched_referrals(self) -> tuple[Referral, ...]:
@@ -141,16 +180,26 @@ class EventCodec(Protocol):
         ...
 
 
-class CaseStore(Protocol):
-    """**Protocol**: persists cases as events, with optimistic concurrency.
+class EventStore(Protocol):
+    """**Protocol**: the write side of a store: cases as events, optimistic concurrency.
+
+    Everything a command reads or writes: the case it acts on, the case a referral
+    belongs to, the record of an idempotency key, and the :class:`Commit`. Read
+    queries live on :class:`CaseQueries`, so they can grow without touching this port.
 
     A commit whose events include :class:`~slrt_core.case.CaseErased` marks the case
     erased: from then on :meth:`load` and :meth:`events` raise
-    :class:`~slrt_core.errors.CaseErasedError` and :meth:`find_cases` leaves it out.
+    :class:`~slrt_core.errors.CaseErasedError`.
+
+    .. versionadded:: 0.2.0
     """
 
     def load(self, case_id: str, /) -> Case:
-        """The current case; raises :class:`~slrt_core.errors.CaseNotFoundError`."""
+        """The current case; raises :class:`~slrt_core.errors.CaseNotFoundError`.
+
+        A stored event that does not decode or fold raises
+        :class:`~slrt_core.errors.CorruptRecordError` naming the case and version.
+        """
         ...
 
     def events(self, case_id: str, /) -> list[Event]:
@@ -171,12 +220,21 @@ class CaseStore(Protocol):
         """The case a referral belongs to; raises ``ReferralNotFoundError``."""
         ...
 
-    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
-        """Cases whose village lies within *within*, optionally in *state*, by id."""
-        ...
-
     def idempotency(self, key: str, /) -> IdempotencyRecord | None:
         """The record of an idempotency key, or ``None`` if unused."""
+        ...
+
+
+class CaseQueries(Protocol):
+    """**Protocol**: the read side of a store: questions answered from its projections.
+
+    Erased cases are left out.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
+        """Cases whose village lies within *within*, optionally in *state*, by id."""
         ...
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
@@ -186,6 +244,13 @@ class CaseStore(Protocol):
         question); without it, every open referral, those without a deadline last.
         """
         ...
+
+
+class CaseStore(EventStore, CaseQueries, Protocol):
+    """**Protocol**: persists cases as events (:class:`EventStore`) and answers queries.
+
+    Both sides of one store (:class:`CaseQueries`).
+    """
 
 
 class AuditLog(Protocol):
@@ -234,3 +299,131 @@ class Store(CaseStore, AuditLog, Outbox, Protocol):
 
     They live together so one transaction covers all three.
     """
+
+
+class Authorizer(Protocol):
+    """**Protocol**: decides whether an actor may run a command on a case or referral."""
+
+    def authorize(
+        self,
+        actor: Actor,
+        command: Command,
+        /,
+        *,
+        region: RegionCode | None = None,
+        provider_id: str | None = None,
+    ) -> None:
+        """Return when allowed; raise :class:`~slrt_core.AccessDenied` otherwise.
+
+        Args:
+            actor: who asks.
+            command: what is asked.
+            region: the village of the case concerned, if any.
+            provider_id: the provider a referral is addressed to, if a referral is concerned.
+        """
+
+
+class ServiceDirectory(Protocol):
+    """**Protocol**: looks up services and their providers."""
+
+    def service(self, service_id: str, /) -> Service:
+        """The service; raises :class:`~slrt_core.InvalidInputError` when unknown."""
+        ...
+
+    def provider(self, provider_id: str, /) -> Provider:
+        """The provider; raises :class:`~slrt_core.InvalidInputError` when unknown."""
+        ...
+
+    def services(self) -> Iterable[Service]:
+        """Every service."""
+        ...
+
+
+class RoutingPolicy(Protocol):
+    """**Protocol**: orders the services that passed the filters.
+
+    ``key`` is called for every option and must be cheap: a sort key, smaller ranks
+    higher (ties go to the service id). ``explain`` gives the reasons for the key, in
+    both languages; it is called only when a candidate's reasons are read.
+    """
+
+    @property
+    def name(self) -> str:
+        """A short name (``"nearest tier first"``)."""
+        ...
+
+    def key(self, option: Option, /) -> tuple[float, ...]:
+        """The sort key of *option*."""
+        ...
+
+    def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
+        """Why *option* has its key."""
+        ...
+
+
+class AccessLog(Protocol):
+    """**Protocol**: keeps :class:`~slrt_core.privacy.AccessRecord` entries (a table, a SIEM)."""
+
+    def record(self, entry: AccessRecord, /) -> None:
+        """Keep *entry*; raise :class:`~slrt_core.StorageError` if it cannot."""
+        ...
+
+
+class TokenIndex(Protocol):
+    """**Protocol**: maps lookup tokens to the cases holding that NIK or KK number."""
+
+    def add(self, case_id: str, tokens: Iterable[str], /) -> None:
+        """Index *case_id* under *tokens* (kept alongside any it had)."""
+        ...
+
+    def find(self, tokens: Iterable[str], /) -> list[str]:
+        """The case ids indexed under any of *tokens*, sorted."""
+        ...
+
+    def replace(self, case_id: str, tokens: Iterable[str], /) -> None:
+        """Index *case_id* under exactly *tokens* (none: forget the case)."""
+        ...
+
+
+class Keyring(Protocol):
+    """**Protocol**: the host app's master key, which wraps and unwraps data keys.
+
+    Back it with a KMS or HSM in production (wrap and unwrap are its two calls); the
+    master key itself never needs to reach slrt_core.
+    """
+
+    def wrap(self, key: bytes, /, *, key_id: str) -> bytes:
+        """*key* encrypted under the current master key, bound to *key_id*."""
+        ...
+
+    def unwrap(self, wrapped: bytes, /, *, key_id: str) -> bytes:
+        """The key *wrapped* holds; raises :class:`~slrt_core.StorageError` if it cannot."""
+        ...
+
+
+class KeyStore(Protocol):
+    """**Protocol**: where wrapped data keys live (apart from the event store).
+
+    Destroying a key must really remove it: no copy in this store may survive, and the
+    host app must keep backups of it short-lived or shred them on erasure too.
+    """
+
+    def get(self, key_id: str, /) -> bytes | None:
+        """The wrapped key, or ``None`` when it never existed or was destroyed."""
+        ...
+
+    def add(self, key_id: str, wrapped: bytes, /) -> bytes:
+        """Keep *wrapped* unless *key_id* has a key already; return the key kept."""
+        ...
+
+    def destroy(self, key_id: str, /) -> bool:
+        """Remove the key for good; ``True`` when there was one."""
+        ...
+
+    def replace(self, key_id: str, wrapped: bytes, /) -> None:
+        """Store *wrapped* in place of the existing key (master-key rotation)."""
+        ...
+
+    def key_ids(self) -> Iterator[str]:
+        """Every key id held."""
+        ...

@@ -35,7 +35,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import attrs
 
@@ -45,6 +45,7 @@ from slrt_core.case._model import Case
 from slrt_core.errors import InvalidInputError, Problem
 from slrt_core.household import Household
 from slrt_core.identity import KkNumber, Nik
+from slrt_core.ports import AccessLog, TokenIndex
 from slrt_core.serialization import converter
 
 __all__ = [
@@ -335,22 +336,6 @@ class NikTokenizer:
         return written
 
 
-class TokenIndex(Protocol):
-    """**Protocol**: maps lookup tokens to the cases holding that NIK or KK number."""
-
-    def add(self, case_id: str, tokens: Iterable[str], /) -> None:
-        """Index *case_id* under *tokens* (kept alongside any it had)."""
-        ...
-
-    def find(self, tokens: Iterable[str], /) -> list[str]:
-        """The case ids indexed under any of *tokens*, sorted."""
-        ...
-
-    def replace(self, case_id: str, tokens: Iterable[str], /) -> None:
-        """Index *case_id* under exactly *tokens* (none: forget the case)."""
-        ...
-
-
 class MemoryTokenIndex:
     """A :class:`TokenIndex` in process memory (tests, simulations)."""
 
@@ -494,14 +479,6 @@ class AccessRecord:
     action: str
     target: str
     purpose: AccessPurpose
-
-
-class AccessLog(Protocol):
-    """**Protocol**: keeps :class:`AccessRecord` entries (a table, a log pipeline, a SIEM)."""
-
-    def record(self, entry: AccessRecord, /) -> None:
-        """Keep *entry*; raise :class:`~slrt_core.StorageError` if it cannot."""
-        ...
 
 
 class MemoryAccessLog:

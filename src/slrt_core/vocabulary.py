@@ -11,7 +11,9 @@ import enum
 __all__ = [
     "Channel",
     "ClosingReason",
+    "Command",
     "ComplaintKind",
+    "Role",
     "Sector",
     "Tier",
 ]
@@ -67,3 +69,47 @@ class Tier(enum.StrEnum):
     PROVINCE = "province"
     NATIONAL = "national"
     NGO = "ngo"
+
+
+class Role(enum.StrEnum):
+    """An actor's role in SLRT."""
+
+    FACILITATOR = "facilitator"
+    PUSKESOS_OPERATOR = "puskesos_operator"
+    SUPERVISOR = "supervisor"
+    FRONT_OFFICE = "front_office"
+    BACK_OFFICE = "back_office"
+    MANAGER = "manager"
+    PROVIDER_STAFF = "provider_staff"
+    AUDITOR = "auditor"
+    SYSTEM = "system"
+
+
+class Command(enum.StrEnum):
+    """Everything an actor can ask of the service, reads included."""
+
+    REGISTER = "register"
+    RECORD_NEED = "record_need"
+    ASSESS = "assess"
+    SUBMIT = "submit"
+    RETURN_FOR_CORRECTION = "return_for_correction"
+    APPROVE = "approve"
+    REVIEW = "review"
+    RESOLVE_LOCALLY = "resolve_locally"
+    REFER = "refer"
+    DELIVER_DIRECT_SERVICE = "deliver_direct_service"
+    UPDATE_REFERRAL = "update_referral"
+    WITHDRAW_REFERRAL = "withdraw_referral"
+    CONFIRM_RECEIPT = "confirm_receipt"
+    REASSESS = "reassess"
+    CLOSE = "close"
+    RECORD_CONSENT = "record_consent"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    RECORD_LAWFUL_BASIS = "record_lawful_basis"
+    ESCALATE = "escalate"
+    READ_CASE = "read_case"
+    LIST_CASES = "list_cases"
+    READ_REFERRAL = "read_referral"
+    VERIFY_AUDIT = "verify_audit"
+    SUBJECT_ACCESS = "subject_access"
+    ERASE = "erase"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slrt_core.access import PERMISSIONS, Actor, Command, Role, RolePolicy
-from slrt_core.errors import AccessDenied, InvalidInputError
+from slrt_core.errors import AccessDenied, InvalidInputError, OutsideJurisdictionError
 from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.testing.strategies import actors, region_codes
 
@@ -115,15 +115,16 @@ class TestJurisdiction:
         assert allowed(who, Command.APPROVE, region=MIROTO) is inside
 
     def test_outside_denial_message(self):
-        """An out-of-area denial names the case region and the actor's jurisdiction."""
+        """An out-of-area denial names the actor's jurisdiction, never the case's village."""
         who = actor(Role.SUPERVISOR, "33.22")
-        with pytest.raises(AccessDenied) as excinfo:
+        with pytest.raises(OutsideJurisdictionError) as excinfo:
             POLICY.authorize(who, Command.APPROVE, region=MIROTO)
         assert str(excinfo.value) == (
-            "Case region 33.74.01.1001 is outside the jurisdiction 33.22 of 'supervisor-1'. "
-            "Ask staff of that region."
+            "The case is outside the jurisdiction 33.22 of 'supervisor-1'. "
+            "Ask staff of the case's region."
         )
-        assert excinfo.value.message("id").startswith("Wilayah kasus 33.74.01.1001 di luar")
+        assert excinfo.value.message("id").startswith("Kasus itu di luar wilayah kerja 33.22")
+        assert "33.74" not in str(excinfo.value) + excinfo.value.message("id")
 
     def test_reads_are_checked(self):
         """Reading a case outside the jurisdiction is denied like a write."""

@@ -132,7 +132,7 @@ class TestDb:
         db = tmp_path / "new.sqlite"
         result = CliRunner().invoke(main, ["db", "upgrade", str(db)])
         assert result.exit_code == 0, result.output
-        assert "schema version 1 (1 migration(s) applied)" in result.output
+        assert "schema version 2 (2 migration(s) applied)" in result.output
         result = CliRunner().invoke(main, ["db", "upgrade", str(db)])
         assert "(0 migration(s) applied)" in result.output
 

@@ -102,7 +102,8 @@ class MemoryStore:
             key = commit.idempotency.key if commit.idempotency else None
             if key is not None and key in self._idempotency:
                 raise ConcurrencyError(case_id, commit.expected_version, actual)
-            if commit.erases:
+            erases = commit.erases
+            if erases:
                 self._seal()  # encode what is pending while the case key still exists
             # Nothing above changed state; from here on nothing can fail.
             self._unsealed.extend(commit.events)
@@ -121,7 +122,7 @@ class MemoryStore:
                     self._outbox[n.message_id] = _Pending(
                         OutboxMessage(notification=n), len(self._outbox), n.created_at
                     )
-            if commit.erases:
+            if erases:
                 self._erased.add(case_id)
                 self._events[case_id] = []
 

@@ -50,10 +50,17 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from slrt_core.adapters._outbox import outbox_body, outbox_message
+from slrt_core.adapters._outbox import outbox_message
+from slrt_core.adapters._records import (
+    ERASED,
+    commit_rows,
+    decode_events,
+    fold_events,
+    idempotency_record,
+)
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, apply, replay
+from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -69,7 +76,7 @@ from slrt_core.referral._model import ReferralStatus
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
 
 # The state the cases index records for an erased case (not a lifecycle state).
-_ERASED = "erased"
+_ERASED = ERASED
 
 T = TypeVar("T")
 Connection: TypeAlias = psycopg.Connection[TupleRow]
@@ -132,6 +139,10 @@ MIGRATIONS: tuple[str, ...] = (
         dead boolean NOT NULL DEFAULT false
     );
     CREATE INDEX outbox_pending ON outbox (position) WHERE NOT delivered AND NOT dead;
+    """,
+    # 2: the fingerprint of the request an idempotency key was used for.
+    """
+    ALTER TABLE idempotency ADD COLUMN fingerprint text NOT NULL DEFAULT '';
     """,
 )
 
@@ -377,8 +388,6 @@ class PostgresStore:
         """The current case (from the cache, brought up to the stored version)."""
         cached = self._cache.get(case_id)
 
-        decode = self.codec.decode
-
         def read(conn: Connection) -> tuple[int | None, list[Event]]:
             row = conn.execute(
                 "SELECT version, state FROM cases WHERE case_id = %s", (case_id,)
@@ -391,20 +400,16 @@ class PostgresStore:
             if after == row[0]:
                 return row[0], []
             rows = conn.execute(
-                "SELECT body FROM events WHERE case_id = %s AND version > %s ORDER BY version",
+                "SELECT version, body FROM events WHERE case_id = %s AND version > %s"
+                " ORDER BY version",
                 (case_id, after),
             ).fetchall()
-            return row[0], [decode(bytes(r[0])) for r in rows]
+            return row[0], decode_events(case_id, rows, self.codec.decode)
 
         version, new = self._read(read)
         if version is None:
             raise CaseNotFoundError(case_id)
-        if cached is not None and (not new or new[0].version == cached.version + 1):
-            case = cached
-            for event in new:
-                case = apply(case, event)
-        else:
-            case = replay(new)
+        case = fold_events(new, cached)
         self._cache[case_id] = case
         return case
 
@@ -412,25 +417,18 @@ class PostgresStore:
         """The case's events, oldest first."""
         rows = self._read(
             lambda c: c.execute(
-                "SELECT body FROM events WHERE case_id = %s ORDER BY version", (case_id,)
+                "SELECT version, body FROM events WHERE case_id = %s ORDER BY version",
+                (case_id,),
             ).fetchall()
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        decode = self.codec.decode
-        return [decode(bytes(r[0])) for r in rows]
+        return decode_events(case_id, rows, self.codec.decode)
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
-        encode = self.codec.encode
-        bodies = [encode(e) for e in commit.events]
-        state = _ERASED if commit.erases else case.state.value
-        referral_rows = [
-            (r.referral_id, case.case_id, r.provider_id, r.status.value, r.due_at)
-            for r in commit.touched_referrals
-        ]
-        outbox_rows = [(n.message_id, outbox_body(n), n.created_at) for n in commit.notifications]
+        rows = commit_rows(commit, self.codec.encode, _as_is)
         idem = commit.idempotency
 
         def write(conn: Connection) -> None:
@@ -451,7 +449,7 @@ class PostgresStore:
             if idem_cur is not None and idem_cur.fetchone() is not None:
                 raise ConcurrencyError(case.case_id, commit.expected_version, actual)
             after_seq, prev = head if head is not None else (0, GENESIS)
-            records = chain(bodies, after_seq=after_seq, prev=prev)
+            records = chain(rows.bodies, after_seq=after_seq, prev=prev)
             head_seq, head_digest = (
                 (records[-1].seq, records[-1].digest) if records else (after_seq, prev)
             )
@@ -459,43 +457,40 @@ class PostgresStore:
                 cur.executemany(
                     "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (r.seq, case.case_id, e.version, e.type, r.body, r.prev, r.digest)
-                        for r, e in zip(records, commit.events, strict=True)
-                    ],
+                    rows.event_rows(records),
                 )
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
                 if row:
                     cur.execute(
                         "UPDATE cases SET version = %s, state = %s "
                         "WHERE case_id = %s AND version = %s",
-                        (case.version, state, case.case_id, actual),
+                        (rows.version, rows.state, rows.case_id, actual),
                     )
                 else:
                     cur.execute(
                         "INSERT INTO cases (case_id, version, state, region) "
                         "VALUES (%s, %s, %s, %s)",
-                        (case.case_id, case.version, state, case.region.code),
+                        (rows.case_id, rows.version, rows.state, rows.region),
                     )
-                if referral_rows:
+                if rows.referrals:
                     cur.executemany(
                         "INSERT INTO referrals (referral_id, case_id, provider_id, status, due_at) "
                         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
                         "case_id = EXCLUDED.case_id, provider_id = EXCLUDED.provider_id, "
                         "status = EXCLUDED.status, due_at = EXCLUDED.due_at",
-                        referral_rows,
+                        rows.referrals,
                     )
-                if outbox_rows:
+                if rows.outbox:
                     cur.executemany(
                         "INSERT INTO outbox (message_id, body, due_at) VALUES (%s, %s, %s) "
                         "ON CONFLICT (message_id) DO NOTHING",
-                        outbox_rows,
+                        rows.outbox,
                     )
-                if idem is not None:
+                if rows.idempotency is not None:
                     cur.execute(
-                        "INSERT INTO idempotency (key, command, case_id, version, result_id) "
-                        "VALUES (%s, %s, %s, %s, %s)",
-                        (idem.key, idem.command, idem.case_id, idem.version, idem.result_id),
+                        "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+                        " fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
+                        rows.idempotency,
                     )
 
         self._write(write, case_id=case.case_id, expected=commit.expected_version)
@@ -552,15 +547,12 @@ class PostgresStore:
         """The record of an idempotency key."""
         row = self._read(
             lambda c: c.execute(
-                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = %s",
+                "SELECT key, command, case_id, version, result_id, fingerprint FROM idempotency"
+                " WHERE key = %s",
                 (key,),
             ).fetchone()
         )
-        if row is None:
-            return None
-        return IdempotencyRecord(
-            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
-        )
+        return None if row is None else idempotency_record(row)
 
     # ------------------------------------------------------------------ AuditLog
 
@@ -627,6 +619,11 @@ class PostgresStore:
             ).fetchall()
         )
         return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _as_is(value: datetime) -> datetime:
+    """A time as psycopg writes it (timestamptz)."""
+    return value
 
 
 def _schema_version(conn: Connection) -> int:

@@ -22,10 +22,17 @@ from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from slrt_core.adapters._outbox import outbox_body, outbox_message
+from slrt_core.adapters._outbox import outbox_message
+from slrt_core.adapters._records import (
+    ERASED,
+    commit_rows,
+    decode_events,
+    fold_events,
+    idempotency_record,
+)
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event, replay
+from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -91,10 +98,14 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX outbox_due ON outbox (delivered, dead, due_at);
     """,
+    # 2: the fingerprint of the request an idempotency key was used for.
+    """
+    ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
+    """,
 )
 
 # The state the cases index records for an erased case (not a lifecycle state).
-_ERASED = "erased"
+_ERASED = ERASED
 
 #: The schema version this library writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -156,7 +167,7 @@ class SqliteStore:
     Examples:
         >>> store = SqliteStore(":memory:")
         >>> store.schema_version()
-        1
+        2
         >>> store.close()
     """
 
@@ -290,7 +301,7 @@ class SqliteStore:
         cached = self._cache.get(case_id)
         if cached is not None and cached.version == row[0]:
             return cached
-        case = replay(self.events(case_id))
+        case = fold_events(self.events(case_id))
         _remember(self._cache, case_id, case)
         return case
 
@@ -298,81 +309,61 @@ class SqliteStore:
         """The case's events, oldest first."""
         rows = self._read(
             lambda c: c.execute(
-                "SELECT body FROM events WHERE case_id = ? ORDER BY version", (case_id,)
+                "SELECT version, body FROM events WHERE case_id = ? ORDER BY version",
+                (case_id,),
             ).fetchall()
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        decode = self.codec.decode
-        return [decode(r[0]) for r in rows]
+        return decode_events(case_id, rows, self.codec.decode)
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
-        encode = self.codec.encode
-        bodies = [encode(e) for e in commit.events]
-        state = _ERASED if commit.erases else case.state.value
-        referral_rows = [
-            (
-                r.referral_id,
-                case.case_id,
-                r.provider_id,
-                r.status.value,
-                _iso(r.due_at) if r.due_at else None,
-            )
-            for r in commit.touched_referrals
-        ]
-        outbox_rows = [
-            (n.message_id, outbox_body(n), _iso(n.created_at)) for n in commit.notifications
-        ]
-
-        key = commit.idempotency.key if commit.idempotency is not None else None
+        rows = commit_rows(commit, self.codec.encode, _iso)
+        key = rows.idempotency[0] if rows.idempotency is not None else None
 
         def write(conn: sqlite3.Connection) -> None:
             # One round trip for everything the write depends on: the case version, the
             # key's use and the chain head (under BEGIN IMMEDIATE, so nobody moves them).
             version, used, last_seq, last_digest = conn.execute(
-                _BEFORE_WRITE, (case.case_id, key)
+                _BEFORE_WRITE, (rows.case_id, key)
             ).fetchone()
             actual = version or 0
             if actual != commit.expected_version or used:
-                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
-            records = chain(bodies, after_seq=last_seq or 0, prev=last_digest or GENESIS)
+                raise ConcurrencyError(rows.case_id, commit.expected_version, actual)
+            records = chain(rows.bodies, after_seq=last_seq or 0, prev=last_digest or GENESIS)
             conn.executemany(
                 "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (r.seq, case.case_id, e.version, e.type, r.body, r.prev, r.digest)
-                    for r, e in zip(records, commit.events, strict=True)
-                ],
+                rows.event_rows(records),
             )
             if version is not None:
                 conn.execute(
                     "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
-                    (case.version, state, case.case_id),
+                    (rows.version, rows.state, rows.case_id),
                 )
             else:
                 conn.execute(
                     "INSERT INTO cases (case_id, version, state, region) VALUES (?, ?, ?, ?)",
-                    (case.case_id, case.version, state, case.region.code),
+                    (rows.case_id, rows.version, rows.state, rows.region),
                 )
-            if referral_rows:
+            if rows.referrals:
                 conn.executemany(
                     "INSERT OR REPLACE INTO referrals"
                     " (referral_id, case_id, provider_id, status, due_at) VALUES (?, ?, ?, ?, ?)",
-                    referral_rows,
+                    rows.referrals,
                 )
-            if outbox_rows:
+            if rows.outbox:
                 conn.executemany(
                     "INSERT OR IGNORE INTO outbox (message_id, body, due_at) VALUES (?, ?, ?)",
-                    outbox_rows,
+                    rows.outbox,
                 )
-            if commit.idempotency is not None:
-                i = commit.idempotency
+            if rows.idempotency is not None:
                 conn.execute(
-                    "INSERT INTO idempotency (key, command, case_id, version, result_id) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (i.key, i.command, i.case_id, i.version, i.result_id),
+                    "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+                    " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+                    rows.idempotency,
                 )
 
         self._write(write)
@@ -422,15 +413,12 @@ class SqliteStore:
         """The record of an idempotency key."""
         row = self._read(
             lambda c: c.execute(
-                "SELECT key, command, case_id, version, result_id FROM idempotency WHERE key = ?",
+                "SELECT key, command, case_id, version, result_id, fingerprint FROM idempotency"
+                " WHERE key = ?",
                 (key,),
             ).fetchone()
         )
-        if row is None:
-            return None
-        return IdempotencyRecord(
-            key=row[0], command=row[1], case_id=row[2], version=row[3], result_id=row[4]
-        )
+        return None if row is None else idempotency_record(row)
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
         """Open referrals, earliest deadline first; only those due by *due_before* if given."""

@@ -14,7 +14,14 @@ from statemachine import State, StateMachine
 from slrt_core._machine import compile_machine
 from slrt_core.case._model import Case, CaseState
 
-__all__ = ["CASE_TABLE", "CaseLifecycle", "case_guards", "next_state"]
+__all__ = [
+    "CASE_TABLE",
+    "CaseLifecycle",
+    "ERASE",
+    "case_guards",
+    "next_state",
+    "why_not",
+]
 
 
 class CaseLifecycle(StateMachine):
@@ -128,10 +135,62 @@ def case_guards(case: Case) -> Callable[[str], bool]:
     return lambda name: _GUARDS[name](case)
 
 
+#: The transition of an erasure. It is not a move of the flow but of the data: only a
+#: closed case is erased, and it stays closed (its personal data is what goes).
+ERASE = "erase"
+
+
 def next_state(case: Case, event: str) -> CaseState | None:
-    """The state *event* takes *case* to, or ``None`` when the lifecycle forbids it."""
+    """The state *event* takes *case* to, or ``None`` when the lifecycle forbids it.
+
+    *event* is a transition name, as an event payload declares it (``transition``).
+    """
+    if event == ERASE:
+        return case.state if case.state is CaseState.CLOSED else None
     target = CASE_TABLE.target(case.state.value, event, case_guards(case))
     return None if target is None else _STATES[target]
+
+
+def why_not(event: str, state: CaseState) -> tuple[str, str]:
+    """Why transition *event* is refused in *state*, in English and Bahasa Indonesia.
+
+    Empty texts when there is nothing more to say than the refusal itself.
+
+    Examples:
+        >>> why_not("close", CaseState.IN_SERVICE)[0]
+        'A referral is still open: cancel it with a reason, or wait for its outcome.'
+        >>> why_not("submit", CaseState.CLOSED)
+        ('', '')
+
+    .. versionadded:: 0.2.0
+    """
+    if event == ERASE:
+        return _ERASE_WHY
+    return _WHY.get((event, state.value), ("", ""))
+
+
+_WHY = {
+    ("refer", "registered"): (
+        "Assess the case first; only an emergency case is referred before assessment.",
+        "Lakukan asesmen dahulu; hanya kasus darurat yang dirujuk sebelum asesmen.",
+    ),
+    ("deliver_direct_service", "registered"): (
+        "Direct service before assessment is only for an emergency case.",
+        "Layanan langsung sebelum asesmen hanya untuk kasus darurat.",
+    ),
+    ("close", "in_service"): (
+        "A referral is still open: cancel it with a reason, or wait for its outcome.",
+        "Masih ada rujukan terbuka: batalkan dengan alasan, atau tunggu hasilnya.",
+    ),
+    ("reassess", "in_service"): (
+        "Re-assessment comes after every referral has ended.",
+        "Asesmen ulang dilakukan setelah semua rujukan selesai.",
+    ),
+}
+_ERASE_WHY = (
+    "Close the case first (a referral may still need the data).",
+    "Tutup kasus terlebih dahulu (rujukan mungkin masih memerlukan data).",
+)
 
 
 _STATES = {s.value: s for s in CaseState}

@@ -7,13 +7,14 @@ its events (:func:`slrt_core.case.apply`).
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import attrs
 
+from slrt_core.errors import InvalidInputError, Problem
 from slrt_core.household import Household
 from slrt_core.identity import RegionCode
-from slrt_core.referral._consent import Consent, LawfulBasis
+from slrt_core.referral._consent import ADULT_AGE, Consent, DataCategory, LawfulBasis, covering
 from slrt_core.referral._model import Referral
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
@@ -202,3 +203,133 @@ class Case:
     def bases(self) -> tuple[Consent | LawfulBasis, ...]:
         """Every consent and lawful basis recorded, consents first."""
         return (*self.consents, *self.lawful_bases)
+
+    @property
+    def decisions(self) -> tuple[ProgramDecision, ...]:
+        """The eligibility decisions of the latest assessment (none before one).
+
+        .. versionadded:: 0.2.0
+        """
+        return self.assessments[-1].decisions if self.assessments else ()
+
+    def unknown_need(self, need_id: str) -> InvalidInputError:
+        """The error for a need this case does not have, listing those it has.
+
+        .. versionadded:: 0.2.0
+        """
+        known = ", ".join(n.need_id for n in self.needs)
+        return InvalidInputError.single(
+            "need_id",
+            f"Case {self.case_id!r} has no need {need_id!r}; its needs are {known}.",
+            f"Kasus {self.case_id!r} tidak punya kebutuhan {need_id!r}; kebutuhannya {known}.",
+        )
+
+    def open_need(self, need_id: str) -> Need:
+        """The need *need_id*, which must be open.
+
+        Raises:
+            InvalidInputError: the case has no such need, or it is not open.
+
+        .. versionadded:: 0.2.0
+        """
+        need = self.need(need_id)
+        if need is None:
+            raise self.unknown_need(need_id)
+        if need.status is not NeedStatus.OPEN:
+            raise InvalidInputError.single(
+                "need_id",
+                f"Need {need_id!r} is {need.status}, not open; nothing more to do for it here.",
+                f"Kebutuhan {need_id!r} berstatus {need.status}, bukan terbuka.",
+            )
+        return need
+
+    def referral_problems(self, need_id: str, replaces: str | None = None) -> list[Problem]:
+        """What stops a new referral of need *need_id* (replacing *replaces*), if anything.
+
+        A need has one open referral at a time; a referral replaces only an ended
+        referral of the same need.
+
+        .. versionadded:: 0.2.0
+        """
+        problems = []
+        if any(r.need_id == need_id and r.is_open for r in self.referrals):
+            problems.append(
+                Problem(
+                    "need_id",
+                    f"Need {need_id!r} already has an open referral; wait for its outcome "
+                    "or cancel it first.",
+                    f"Kebutuhan {need_id!r} sudah punya rujukan terbuka; tunggu hasilnya "
+                    "atau batalkan dahulu.",
+                )
+            )
+        if replaces is not None:
+            old = self.referral(replaces)
+            if old is None or old.need_id != need_id or old.is_open:
+                problems.append(
+                    Problem(
+                        "replaces",
+                        f"Referral {replaces!r} is not an ended referral of need {need_id!r} "
+                        "in this case; a new referral replaces only such a referral.",
+                        f"Rujukan {replaces!r} bukan rujukan yang sudah berakhir untuk "
+                        f"kebutuhan {need_id!r} pada kasus ini.",
+                    )
+                )
+        return problems
+
+    def record_in_force_problems(self, record_id: str) -> list[Problem]:
+        """A problem unless *record_id* is a consent or lawful basis of the case in force.
+
+        .. versionadded:: 0.2.0
+        """
+        record = next((r for r in self.bases if r.record_id == record_id), None)
+        if record is not None and record.withdrawn_at is None:
+            return []
+        known = ", ".join(r.record_id for r in self.bases if r.withdrawn_at is None)
+        return [
+            Problem(
+                "record_id",
+                f"Case {self.case_id!r} has no consent or lawful basis {record_id!r} in force; "
+                f"those in force are: {known or 'none'}.",
+                f"Kasus {self.case_id!r} tidak punya persetujuan atau dasar hukum {record_id!r} "
+                f"yang berlaku; yang berlaku: {known or 'tidak ada'}.",
+            )
+        ]
+
+    def subject_of(self, need: Need) -> str:
+        """The member whose data a referral of *need* sends: its member, or the head.
+
+        .. versionadded:: 0.2.0
+        """
+        return need.member_id or self.household.head.member_id
+
+    def referral_categories(self, need: Need, on: date) -> tuple[DataCategory, ...]:
+        """The kinds of personal data a referral of *need* sends, on local date *on*.
+
+        Identity and household always; health data for a health need; a child's data
+        when the subject is under :data:`~slrt_core.referral.ADULT_AGE`.
+
+        .. versionadded:: 0.2.0
+        """
+        kinds = [DataCategory.IDENTITY, DataCategory.HOUSEHOLD]
+        if need.sector is Sector.HEALTH:
+            kinds.append(DataCategory.HEALTH)
+        if self.household.member(self.subject_of(need)).age_on(on) < ADULT_AGE:
+            kinds.append(DataCategory.CHILD)
+        return tuple(kinds)
+
+    def basis_for(self, need: Need, provider_id: str, at: datetime, on: date) -> str | None:
+        """The id of the consent or lawful basis that lets *need*'s data go to the provider.
+
+        *at* is the time of sending, *on* its local date (for the subject's age).
+
+        .. versionadded:: 0.2.0
+        """
+        record = covering(
+            self.bases,
+            subject=self.subject_of(need),
+            provider_id=provider_id,
+            purpose="referral",
+            at=at,
+            categories=self.referral_categories(need, on),
+        )
+        return None if record is None else record.record_id

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import attrs
 
-from slrt_core.errors import DefinitionError, InvalidInputError
+from slrt_core.errors import DefinitionError, InvalidInputError, Problem
 from slrt_core.identity import RegionCode
+from slrt_core.ports import ServiceDirectory
 from slrt_core.vocabulary import Sector, Tier
+
+if TYPE_CHECKING:
+    from slrt_core.referral._routing import RoutingReason
 
 __all__ = ["Capacity", "Directory", "Provider", "Service", "ServiceDirectory", "Sla"]
 
@@ -86,21 +90,58 @@ class Service:
         """True when *region* lies inside the service area."""
         return any(a.contains(region) for a in self.area)
 
+    def problems_for(
+        self, region: RegionCode, *, exclusions: Iterable[RoutingReason] = ()
+    ) -> list[Problem]:
+        """What stops referring a need of a household in *region* to this service.
 
-class ServiceDirectory(Protocol):
-    """**Protocol**: looks up services and their providers."""
+        Args:
+            region: the household's village.
+            exclusions: why its program should not be offered to the household
+                (:func:`~slrt_core.referral.program_exclusions`), unless overridden.
 
-    def service(self, service_id: str, /) -> Service:
-        """The service; raises :class:`~slrt_core.InvalidInputError` when unknown."""
-        ...
+        Examples:
+            >>> service = Service(service_id="s1", provider_id="p1", name="Desk",
+            ...                   sectors=[Sector.HEALTH], tier=Tier.DISTRICT,
+            ...                   area=[RegionCode("33.74")])
+            >>> service.problems_for(RegionCode("33.74.01.1001"))
+            []
+            >>> [p.path for p in service.problems_for(RegionCode("32.73.01.1001"))]
+            ['service_id']
 
-    def provider(self, provider_id: str, /) -> Provider:
-        """The provider; raises :class:`~slrt_core.InvalidInputError` when unknown."""
-        ...
-
-    def services(self) -> Iterable[Service]:
-        """Every service."""
-        ...
+        .. versionadded:: 0.2.0
+        """
+        problems = []
+        sid = self.service_id
+        if not self.active:
+            problems.append(
+                Problem(
+                    "service_id",
+                    f"Service {sid!r} is not active; choose another service.",
+                    f"Layanan {sid!r} tidak aktif; pilih layanan lain.",
+                )
+            )
+        if not self.serves(region):
+            problems.append(
+                Problem(
+                    "service_id",
+                    f"Service {sid!r} does not serve village {region}; "
+                    "choose a service whose area covers it.",
+                    f"Layanan {sid!r} tidak melayani desa {region}; pilih "
+                    "layanan yang wilayahnya mencakup desa itu.",
+                )
+            )
+        problems.extend(
+            Problem(
+                "service_id",
+                f"Service {sid!r}: {reason.message}. Choose another service, or give "
+                "override_reason to offer it anyway.",
+                f"Layanan {sid!r}: {reason.message_id}. Pilih layanan lain, atau berikan "
+                "override_reason untuk tetap menawarkannya.",
+            )
+            for reason in exclusions
+        )
+        return problems
 
 
 class Directory:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from statemachine import State, StateMachine
 
 from slrt_core._machine import compile_machine
-from slrt_core.referral._model import ReferralStatus
+from slrt_core.errors import Problem
+from slrt_core.referral._model import ReferralReason, ReferralStatus
 
 __all__ = [
     "PERFORMER_STATUSES",
@@ -17,6 +18,9 @@ __all__ = [
     "REFERRAL_TABLE",
     "REQUESTER_STATUSES",
     "ReferralLifecycle",
+    "next_status",
+    "status_problems",
+    "why_not",
 ]
 
 
@@ -83,3 +87,77 @@ REASON_REQUIRED = frozenset(
         ReferralStatus.ENTERED_IN_ERROR,
     }
 )
+
+
+def next_status(current: ReferralStatus, wanted: ReferralStatus) -> ReferralStatus | None:
+    """*wanted* when the lifecycle allows it after *current*, else ``None``.
+
+    Examples:
+        >>> next_status(ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED)
+        <ReferralStatus.ACCEPTED: 'accepted'>
+        >>> next_status(ReferralStatus.COMPLETED, ReferralStatus.IN_PROGRESS) is None
+        True
+
+    .. versionadded:: 0.2.0
+    """
+    target = REFERRAL_TABLE.target(current.value, f"to_{wanted.value}", _no_guards)
+    return None if target is None else ReferralStatus(target)
+
+
+def _no_guards(name: str) -> bool:  # pragma: no cover - the referral lifecycle has no guards
+    msg = f"unexpected guard {name!r}"
+    raise AssertionError(msg)
+
+
+def why_not(current: ReferralStatus) -> tuple[str, str]:
+    """Why a referral in *current* cannot move as asked, in English and Bahasa Indonesia.
+
+    .. versionadded:: 0.2.0
+    """
+    if current.is_terminal:
+        return (
+            "It has ended and never reopens; create a new referral that replaces it.",
+            "Rujukan sudah berakhir dan tidak dibuka lagi; buat rujukan baru yang menggantikannya.",
+        )
+    return (
+        (
+            "That status does not follow from the current one; follow requested, received, "
+            "accepted, in progress, completed."
+        ),
+        (
+            "Status itu tidak mengikuti status sekarang; ikuti urutan dikirim, diterima, "
+            "disetujui, dilayani, selesai."
+        ),
+    )
+
+
+def status_problems(
+    status: ReferralStatus, reason: ReferralReason | None, note: str
+) -> list[Problem]:
+    """What a change to *status* lacks: a reason code where one is needed, a note for 'other'.
+
+    Examples:
+        >>> [p.path for p in status_problems(ReferralStatus.REJECTED, None, "")]
+        ['reason']
+        >>> status_problems(ReferralStatus.ACCEPTED, None, "")
+        []
+
+    .. versionadded:: 0.2.0
+    """
+    if status in REASON_REQUIRED and reason is None:
+        return [
+            Problem(
+                "reason",
+                f"Status {status} needs a reason code (ReferralReason).",
+                f"Status {status} memerlukan kode alasan.",
+            )
+        ]
+    if reason is ReferralReason.OTHER and not note.strip():
+        return [
+            Problem(
+                "note",
+                "Reason 'other' needs a note that explains it.",
+                "Alasan 'lainnya' memerlukan catatan penjelasan.",
+            )
+        ]
+    return []

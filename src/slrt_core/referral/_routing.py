@@ -35,14 +35,15 @@ import functools
 import statistics
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.errors import InvalidInputError
 from slrt_core.identity import RegionCode
-from slrt_core.referral._directory import Directory, Provider, Service, ServiceDirectory
+from slrt_core.ports import RoutingPolicy, ServiceDirectory
+from slrt_core.referral._directory import Directory, Provider, Service
 from slrt_core.referral._model import Referral, ReferralStatus
 from slrt_core.texts import TEXTS
 from slrt_core.vocabulary import Sector, Tier
@@ -143,28 +144,6 @@ class Option:
     provider: Provider
     area: RegionCode
     eligibility: Eligibility
-
-
-class RoutingPolicy(Protocol):
-    """**Protocol**: orders the services that passed the filters.
-
-    ``key`` is called for every option and must be cheap: a sort key, smaller ranks
-    higher (ties go to the service id). ``explain`` gives the reasons for the key, in
-    both languages; it is called only when a candidate's reasons are read.
-    """
-
-    @property
-    def name(self) -> str:
-        """A short name (``"nearest tier first"``)."""
-        ...
-
-    def key(self, option: Option, /) -> tuple[float, ...]:
-        """The sort key of *option*."""
-        ...
-
-    def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
-        """Why *option* has its key."""
-        ...
 
 
 @attrs.frozen(kw_only=True)

@@ -715,7 +715,11 @@ class StoreContract(abc.ABC):
             assert report.records == sum(c.version for c in result.cases) == result.events
             assert _pending(store) == []
 
-    @settings(suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow])
+    # Each example opens a store (a fresh schema, migrations): I/O, not a unit to time.
+    @settings(
+        suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
+        deadline=None,
+    )
     @given(plan=_plans())
     def test_random_flows_replay_and_verify(self, plan: _Plan) -> None:
         """Interleaved service flows with refused stale writes replay exactly and verify."""

@@ -1,0 +1,417 @@
+"""The one way through: every command, registration and erasure included.
+
+:meth:`Pipeline.run` takes a command through these steps, in this order:
+
+1. **check**: the handler's shape checks (pure; nothing read yet);
+2. **idempotency**: one look-up of the key; a retry of the same request returns the
+   first result, another request under the key is refused;
+3. **load**: the case (or the case of the referral) from the write side;
+4. **authorize**: role, jurisdiction and provider, on the loaded state; an outsider
+   gets the same answer for a case that does not exist and for one outside their
+   jurisdiction;
+5. **lifecycle**: the transition the command's event declares, checked once;
+6. **decide**: the handler turns the command into events (ids are made and the
+   directory is read only now);
+7. **fold** the events into the new case, and **commit** events, audit records, case
+   row, referral index, outbox rows and idempotency record in one transaction;
+8. **relay** the notifications, when the service has a notifier.
+
+A command refused at any step has written nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from slrt_core.access import Actor
+from slrt_core.application import case_flow, consent, privacy, referral, sweep
+from slrt_core.application._base import By, Collaborators, Decision, Handler
+from slrt_core.application._checks import check_id, check_note
+from slrt_core.application.commands import (
+    REFERRAL_COMMANDS,
+    AnyCommand,
+    ConfirmReceipt,
+    Erase,
+    Escalate,
+    RegisterCase,
+    UpdateReferral,
+)
+from slrt_core.case._events import CaseErased, CaseRegistered, Event, apply, replay
+from slrt_core.case._lifecycle import next_state, why_not
+from slrt_core.case._model import Case
+from slrt_core.errors import (
+    CaseErasedError,
+    CaseNotFoundError,
+    CaseNotVisibleError,
+    ConcurrencyError,
+    CorruptRecordError,
+    IdempotencyKeyReusedError,
+    InvalidInputError,
+    OutsideJurisdictionError,
+    ReferralNotFoundError,
+    ReferralNotVisibleError,
+    StorageError,
+    TransitionNotAllowed,
+)
+from slrt_core.identity import RegionCode
+from slrt_core.notify import notifications_for
+from slrt_core.outbox import OutboxRelay
+from slrt_core.ports import Authorizer, Commit, ErasableStore, IdempotencyRecord, Store
+from slrt_core.privacy import NikIndex
+from slrt_core.serialization import canonical_json, converter
+
+__all__ = ["HANDLERS", "Outcome", "Pipeline", "fingerprint"]
+
+#: Every command's handler, by command type.
+HANDLERS: Mapping[type[Any], Handler[Any]] = {
+    **case_flow.HANDLERS,
+    **referral.HANDLERS,
+    **consent.HANDLERS,
+    **sweep.HANDLERS,
+    **privacy.HANDLERS,
+}
+
+#: Fields that say who asks and how, not what is asked: left out of the fingerprint.
+_NOT_THE_REQUEST = frozenset({"actor", "idempotency_key", "expected_version"})
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What a command did.
+
+    Attributes:
+        case: the case as the command left it (``None`` after an erasure finished anew).
+        result_id: the id the command returns (the case's, or a new referral's).
+        decision: the handler's decision; ``None`` for a replayed retry.
+
+    .. versionadded:: 0.2.0
+    """
+
+    case: Case | None
+    result_id: str
+    decision: Decision | None = None
+
+
+def fingerprint(command: AnyCommand) -> str:
+    """A digest of what *command* asks (its type and arguments, not who asks or the key).
+
+    Examples:
+        >>> from slrt_core import Actor, RegionCode, Role
+        >>> from slrt_core.application.commands import Assess
+        >>> a = Actor(actor_id="fac-1", role=Role.FACILITATOR, jurisdiction=RegionCode("33"))
+        >>> b = Actor(actor_id="fac-2", role=Role.FACILITATOR, jurisdiction=RegionCode("33"))
+        >>> one = Assess(actor=a, case_id="c1", findings="x", idempotency_key="k")
+        >>> fingerprint(one) == fingerprint(Assess(actor=b, case_id="c1", findings="x"))
+        True
+        >>> fingerprint(one) == fingerprint(Assess(actor=a, case_id="c1", findings="y"))
+        False
+
+    .. versionadded:: 0.2.0
+    """
+    fields = {
+        f.name: _plain(getattr(command, f.name))
+        for f in attrs.fields(type(command))
+        if f.name not in _NOT_THE_REQUEST
+    }
+    body = canonical_json({"command": type(command).__name__, "fields": fields})
+    return hashlib.sha256(body).hexdigest()
+
+
+def _plain(value: object) -> object:
+    """*value* unstructured to JSON-ready data (a routing policy by its name)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    name = getattr(value, "name", None)
+    if not attrs.has(type(value)) and isinstance(name, str) and hasattr(value, "key"):
+        return f"policy:{name}"
+    return converter.unstructure(value)
+
+
+class Pipeline:
+    """Runs commands: the application's one way through (see the module docstring).
+
+    Args:
+        store: the write side (and outbox, audit) of the storage adapter.
+        authorizer: the access policy.
+        collaborators: what handlers may consult.
+        nik_index: keyed NIK tokens, written before a registration's commit.
+        relay: delivers the outbox after each commit that added notifications.
+
+    .. versionadded:: 0.2.0
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        authorizer: Authorizer,
+        collaborators: Collaborators,
+        nik_index: NikIndex | None = None,
+        relay: OutboxRelay | None = None,
+    ) -> None:
+        self.store = store
+        self.authorizer = authorizer
+        self.collaborators = collaborators
+        self.nik_index = nik_index
+        self.relay = relay
+
+    def run(self, command: AnyCommand) -> Outcome:
+        """Run *command*; what it did.
+
+        Raises:
+            SlrtError: any refusal (nothing was written).
+        """
+        deps = self.collaborators
+        handler = HANDLERS[type(command)]
+        command = handler.check(command, deps)
+        if isinstance(command, Erase):
+            return self._erase(command, handler)
+        _check_target(command)
+        key = command.idempotency_key
+        if key is not None and (done := self._replayed(command, key)) is not None:
+            return done
+        case, region, provider_id = self._load(command)
+        self._authorize(command, region, provider_id)
+        if case is not None:
+            if command.expected_version is not None and command.expected_version != case.version:
+                raise ConcurrencyError(case.case_id, command.expected_version, case.version)
+            _check_lifecycle(case, command)
+        now = command.at if isinstance(command, Escalate) else deps.clock.now()
+        decision = handler.decide(command, case, now, deps)
+        case_id = case.case_id if case is not None else deps.ids.new_id("case")
+        new, events = _fold(case, case_id, decision, command.actor, now)
+        result_id = decision.result_id or (
+            command.referral_id if isinstance(command, REFERRAL_COMMANDS) else case_id
+        )
+        self._commit(command, case, new, events, result_id, key)
+        return Outcome(case=new, result_id=result_id, decision=decision)
+
+    # ------------------------------------------------------------------ steps
+
+    def _replayed(self, command: AnyCommand, key: str) -> Outcome | None:
+        """The first result of *key*, or ``None`` for a new key (the one look-up)."""
+        record = self.store.idempotency(key)
+        if record is None:
+            return None
+        permission = str(command.permission)
+        if record.command != permission:
+            raise InvalidInputError.single(
+                "idempotency_key",
+                f"Idempotency key {key!r} was already used for {record.command!r}; "
+                "use a new key for a different command.",
+                f"Kunci idempotensi {key!r} sudah dipakai untuk {record.command!r}; "
+                "gunakan kunci baru untuk perintah lain.",
+            )
+        if isinstance(command, REFERRAL_COMMANDS):
+            elsewhere = record.result_id != command.referral_id
+        elif isinstance(command, RegisterCase):
+            elsewhere = False
+        else:
+            elsewhere = record.case_id != command.case_id
+        # Records written before fingerprints have none: they match any request.
+        if elsewhere or (record.fingerprint and record.fingerprint != fingerprint(command)):
+            raise IdempotencyKeyReusedError(key)
+        case = replay(e for e in self.store.events(record.case_id) if e.version <= record.version)
+        provider_id = (
+            case.referral(record.result_id).provider_id  # type: ignore[union-attr]
+            if isinstance(command, REFERRAL_COMMANDS)
+            else None
+        )
+        try:
+            self.authorizer.authorize(
+                command.actor, command.permission, region=case.region, provider_id=provider_id
+            )
+        except OutsideJurisdictionError:
+            if isinstance(command, RegisterCase):  # the key names no case: say nothing of it
+                raise IdempotencyKeyReusedError(key) from None
+            raise _not_visible(command) from None
+        return Outcome(case=case, result_id=record.result_id)
+
+    def _load(self, command: AnyCommand) -> tuple[Case | None, RegionCode, str | None]:
+        """The case the command acts on, its region, and the provider of its referral."""
+        if isinstance(command, RegisterCase):
+            return None, command.household.region, None
+        if isinstance(command, REFERRAL_COMMANDS):
+            try:
+                case_id = self.store.case_id_of_referral(command.referral_id)
+                case = self.store.load(case_id)
+            except CaseErasedError:
+                raise
+            except (ReferralNotFoundError, CaseNotFoundError):
+                raise ReferralNotVisibleError(command.referral_id) from None
+            found = referral.referral_of(case, command.referral_id)
+            return case, case.region, found.provider_id
+        try:
+            case = self.store.load(command.case_id)
+        except CaseErasedError:
+            raise
+        except CaseNotFoundError:
+            raise CaseNotVisibleError(command.case_id) from None
+        return case, case.region, None
+
+    def _authorize(
+        self, command: AnyCommand, region: RegionCode | None, provider_id: str | None
+    ) -> None:
+        try:
+            self.authorizer.authorize(
+                command.actor, command.permission, region=region, provider_id=provider_id
+            )
+        except OutsideJurisdictionError:
+            if isinstance(command, RegisterCase):  # the caller's own household: say so
+                raise
+            raise _not_visible(command) from None
+
+    def _commit(
+        self,
+        command: AnyCommand,
+        old: Case | None,
+        new: Case,
+        events: tuple[Event, ...],
+        result_id: str,
+        key: str | None,
+    ) -> None:
+        notifications = tuple(n for e in events for n in notifications_for(new, e))
+        record = (
+            IdempotencyRecord(
+                key=key,
+                command=str(command.permission),
+                case_id=new.case_id,
+                version=new.version,
+                result_id=result_id,
+                fingerprint=fingerprint(command),
+            )
+            if key is not None
+            else None
+        )
+        if self.nik_index is not None and isinstance(events[0].payload, CaseRegistered):
+            # Before the commit: a failed commit leaves a token to a missing case, which
+            # lookups skip; the other order could leave a case that cannot be found.
+            self.nik_index.add(new.case_id, new.household)
+        self.store.commit(
+            Commit(
+                case=new,
+                expected_version=old.version if old is not None else 0,
+                events=events,
+                notifications=notifications,
+                idempotency=record,
+            )
+        )
+        if self.relay is not None and notifications:
+            self.relay.run_once()
+
+    # ------------------------------------------------------------------ erasure
+
+    def _erase(self, command: Erase, handler: Handler[Any]) -> Outcome:
+        """Erasure, authorized on the event-sourced state (never on a mutable row)."""
+        case_id = command.case_id
+        try:
+            events = self.store.events(case_id)
+        except CaseErasedError:  # the data is unreadable already: finish the erasure
+            return self._finish_erasure(command)
+        except CaseNotFoundError:
+            raise CaseNotVisibleError(case_id) from None
+        except CorruptRecordError:
+            raise
+        except StorageError:
+            # The events do not open (a key restored from a backup, say): only an
+            # erasure the store has recorded may be finished so.
+            try:
+                self.store.load(case_id)
+            except CaseErasedError:
+                return self._finish_erasure(command)
+            raise
+        case = replay(events)
+        self._authorize(command, case.region, None)
+        if any(isinstance(e.payload, CaseErased) for e in events):  # an erasure to finish
+            self.erase_keys(case_id)
+            return Outcome(case=case, result_id=case_id)
+        _check_lifecycle(case, command)
+        self._erasable(case_id)
+        now = self.collaborators.clock.now()
+        decision = handler.decide(command, case, now, self.collaborators)
+        new, erased = _fold(case, case_id, decision, command.actor, now)
+        self.store.commit(Commit(case=new, expected_version=case.version, events=erased))
+        self.erase_keys(case_id)
+        return Outcome(case=new, result_id=case_id, decision=decision)
+
+    def _finish_erasure(self, command: Erase) -> Outcome:
+        """Destroy the key of a case whose data no longer opens (the region is gone with it)."""
+        self.authorizer.authorize(command.actor, command.permission)
+        self.erase_keys(command.case_id)
+        return Outcome(case=None, result_id=command.case_id)
+
+    def _erasable(self, case_id: str) -> ErasableStore:
+        store = self.store
+        if not isinstance(store, ErasableStore) or not store.codec.can_erase:
+            msg = (
+                f"Case {case_id!r} cannot be erased: this store keeps personal data in clear. "
+                "Open the store with codec=SealingCodec(vault) (slrt_core.crypto)."
+            )
+            raise StorageError(
+                msg,
+                message_id=f"Kasus {case_id!r} tidak dapat dihapus: penyimpanan ini menyimpan "
+                "data pribadi tanpa enkripsi. Buka dengan codec=SealingCodec(vault).",
+            )
+        return store
+
+    def erase_keys(self, case_id: str) -> None:
+        """Destroy the case's data key and forget its NIK tokens."""
+        self._erasable(case_id).erase(case_id)
+        if self.nik_index is not None:
+            self.nik_index.forget(case_id)
+
+
+def _check_target(command: AnyCommand) -> None:
+    if isinstance(command, UpdateReferral | ConfirmReceipt):
+        check_id(command.referral_id, "referral_id")
+        if isinstance(command, UpdateReferral):
+            check_note(command.note, "note")
+    elif not isinstance(command, RegisterCase):
+        check_id(command.case_id, "case_id")
+
+
+def _check_lifecycle(case: Case, command: AnyCommand) -> None:
+    """The lifecycle check, once: the transition the command's event declares."""
+    transition = command.event.transition
+    if next_state(case, transition) is None:
+        why, why_id = why_not(transition, case.state)
+        raise TransitionNotAllowed(
+            case.case_id, case.state.value, str(command.permission), why=why, why_id=why_id
+        )
+
+
+def _fold(
+    case: Case | None, case_id: str, decision: Decision, actor: Actor, now: datetime
+) -> tuple[Case, tuple[Event, ...]]:
+    """The case after the decision's events, and the events."""
+    events = []
+    new = case
+    for step in decision.steps:
+        if isinstance(step, By):
+            payload, who, why = step.payload, step.actor, step.reason
+        else:
+            payload, who, why = step, actor, decision.reason
+        event = Event(
+            case_id=case_id,
+            version=new.version + 1 if new is not None else 1,
+            at=now,
+            actor_id=who.actor_id,
+            role=who.role,
+            payload=payload,
+            reason=why,
+        )
+        new = apply(new, event)
+        events.append(event)
+    assert new is not None  # noqa: S101 - every decision records at least one event
+    return new, tuple(events)
+
+
+def _not_visible(command: AnyCommand) -> Exception:
+    if isinstance(command, REFERRAL_COMMANDS):
+        return ReferralNotVisibleError(command.referral_id)
+    return CaseNotVisibleError(command.case_id)  # type: ignore[union-attr]

@@ -1,0 +1,403 @@
+"""Commands: what an actor asks of the service, one frozen value per command.
+
+A command names its actor, its target (a new case, a case or a referral) and its
+arguments; the :class:`~slrt_core.application.Pipeline` runs it, and its handler (one
+function per command, in the module of its capability) decides the events. Each
+command class declares:
+
+- ``permission``: the :class:`~slrt_core.access.Command` the actor's role must hold;
+- ``event``: the payload type it records, whose ``transition`` is the case lifecycle
+  transition it needs (checked once, before the handler runs).
+
+Arguments are kept as the caller gave them: the handler's shape check refuses what
+is malformed before anything is read or written.
+
+Examples:
+    >>> from slrt_core import Actor, RegionCode, Role
+    >>> staff = Actor(actor_id="sup-1", role=Role.SUPERVISOR, jurisdiction=RegionCode("33.74"))
+    >>> command = Approve(actor=staff, case_id="case-1")
+    >>> command.permission, command.event.transition
+    (<Command.APPROVE: 'approve'>, 'approve')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import ClassVar, TypeAlias
+
+import attrs
+
+from slrt_core.access import Actor, Command
+from slrt_core.case._events import (
+    CaseApproved,
+    CaseAssessed,
+    CaseClosed,
+    CaseErased,
+    CaseReassessed,
+    CaseRegistered,
+    CaseReturned,
+    CaseReviewed,
+    CaseSubmitted,
+    ConsentRecorded,
+    ConsentWithdrawn,
+    DirectServiceDelivered,
+    DomainEvent,
+    LawfulBasisRecorded,
+    NeedRecorded,
+    NeedResolvedLocally,
+    ReceiptConfirmed,
+    ReferralEscalated,
+    ReferralRequested,
+    ReferralStatusChanged,
+)
+from slrt_core.case._model import Need, Priority
+from slrt_core.household import Household
+from slrt_core.ports import RoutingPolicy
+from slrt_core.referral._consent import DataCategory, LawfulBasisKind, Purpose
+from slrt_core.referral._lifecycle import PERFORMER_STATUSES
+from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
+
+__all__ = [
+    "AnyCommand",
+    "Approve",
+    "Assess",
+    "Close",
+    "ConfirmReceipt",
+    "DeliverDirectService",
+    "Erase",
+    "Escalate",
+    "Reassess",
+    "RecordConsent",
+    "RecordLawfulBasis",
+    "RecordNeed",
+    "Refer",
+    "RegisterCase",
+    "ResolveLocally",
+    "ReturnForCorrection",
+    "Review",
+    "Submit",
+    "UpdateReferral",
+    "WithdrawConsent",
+]
+
+
+# ---------------------------------------------------------------- case flow
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class RegisterCase:
+    """Open a case for *household* with its first needs."""
+
+    permission: ClassVar[Command] = Command.REGISTER
+    event: ClassVar[type[DomainEvent]] = CaseRegistered
+    actor: Actor
+    household: Household
+    channel: Channel
+    kind: ComplaintKind
+    needs: Sequence[Need]
+    emergency: bool = False
+    priority: Priority = Priority.NORMAL
+    idempotency_key: str | None = None
+    expected_version: ClassVar[None] = None  # a new case has no version to expect
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class RecordNeed:
+    """Add a need to an open case."""
+
+    permission: ClassVar[Command] = Command.RECORD_NEED
+    event: ClassVar[type[DomainEvent]] = NeedRecorded
+    actor: Actor
+    case_id: str
+    need: Need
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Assess:
+    """Record the assessment of the household (or correct it after a return)."""
+
+    permission: ClassVar[Command] = Command.ASSESS
+    event: ClassVar[type[DomainEvent]] = CaseAssessed
+    actor: Actor
+    case_id: str
+    findings: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Submit:
+    """Submit the assessment to the supervisor."""
+
+    permission: ClassVar[Command] = Command.SUBMIT
+    event: ClassVar[type[DomainEvent]] = CaseSubmitted
+    actor: Actor
+    case_id: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ReturnForCorrection:
+    """Send the case back to the assessor with a note."""
+
+    permission: ClassVar[Command] = Command.RETURN_FOR_CORRECTION
+    event: ClassVar[type[DomainEvent]] = CaseReturned
+    actor: Actor
+    case_id: str
+    note: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Approve:
+    """Approve the submitted assessment."""
+
+    permission: ClassVar[Command] = Command.APPROVE
+    event: ClassVar[type[DomainEvent]] = CaseApproved
+    actor: Actor
+    case_id: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Review:
+    """Front-office review of the approved case."""
+
+    permission: ClassVar[Command] = Command.REVIEW
+    event: ClassVar[type[DomainEvent]] = CaseReviewed
+    actor: Actor
+    case_id: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ResolveLocally:
+    """Record that a need was solved at village level."""
+
+    permission: ClassVar[Command] = Command.RESOLVE_LOCALLY
+    event: ClassVar[type[DomainEvent]] = NeedResolvedLocally
+    actor: Actor
+    case_id: str
+    need_id: str
+    how: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class DeliverDirectService:
+    """Record a service given directly (first, for an emergency)."""
+
+    permission: ClassVar[Command] = Command.DELIVER_DIRECT_SERVICE
+    event: ClassVar[type[DomainEvent]] = DirectServiceDelivered
+    actor: Actor
+    case_id: str
+    need_id: str
+    description: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Reassess:
+    """Assess the household again after its referrals ended."""
+
+    permission: ClassVar[Command] = Command.REASSESS
+    event: ClassVar[type[DomainEvent]] = CaseReassessed
+    actor: Actor
+    case_id: str
+    findings: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Close:
+    """Close the case for *reason*."""
+
+    permission: ClassVar[Command] = Command.CLOSE
+    event: ClassVar[type[DomainEvent]] = CaseClosed
+    actor: Actor
+    case_id: str
+    reason: ClosingReason
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- referral
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Refer:
+    """Refer one need to one provider's service (named, or routed)."""
+
+    permission: ClassVar[Command] = Command.REFER
+    event: ClassVar[type[DomainEvent]] = ReferralRequested
+    actor: Actor
+    case_id: str
+    need_id: str
+    service_id: str | None = None
+    replaces: str | None = None
+    policy: RoutingPolicy | None = None
+    override_reason: str | None = None
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class UpdateReferral:
+    """Move a referral to *status* (the provider's staff, or the referring staff)."""
+
+    event: ClassVar[type[DomainEvent]] = ReferralStatusChanged
+    actor: Actor
+    referral_id: str
+    status: ReferralStatus
+    reason: ReferralReason | None = None
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+    @property
+    def permission(self) -> Command:
+        """The performer's permission, or the requester's for cancelled and entered in error."""
+        if self.status in PERFORMER_STATUSES:
+            return Command.UPDATE_REFERRAL
+        return Command.WITHDRAW_REFERRAL
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class ConfirmReceipt:
+    """Record the client's confirmation that the referred service was received."""
+
+    permission: ClassVar[Command] = Command.CONFIRM_RECEIPT
+    event: ClassVar[type[DomainEvent]] = ReceiptConfirmed
+    actor: Actor
+    referral_id: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- consent
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class RecordConsent:
+    """Record a member's consent to send their data."""
+
+    permission: ClassVar[Command] = Command.RECORD_CONSENT
+    event: ClassVar[type[DomainEvent]] = ConsentRecorded
+    actor: Actor
+    case_id: str
+    subject: str
+    grantor: str
+    purposes: Iterable[Purpose | str]
+    recipients: Iterable[str]
+    evidence: str
+    guardian: str | None = None
+    categories: Iterable[DataCategory | str] = ()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class RecordLawfulBasis:
+    """Record a lawful basis other than consent for sending the household's data."""
+
+    permission: ClassVar[Command] = Command.RECORD_LAWFUL_BASIS
+    event: ClassVar[type[DomainEvent]] = LawfulBasisRecorded
+    actor: Actor
+    case_id: str
+    kind: LawfulBasisKind
+    legal_reference: str
+    purposes: Iterable[Purpose | str]
+    recipients: Iterable[str] = ("*",)
+    note: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class WithdrawConsent:
+    """Withdraw a consent or lawful basis."""
+
+    permission: ClassVar[Command] = Command.WITHDRAW_CONSENT
+    event: ClassVar[type[DomainEvent]] = ConsentWithdrawn
+    actor: Actor
+    case_id: str
+    record_id: str
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- sweep
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Escalate:
+    """Take the escalation steps due at *at* on *referral_ids* of one case (the system)."""
+
+    permission: ClassVar[Command] = Command.ESCALATE
+    event: ClassVar[type[DomainEvent]] = ReferralEscalated
+    actor: Actor
+    case_id: str
+    referral_ids: tuple[str, ...]
+    at: datetime
+    idempotency_key: ClassVar[None] = None
+    expected_version: ClassVar[None] = None
+
+
+# ---------------------------------------------------------------- privacy
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Erase:
+    """Erase a closed case's personal data (crypto-shredding)."""
+
+    permission: ClassVar[Command] = Command.ERASE
+    event: ClassVar[type[DomainEvent]] = CaseErased
+    actor: Actor
+    case_id: str
+    request_ref: str
+    idempotency_key: ClassVar[None] = None
+    expected_version: ClassVar[None] = None
+
+
+#: Every command the pipeline runs.
+AnyCommand: TypeAlias = (
+    RegisterCase
+    | RecordNeed
+    | Assess
+    | Submit
+    | ReturnForCorrection
+    | Approve
+    | Review
+    | ResolveLocally
+    | DeliverDirectService
+    | Reassess
+    | Close
+    | Refer
+    | UpdateReferral
+    | ConfirmReceipt
+    | RecordConsent
+    | RecordLawfulBasis
+    | WithdrawConsent
+    | Escalate
+    | Erase
+)
+
+#: The commands that act on a referral (found through the store's referral index).
+REFERRAL_COMMANDS = (UpdateReferral, ConfirmReceipt)

@@ -1,0 +1,129 @@
+"""Queries of the read side: what staff may see, answered without writing anything.
+
+Reads are authorized like commands, and an outsider gets the same answer for a case
+that does not exist and for one outside their jurisdiction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slrt_core.access import Actor, Command
+from slrt_core.case._model import Case, CaseState, ProgramDecision
+from slrt_core.errors import (
+    CaseErasedError,
+    CaseNotFoundError,
+    CaseNotVisibleError,
+    InvalidInputError,
+    OutsideJurisdictionError,
+    ReferralNotFoundError,
+    ReferralNotVisibleError,
+)
+from slrt_core.identity import RegionCode, predecessors_within, region_covers
+from slrt_core.ports import Authorizer, CaseQueries, EventStore
+from slrt_core.referral._model import Referral
+from slrt_core.referral._routing import program_key
+from slrt_core.rules._rulebook import Rulebook
+
+__all__ = ["cases_within", "programs_for_need", "visible_case", "visible_referral"]
+
+#: The order of :func:`programs_for_need`: eligible, needs verification, not eligible.
+_OUTCOME_RANK = {"eligible": 0, "needs_verification": 1, "not_eligible": 2}
+
+
+def visible_case(
+    store: EventStore, authorizer: Authorizer, actor: Actor, command: Command, case_id: str
+) -> Case:
+    """The case, if *actor* may run *command* on it.
+
+    Raises:
+        CaseNotVisibleError: no such case, or it lies outside the actor's jurisdiction
+            (the same answer for both).
+        AccessDenied: the actor's role may not run *command*.
+    """
+    try:
+        case = store.load(case_id)
+    except CaseErasedError:
+        raise
+    except CaseNotFoundError:
+        raise CaseNotVisibleError(case_id) from None
+    try:
+        authorizer.authorize(actor, command, region=case.region)
+    except OutsideJurisdictionError:
+        raise CaseNotVisibleError(case_id) from None
+    return case
+
+
+def visible_referral(
+    store: EventStore, authorizer: Authorizer, actor: Actor, referral_id: str
+) -> tuple[Case, Referral]:
+    """The referral and its case, for the case's staff or the provider it is addressed to.
+
+    Raises:
+        ReferralNotVisibleError: no such referral, or outside the actor's jurisdiction.
+        AccessDenied: the actor's role may not read it, or it is another provider's.
+    """
+    try:
+        case = store.load(store.case_id_of_referral(referral_id))
+    except CaseErasedError:
+        raise
+    except (ReferralNotFoundError, CaseNotFoundError):
+        raise ReferralNotVisibleError(referral_id) from None
+    referral = case.referral(referral_id)
+    if referral is None:  # pragma: no cover - the store's index points at the case holding it
+        raise ReferralNotVisibleError(referral_id)
+    try:
+        authorizer.authorize(
+            actor, Command.READ_REFERRAL, region=case.region, provider_id=referral.provider_id
+        )
+    except OutsideJurisdictionError:
+        raise ReferralNotVisibleError(referral_id) from None
+    return case, referral
+
+
+def programs_for_need(case: Case, need_id: str, rulebook: Rulebook) -> tuple[ProgramDecision, ...]:
+    """The rulebook's programs for a need, with the latest decision on each.
+
+    Eligible first, then needs verification, then not eligible; programs the household
+    already receives are left out; nothing before an assessment with decisions.
+
+    Raises:
+        InvalidInputError: the case has no such need.
+    """
+    need = case.need(need_id)
+    if need is None:
+        raise case.unknown_need(need_id)
+    decided = {d.program: d for d in case.decisions}
+    received = {program_key(p) for p in case.household.programs_received}
+    found = [
+        decided[code]
+        for code in rulebook.programs_for(need.sector)
+        if code in decided and program_key(code) not in received
+    ]
+    return tuple(sorted(found, key=lambda d: _OUTCOME_RANK.get(d.outcome, 1)))
+
+
+def cases_within(
+    queries: CaseQueries, within: RegionCode, state: CaseState | None, on: date
+) -> list[Case]:
+    """The cases in *within* on *on*, by id, following region splits (pemekaran).
+
+    Staff of a new province also get the cases recorded under the old codes of its
+    regencies, from the split's effective date; staff of the old province no longer do.
+    """
+    found = {
+        c.case_id: c
+        for code in (within, *predecessors_within(within, on))
+        for c in queries.find_cases(within=code, state=state)
+        if region_covers(within, c.region, on)
+    }
+    return [found[k] for k in sorted(found)]
+
+
+def no_rulebook() -> InvalidInputError:
+    """The error of a rulebook query on a service without one."""
+    return InvalidInputError.single(
+        "rulebook",
+        "This service has no rulebook; create it with Slrt(..., rulebook=load_pack()).",
+        "Layanan ini tidak punya rulebook; buat dengan Slrt(..., rulebook=load_pack()).",
+    )

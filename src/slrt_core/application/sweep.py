@@ -1,0 +1,124 @@
+"""The SLA sweep: escalate overdue referrals one ladder step at a time, as the system.
+
+:func:`sweep` asks the read side which referrals are overdue and runs one
+:class:`~slrt_core.application.commands.Escalate` per case through the pipeline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from slrt_core.application._base import (
+    SYSTEM,
+    Collaborators,
+    Decision,
+    Handler,
+    NothingDue,
+    Step,
+    unchecked,
+)
+from slrt_core.application.commands import Escalate
+from slrt_core.application.referral import reroute
+from slrt_core.case._events import ReferralEscalated, ReferralStatusChanged
+from slrt_core.case._model import Case
+from slrt_core.errors import ConcurrencyError
+from slrt_core.ports import CaseQueries
+from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.referral._sla import EscalationStep, SweepReport
+
+__all__ = ["HANDLERS", "sweep"]
+
+_STEP_NAMES = frozenset(s.value for s in EscalationStep)
+
+
+def _escalations(
+    case: Case, referral_ids: Sequence[str], now: datetime, deps: Collaborators
+) -> tuple[list[Step], Counter[str]]:
+    """The ladder steps due at *now* on the referrals of *case*, with expiry's effects."""
+    found: list[Step] = []
+    outcome: Counter[str] = Counter()
+    for referral_id in referral_ids:
+        referral = case.referral(referral_id)
+        if referral is None or not referral.is_open or referral.due_at is None:
+            continue
+        due = deps.ladder.steps_due(referral.due_at, referral.escalation_level, now, deps.calendar)
+        for level, rung in due:
+            found.append(
+                ReferralEscalated(
+                    referral_id=referral_id,
+                    level=level,
+                    step=rung.step.value,
+                    due_at=referral.due_at,
+                )
+            )
+            outcome[rung.step.value] += 1
+            if rung.step is EscalationStep.EXPIRE:
+                found.append(
+                    ReferralStatusChanged(
+                        referral_id=referral_id,
+                        status=ReferralStatus.CANCELLED,
+                        reason=ReferralReason.EXPIRED,
+                        note="No answer by the deadline: expired by the SLA sweep.",
+                    )
+                )
+                rerouted = reroute(case, referral, now, deps)
+                found.extend(rerouted)
+                outcome["rerouted" if rerouted else "unrouted"] += 1
+    return found, outcome
+
+
+def _escalate(command: Escalate, case: Case, now: datetime, deps: Collaborators) -> Decision:
+    steps, outcome = _escalations(case, command.referral_ids, now, deps)
+    if not steps:
+        raise NothingDue
+    return Decision(steps=tuple(steps), reason="SLA sweep", tally=outcome)
+
+
+def sweep(
+    queries: CaseQueries, run: Callable[[Escalate], Decision | None], at: datetime
+) -> SweepReport:
+    """Escalate every referral overdue at *at*, one command per case.
+
+    Args:
+        queries: the read side, which knows the overdue referrals.
+        run: runs one command through the pipeline; its decision, or ``None`` when
+            nothing was due.
+        at: the time deadlines are judged against (the events carry it).
+
+    Returns:
+        What the sweep did; a case changed meanwhile is counted as a conflict and left
+        to the next sweep.
+    """
+    by_case: dict[str, list[str]] = {}
+    for referral_id, case_id in queries.open_referrals(due_before=at):
+        by_case.setdefault(case_id, []).append(referral_id)
+    steps: Counter[str] = Counter()
+    totals: Counter[str] = Counter()
+    for case_id, referral_ids in by_case.items():
+        totals["checked"] += len(referral_ids)
+        command = Escalate(actor=SYSTEM, case_id=case_id, referral_ids=tuple(referral_ids), at=at)
+        try:
+            decision = run(command)
+        except ConcurrencyError:
+            totals["conflicts"] += 1
+            continue
+        for key, value in (decision.tally if decision is not None else {}).items():
+            (steps if key in _STEP_NAMES else totals)[key] += value
+    return SweepReport(
+        at=at,
+        checked=totals["checked"],
+        steps=dict(sorted(steps.items())),
+        expired=steps[EscalationStep.EXPIRE.value],
+        rerouted=totals["rerouted"],
+        unrouted=totals["unrouted"],
+        conflicts=totals["conflicts"],
+    )
+
+
+#: The sweep's command and its handler.
+HANDLERS: dict[type[Any], Handler[Any]] = {
+    Escalate: Handler(check=unchecked, decide=_escalate),
+}
