@@ -64,7 +64,7 @@ from slrt_core.rules._decision import (
 )
 from slrt_core.rules._inputs import InputSpec, Scope, ValueType, input_spec, input_specs
 from slrt_core.rules._loader import load_pack, load_rulebook, load_variant, read_variant
-from slrt_core.rules._parameters import Parameter, ParameterValue
+from slrt_core.rules._parameters import Domain, Parameter, ParameterValue, Plausible
 from slrt_core.rules._population import Population
 from slrt_core.rules._programs import (
     Component,
@@ -78,11 +78,13 @@ from slrt_core.rules._programs import (
 from slrt_core.rules._rulebook import Override, Resolution, Rulebook, SwitchOff, Variant
 from slrt_core.rules._scalar import decide
 from slrt_core.rules._synthetic import synthetic_tables
+from slrt_core.rules._variants import Approval, Intent, VariantStatus
 from slrt_core.rules._vector import ScreenResult, screen
 
 __all__ = [
     "AllOf",
     "AnyOf",
+    "Approval",
     "AtLeast",
     "Benefit",
     "BenefitLine",
@@ -94,6 +96,7 @@ __all__ = [
     "Component",
     "Criterion",
     "Decision",
+    "Domain",
     "Eligible",
     "Expectation",
     "Explanation",
@@ -102,6 +105,7 @@ __all__ = [
     "InKindBenefit",
     "Input",
     "InputSpec",
+    "Intent",
     "MemberAny",
     "MemberCount",
     "MemberSum",
@@ -117,6 +121,7 @@ __all__ = [
     "PerCapita",
     "PerMemberBenefit",
     "Period",
+    "Plausible",
     "Population",
     "Program",
     "Resolution",
@@ -129,6 +134,7 @@ __all__ = [
     "Value",
     "ValueType",
     "Variant",
+    "VariantStatus",
     "compare",
     "decide",
     "input_spec",

@@ -15,7 +15,7 @@ from slrt_core.rules._build_criteria import Criteria
 from slrt_core.rules._build_definitions import Definitions
 from slrt_core.rules._build_overrides import Overrides
 from slrt_core.rules._build_programs import Programs
-from slrt_core.rules._build_state import Source
+from slrt_core.rules._build_state import Source, in_file_order
 from slrt_core.rules._criteria import Criterion
 from slrt_core.rules._parameters import Parameter, ParameterTable
 from slrt_core.rules._plan import Plan, program_synthetics
@@ -55,6 +55,7 @@ class Builder(Definitions, Overrides, Programs, Criteria):
         for variant in self.variants:
             source = Source(f"variant {variant.name!r}", variant.origins)
             self._apply_overrides(source, variant)
+            self._check_intent(source, variant)
         self._check_dates()
         synthetic: dict[str, Criterion] = {}
         for code, program in self.programs.items():
@@ -66,7 +67,7 @@ class Builder(Definitions, Overrides, Programs, Criteria):
             self._check_test(name, criterion.test)  # Python callers may pass anything
         self._check_cycles(everything)
         if self.problems.items:
-            raise InvalidInputError(self.problems.items, subject="the rulebook")
+            raise InvalidInputError(in_file_order(self.problems.items), subject="the rulebook")
         plan = Plan(everything, self.programs)
         return Compiled(
             parameters=self.parameters,

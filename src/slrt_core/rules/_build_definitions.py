@@ -157,5 +157,5 @@ class Definitions(BuildState):
             return
         for i, value in enumerate(values):
             at = f"{path}.values[{i}]"
-            if self._value_ok(source, at, param.name, kind, value):
+            if self._value_ok(source, at, param.name, kind, value, param.effective_domain):
                 self.table.add(param.name, layer, value, unit=param.unit, origin=source.place(at))

@@ -15,6 +15,32 @@ __all__ = ["Overrides"]
 class Overrides(BuildState):
     """Applies each variant's overrides and switch-offs inside its region."""
 
+    def _check_intent(self, source: Source, variant: Variant) -> None:
+        """The intent names known programs, a region inside the variant's, sane dates."""
+        for key, en, id_ in variant.approval.problems():
+            self._problem(source, f"variant.{key}", en, id_)
+        intent = variant.intent
+        if intent is None:
+            return
+        for i, code in enumerate(intent.programs):
+            if code not in self.programs:
+                self._unknown(
+                    source, f"variant.intent.programs[{i}]", "program", code, self.programs
+                )
+        if intent.region is not None:
+            self._check_layer_region(
+                source, "variant.intent.region", str(intent.region), variant.region.code
+            )
+        if intent.valid_until is not None and intent.valid_until < intent.valid_from:
+            self._problem(
+                source,
+                "variant.intent.until",
+                f"The intent ends on {intent.valid_until} before it starts on "
+                f"{intent.valid_from}. Correct one of the dates.",
+                f"Maksud varian berakhir {intent.valid_until} sebelum mulai "
+                f"{intent.valid_from}. Perbaiki salah satu tanggal.",
+            )
+
     def _apply_overrides(self, source: Source, variant: Variant) -> None:
         for i, override in enumerate(variant.overrides):
             self._apply_override(source, f"override[{i}]", variant, override)
@@ -55,7 +81,8 @@ class Overrides(BuildState):
             note=override.note,
         )
         kind = param.type if param is not None else ValueType.BOOL
-        if self._value_ok(source, path, override.parameter, kind, value):
+        domain = None if param is None else param.effective_domain
+        if self._value_ok(source, path, override.parameter, kind, value, domain):
             unit = param.unit if param is not None else ""
             self.table.add(override.parameter, layer, value, unit=unit, origin=source.place(path))
 

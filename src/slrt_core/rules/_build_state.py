@@ -35,7 +35,7 @@ from slrt_core.rules._criteria import (
     criterion_refs,
 )
 from slrt_core.rules._inputs import INPUTS, Scope, ValueType, input_spec, type_of
-from slrt_core.rules._parameters import Parameter, ParameterTable, ParameterValue
+from slrt_core.rules._parameters import Domain, Parameter, ParameterTable, ParameterValue
 from slrt_core.rules._programs import Program
 from slrt_core.rules._variants import Variant
 
@@ -46,6 +46,7 @@ __all__ = [
     "Problems",
     "Source",
     "closest",
+    "in_file_order",
     "input_names",
     "offered_program",
 ]
@@ -55,6 +56,29 @@ BEGINNING = date(1900, 1, 1)
 
 Base = tuple[tuple[Parameter, ...], tuple[Criterion, ...], tuple[Program, ...]]
 """National parameters, criteria and programs, as given."""
+
+
+_PLACE = re.compile(r"^(.*?):(\d+)(?:\s|$)")
+
+
+def in_file_order(problems: Iterable[Problem]) -> list[Problem]:
+    """*problems* sorted by file and line; those without a line keep their order, last.
+
+    Examples:
+        >>> found = in_file_order([Problem("v.toml:9 a", "", ""), Problem("v.toml:2 b", "", ""),
+        ...                        Problem("x", "", "")])
+        >>> [p.path for p in found]
+        ['v.toml:2 b', 'v.toml:9 a', 'x']
+    """
+    numbered: list[tuple[str, int, int, Problem]] = []
+    rest: list[Problem] = []
+    for i, problem in enumerate(problems):
+        match = _PLACE.match(problem.path)
+        if match:
+            numbered.append((match.group(1), int(match.group(2)), i, problem))
+        else:
+            rest.append(problem)
+    return [p for *_, p in sorted(numbered, key=lambda t: t[:3])] + rest
 
 
 class Problems:
@@ -153,7 +177,13 @@ class BuildState:
         return True
 
     def _value_ok(
-        self, source: Source, at: str, name: str, kind: ValueType, value: ParameterValue
+        self,
+        source: Source,
+        at: str,
+        name: str,
+        kind: ValueType,
+        value: ParameterValue,
+        domain: Domain | None = None,
     ) -> bool:
         ok = True
         found = type_of(value.value)
@@ -177,6 +207,17 @@ class BuildState:
                 f"{value.valid_from}. Correct one of the dates.",
                 f"Nilai {name!r} berakhir {value.valid_until} sebelum mulai "
                 f"{value.valid_from}. Perbaiki salah satu tanggal.",
+            )
+            ok = False
+        outside = None if domain is None or not ok else domain.problem(value.value)
+        if outside is not None:
+            why = f" ({domain.reason})" if domain is not None and domain.reason else ""
+            self._problem(
+                source,
+                f"{at}.value",
+                f"The value of {name!r} is impossible: {outside[0]}{why}. Correct the value "
+                "(a typo?).",
+                f"Nilai {name!r} tidak mungkin: {outside[1]}. Perbaiki nilainya (salah ketik?).",
             )
             ok = False
         return ok

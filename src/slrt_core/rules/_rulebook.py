@@ -28,7 +28,7 @@ from slrt_core.rules._inputs import LiteralValue
 from slrt_core.rules._parameters import Parameter, ParameterTable
 from slrt_core.rules._plan import Plan
 from slrt_core.rules._programs import Program, offered_param
-from slrt_core.rules._variants import Override, SwitchOff, Variant
+from slrt_core.rules._variants import Override, SwitchOff, Variant, rules_repr
 from slrt_core.vocabulary import Sector
 
 __all__ = ["Override", "Resolution", "Rulebook", "SwitchOff", "Variant"]
@@ -119,7 +119,8 @@ class Rulebook:
         self._regional_codes = table.regional_codes()
         self._resolved: dict[tuple[tuple[str, ...], date], Resolved] = {}
         self._chains: dict[str, tuple[str, ...]] = {}
-        self.version = f"{pack_version}+{self._content_hash()}"
+        self._hash = self._digest()
+        self.version = f"{pack_version}+{self._hash[:12]}"
         self.cache: dict[object, object] = {}
         """Compiled evaluators, keyed by their module (filled lazily)."""
 
@@ -192,11 +193,45 @@ class Rulebook:
             origins=origins,
         )
 
-    def _content_hash(self) -> str:
+    @property
+    def content_hash(self) -> str:
+        """A SHA-256 of every definition and variant (approvals left out).
+
+        :attr:`version` is the pack version plus its first 12 digits; that is what an
+        assessment records (``CaseAssessed.rulebook_version``), so a decision can be
+        replayed against the exact rules it was made with.
+
+        Examples:
+            >>> from slrt_core.rules import load_pack
+            >>> pack = load_pack()
+            >>> pack.version.endswith(pack.content_hash[:12])
+            True
+        """
+        return self._hash
+
+    def _digest(self) -> str:
         digest = hashlib.sha256()
-        for part in (*self._base, self.variants):
+        for part in self._base:
             digest.update(repr(part).encode())
-        return digest.hexdigest()[:12]
+        digest.update(repr(tuple(rules_repr(v) for v in self.variants)).encode())
+        return digest.hexdigest()
+
+    def replacing(self, *variants: Variant) -> Rulebook:
+        """A new rulebook where each of *variants* replaces the variant of the same name.
+
+        This is how two revisions of one variant are compared: the base carries
+        revision 1, ``base.replacing(revision_2)`` carries revision 2 instead (its own
+        programs would otherwise be "already defined"). Variants with a new name are
+        added at the end.
+
+        Raises:
+            InvalidInputError: listing every problem of the variants.
+        """
+        names = {v.name for v in variants}
+        kept = tuple(v for v in self.variants if v.name not in names)
+        return self._compile(
+            self.name, self.pack_version, self._base, (*kept, *variants), dict(self._origins)
+        )
 
     # ------------------------------------------------------------------ queries
 
