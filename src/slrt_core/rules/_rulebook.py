@@ -216,6 +216,17 @@ class Rulebook:
         digest.update(repr(tuple(rules_repr(v) for v in self.variants)).encode())
         return digest.hexdigest()
 
+    def without(self, *names: str) -> Rulebook:
+        """A new rulebook without the variants called *names* (the rules before them).
+
+        Examples:
+            >>> from slrt_core.rules import load_pack
+            >>> load_pack().without("none").version == load_pack().version
+            True
+        """
+        kept = tuple(v for v in self.variants if v.name not in names)
+        return self._compile(self.name, self.pack_version, self._base, kept, dict(self._origins))
+
     def replacing(self, *variants: Variant) -> Rulebook:
         """A new rulebook where each of *variants* replaces the variant of the same name.
 
