@@ -62,6 +62,7 @@ from slrt_core.rules._decision import (
     Period,
     Status,
 )
+from slrt_core.rules._differences import Change, Difference
 from slrt_core.rules._inputs import InputSpec, Scope, ValueType, input_spec, input_specs
 from slrt_core.rules._loader import load_pack, load_rulebook, load_variant, read_variant
 from slrt_core.rules._parameters import Domain, Parameter, ParameterValue, Plausible
@@ -75,6 +76,7 @@ from slrt_core.rules._programs import (
     PerMemberBenefit,
     Program,
 )
+from slrt_core.rules._report import GroupImpact, ImpactReport, ProgramImpact, impact_report
 from slrt_core.rules._rulebook import Override, Resolution, Rulebook, SwitchOff, Variant
 from slrt_core.rules._scalar import decide
 from slrt_core.rules._synthetic import synthetic_tables
@@ -90,18 +92,22 @@ __all__ = [
     "BenefitLine",
     "CaseFile",
     "CaseResult",
+    "Change",
     "Compare",
     "Comparison",
     "ComparisonRow",
     "Component",
     "Criterion",
     "Decision",
+    "Difference",
     "Domain",
     "Eligible",
     "Expectation",
     "Explanation",
     "FixedBenefit",
     "Flag",
+    "GroupImpact",
+    "ImpactReport",
     "InKindBenefit",
     "Input",
     "InputSpec",
@@ -124,6 +130,7 @@ __all__ = [
     "Plausible",
     "Population",
     "Program",
+    "ProgramImpact",
     "Resolution",
     "RuleCase",
     "Rulebook",
@@ -137,6 +144,7 @@ __all__ = [
     "VariantStatus",
     "compare",
     "decide",
+    "impact_report",
     "input_spec",
     "input_specs",
     "load_cases",

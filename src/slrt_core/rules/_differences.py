@@ -62,6 +62,7 @@ __all__ = [
     "Difference",
     "boundary_households",
     "changes",
+    "describe_household",
     "differences",
     "example_at",
     "governed_inputs",
@@ -195,6 +196,34 @@ class Difference:
             f"{words[self.before]}, {benefit} {rupiah(self.benefit_before)} -> "
             f"{rupiah(self.benefit_after)}"
         )
+
+
+def describe_household(household: Household, on: date) -> str:
+    """A household in one line: region, registry, housing power and each member."""
+    registry = household.registry
+    members = "; ".join(_member(p, on) for p in household.members)
+    received = ",".join(sorted(household.programs_received)) or "-"
+    return (
+        f"region {household.region.code}, in_registry={registry.in_registry}, "
+        f"decile={registry.decile}, electricity_va={household.housing.electricity_va}, "
+        f"receives={received}; members: {members}"
+    )
+
+
+def _member(person: Person, on: date) -> str:
+    parts = [
+        person.member_id,
+        person.relationship.value,
+        person.sex.value,
+        f"age {person.age_on(on)}",
+    ]
+    for name in ("pregnant", "disability", "schooling", "working", "monthly_income"):
+        value = getattr(person, name)
+        if value is not None:
+            parts.append(f"{name}={getattr(value, 'value', value)}")
+    if person.nik is not None:
+        parts.append("has NIK")
+    return " ".join(parts)
 
 
 def _ranges(values: Sequence[int]) -> str:

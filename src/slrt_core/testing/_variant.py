@@ -63,7 +63,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from slrt_core.household import Household, Person
+from slrt_core.household import Household
 from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.referral._directory import ServiceDirectory
 from slrt_core.referral._routing import ServiceIndex, program_key
@@ -74,6 +74,7 @@ from slrt_core.rules._differences import (
     Difference,
     boundary_households,
     changes,
+    describe_household,
     differences,
     example_at,
     statuses,
@@ -174,34 +175,6 @@ _CHECKS: dict[str, dict[str, str]] = {
 }
 
 
-def _describe(household: Household, on: date) -> str:
-    """A household in one line: region, registry, housing power and each member."""
-    registry = household.registry
-    members = "; ".join(_member(p, on) for p in household.members)
-    received = ",".join(sorted(household.programs_received)) or "-"
-    return (
-        f"region {household.region.code}, in_registry={registry.in_registry}, "
-        f"decile={registry.decile}, electricity_va={household.housing.electricity_va}, "
-        f"receives={received}; members: {members}"
-    )
-
-
-def _member(person: Person, on: date) -> str:
-    parts = [
-        person.member_id,
-        person.relationship.value,
-        person.sex.value,
-        f"age {person.age_on(on)}",
-    ]
-    for name in ("pregnant", "disability", "schooling", "working", "monthly_income"):
-        value = getattr(person, name)
-        if value is not None:
-            parts.append(f"{name}={getattr(value, 'value', value)}")
-    if person.nik is not None:
-        parts.append("has NIK")
-    return " ".join(parts)
-
-
 @attrs.frozen(kw_only=True)
 class VariantFailure:
     """One property a variant breaks, with the smallest household that shows it.
@@ -242,11 +215,14 @@ class VariantFailure:
         word = ("on", "household") if language == "en" else ("pada", "rumah tangga")
         lines = [
             f"[{self.check}]{where}: {message}",
-            f"    {word[0]} {self.on.isoformat()}, {word[1]}: {_describe(self.household, self.on)}",
+            (
+                f"    {word[0]} {self.on.isoformat()}, {word[1]}: "
+                f"{describe_household(self.household, self.on)}"
+            ),
         ]
         if self.other is not None:
             richer = "richer household" if language == "en" else "rumah tangga lebih mampu"
-            lines.append(f"    {richer}: {_describe(self.other, self.on)}")
+            lines.append(f"    {richer}: {describe_household(self.other, self.on)}")
         return "\n".join(lines)
 
 
@@ -355,7 +331,7 @@ class VariantReport:
                 lines.append(f"- {found.describe(language)}")
                 lines.append(
                     f"    {'household' if en else 'rumah tangga'}: "
-                    f"{_describe(found.household, found.on)}"
+                    f"{describe_household(found.household, found.on)}"
                 )
         return "\n".join(lines)
 
