@@ -30,12 +30,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 import attrs
 import numpy as np
 
+from slrt_core.errors import InvalidInputError
 from slrt_core.household import (
     Disability,
     FloorType,
@@ -449,6 +450,35 @@ def statuses(
     return result.status, result.benefit
 
 
+def _one_at_a_time(
+    base: Rulebook, after: Rulebook, variant: Variant
+) -> Iterator[tuple[Change, Rulebook]]:
+    """Each change with the rules where it alone is made (ceteris paribus).
+
+    An override alone is the variant with only that override; a parameter of the
+    variant's own comes with the variant's own definitions and no override. When that
+    does not build on its own, the whole variant stands in.
+    """
+    found = changes(base, variant)
+    own = attrs.evolve(variant, overrides=(), switch_offs=())
+    for i, change in enumerate(found):
+        if i < len(variant.overrides):
+            part = attrs.evolve(
+                variant,
+                overrides=(variant.overrides[i],),
+                switch_offs=(),
+                parameters=(),
+                criteria=(),
+                programs=(),
+            )
+        else:
+            part = own
+        try:
+            yield change, base.with_variants(part)
+        except InvalidInputError:
+            yield change, after
+
+
 def differences(
     base: Rulebook,
     after: Rulebook,
@@ -470,7 +500,7 @@ def differences(
         else tuple(dict.fromkeys([*base.programs, *after.programs]))
     )
     found: list[Difference] = []
-    for change in changes(base, variant):
+    for change, alone in _one_at_a_time(base, after, variant):
         region = RegionCode(change.region)
         on = change.valid_from
         template_household = template(region, on)
@@ -478,7 +508,7 @@ def differences(
             values, exhaustive = _values_for(name, change)
             households = [_vary(template_household, name, v, on) for v in values]
             s0, b0 = statuses(base, households, on, codes)
-            s1, b1 = statuses(after, households, on, codes)
+            s1, b1 = statuses(alone, households, on, codes)
             n = len(households)
             for code in codes:
                 if code not in base.programs and change.old is not None:

@@ -31,7 +31,15 @@ import attrs
 from slrt_core.rules._decision import ParameterUsed
 from slrt_core.rules._inputs import LiteralValue, ValueType, as_literal
 
-__all__ = ["Domain", "Parameter", "ParameterTable", "ParameterValue", "Plausible", "unit_domain"]
+__all__ = [
+    "Domain",
+    "Parameter",
+    "ParameterTable",
+    "ParameterValue",
+    "Plausible",
+    "unit_domain",
+    "unit_label",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -175,6 +183,32 @@ _UNIT_DOMAINS = {
     "persons": Domain(minimum=0, reason="a count of persons is never negative"),
     "VA": Domain(choices=PLN_VA_CLASSES, reason="PLN household connection classes"),
 }
+
+
+_UNIT_WORDS_ID = {
+    "years": "tahun",
+    "year": "tahun",
+    "decile": "desil",
+    "persons": "orang",
+    "person": "orang",
+    "month": "bulan",
+    "group": "kelompok",
+    "house": "rumah",
+    "household": "rumah tangga",
+}
+
+
+def unit_label(unit: str, language: str = "en") -> str:
+    """A unit for readers: ``years`` is ``tahun`` in Indonesian, ``IDR/year`` ``Rp/tahun``.
+
+    Examples:
+        >>> unit_label("IDR/person/month", "id"), unit_label("years", "id")
+        ('Rp/orang/bulan', 'tahun')
+    """
+    parts = unit.split("/")
+    if language == "id":
+        parts = [_UNIT_WORDS_ID.get(p, p) for p in parts]
+    return "/".join("Rp" if p == "IDR" else p for p in parts)
 
 
 def unit_domain(unit: str) -> Domain | None:

@@ -61,7 +61,7 @@ from slrt_core.rules._differences import (
 )
 from slrt_core.rules._inputs import input_spec
 from slrt_core.rules._loader import load_pack
-from slrt_core.rules._parameters import format_value
+from slrt_core.rules._parameters import format_value, unit_label
 from slrt_core.rules._programs import FixedBenefit, PerMemberBenefit
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._variants import Variant
@@ -301,8 +301,8 @@ class ImpactReport:
         rows = [
             [
                 f"{c.parameter} ({c.label_en if language == 'en' else c.label_id})",
-                "-" if c.old is None else _value(c.old, c.unit),
-                _value(c.new, c.unit),
+                "-" if c.old is None else _value(c.old, c.unit, language),
+                _value(c.new, c.unit, language),
                 c.valid_from.isoformat(),
                 c.valid_until.isoformat() if c.valid_until else "-",
                 c.region,
@@ -483,12 +483,12 @@ def _signed(amount: int) -> str:
     return ("-" if amount < 0 else "+") + rupiah(abs(amount))
 
 
-def _value(value: object, unit: str) -> str:
+def _value(value: object, unit: str, language: Language) -> str:
     shown = format_value(value)
+    label = unit_label(unit, language)
     if unit.startswith("IDR") and isinstance(value, int) and not isinstance(value, bool):
-        shown = rupiah(value)
-        unit = unit.removeprefix("IDR")
-    return f"{shown} {unit}".strip()
+        return f"{rupiah(value)}{label.removeprefix('Rp')}"
+    return f"{shown} {label}".strip()
 
 
 def _household(found: Difference) -> str:

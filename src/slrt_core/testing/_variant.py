@@ -81,7 +81,7 @@ from slrt_core.rules._differences import (
     template,
 )
 from slrt_core.rules._loader import load_pack
-from slrt_core.rules._parameters import format_value
+from slrt_core.rules._parameters import format_value, unit_label
 from slrt_core.rules._population import Population
 from slrt_core.rules._rulebook import Rulebook, Variant
 from slrt_core.rules._scalar import decide
@@ -910,7 +910,8 @@ def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
         shown = change.plausible.shown()
         new = format_value(change.new)
         old = "-" if change.old is None else format_value(change.old)
-        unit = f" {change.unit}" if change.unit else ""
+        unit = f" {unit_label(change.unit)}" if change.unit else ""
+        unit_id = f" {unit_label(change.unit, 'id')}" if change.unit else ""
         reason = f" ({change.plausible.reason})" if change.plausible.reason else ""
         failures.append(
             VariantFailure(
@@ -920,7 +921,7 @@ def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
                 f"range {shown}{reason}. If {new} is meant, say why with acknowledge = "
                 '"..." on the override; otherwise correct the value (a typo?). '
                 "A household it would decide:",
-                id=f"{change.parameter} = {new}{unit} (sebelumnya {old}) di luar rentang "
+                id=f"{change.parameter} = {new}{unit_id} (sebelumnya {old}) di luar rentang "
                 f"wajarnya {shown}. Bila {new} memang dimaksud, tulis alasannya dengan "
                 'acknowledge = "..." pada override; bila tidak, perbaiki nilainya (salah '
                 "ketik?). Rumah tangga yang akan diputuskannya:",

@@ -251,3 +251,19 @@ class TestIntentAndApproval:
         on = date(2026, 2, 1)
         assert after.resolve("32.75.01", on).parameters["card.max_decile"].value == "6"
         assert base.resolve("32.75.01", on).parameters["card.max_decile"].value == "5"
+
+
+class TestReference:
+    def test_the_pack_reference_lists_every_domain_and_plausible_range(self) -> None:
+        """docs/reference/program-pack.md shows each parameter's domain and plausible range."""
+        from pathlib import Path
+
+        page = Path(__file__).resolve().parents[3] / "docs" / "reference" / "program-pack.md"
+        text = page.read_text(encoding="utf-8")
+        section = text.split("## Domains and plausible ranges", 1)[1].split("\n## ", 1)[0]
+        for name, param in load_pack().parameters.items():
+            if param.type is ValueType.BOOL:
+                continue
+            row = next(line for line in section.splitlines() if line.startswith(f"| `{name}` |"))
+            assert param.plausible is not None
+            assert param.plausible.reason in row, name

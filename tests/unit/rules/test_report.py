@@ -219,7 +219,7 @@ class TestTheBekasiReport:
         assert "PKH: umur 65-69: tidak layak -&gt; layak" in report.html("id")
         text = report.markdown("id")
         assert "## Parameter yang diubah" in text
-        assert "| pkh.elderly_min_age (Umur terendah komponen lanjut usia) | 70 years" in text
+        assert "| pkh.elderly_min_age (Umur terendah komponen lanjut usia) | 70 tahun" in text
         assert "Pemeriksaan (check_variant)" in text
         assert report.markdown("en").count("\n| PKH ") == 1
 
