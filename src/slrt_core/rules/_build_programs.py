@@ -66,6 +66,8 @@ class Programs(BuildState):
     def _check_benefit(self, source: Source, path: str, benefit: object) -> None:
         if isinstance(benefit, FixedBenefit):
             self._check_int_param(source, f"{path}.amount", benefit.amount)
+            if benefit.shared_by is not None:
+                self._check_int_param(source, f"{path}.shared_by", benefit.shared_by)
             self._check_period(source, path, benefit.period)
         elif isinstance(benefit, PerMemberBenefit):
             if not benefit.components:

@@ -534,7 +534,7 @@ class _Reader(ProblemLog):
     ) -> FixedBenefit | PerMemberBenefit | InKindBenefit | None:
         kind = body.get("kind")
         if kind == "fixed":
-            self.keys(body, path, {"kind", "amount", "period", "unit"})
+            self.keys(body, path, {"kind", "amount", "period", "unit", "shared_by"})
             period = self.enum(Period, Period, body, "period", path)
             if period is None:
                 return None
@@ -542,6 +542,7 @@ class _Reader(ProblemLog):
                 amount=self.text(body, "amount", path),
                 period=period,
                 unit=self.text(body, "unit", path, required=False) or "household",
+                shared_by=self.text(body, "shared_by", path, required=False) or None,
             )
         if kind == "per_member":
             self.keys(body, path, {"kind", "components", "period", "cap"})

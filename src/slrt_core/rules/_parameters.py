@@ -195,6 +195,7 @@ _UNIT_WORDS_ID = {
     "group": "kelompok",
     "house": "rumah",
     "household": "rumah tangga",
+    "households": "keluarga",
 }
 
 
