@@ -233,3 +233,126 @@ class TestDifferences:
         household = example_at(base, change)
         assert household == template(RegionCode("32.75"), date(2026, 1, 1))
         assert differences(base, base.with_variants(variant), variant) == ()
+
+
+class TestEdges:
+    def test_ranges_villages_and_leap_days(self) -> None:
+        """Ranges group consecutive values; a village region is its own template village."""
+        from slrt_core.rules._differences import _born, _ranges, boundary_households
+
+        assert _ranges(()) == "-"
+        assert _ranges((1, 2, 3, 7, 9, 10)) == "1-3, 7, 9-10"
+        village = RegionCode("32.75.01.1001")
+        assert template(village, date(2026, 1, 1)).region == village
+        assert _born(1, date(2028, 2, 29)) == date(2027, 2, 28)
+        (change,) = changes(
+            load_pack(),
+            Variant(
+                name="x",
+                region=RegionCode("32.75"),
+                overrides=[
+                    Override(
+                        parameter="sembako.amount",
+                        value=250_000,
+                        valid_from=date(2026, 1, 1),
+                        source="Perwal",
+                    )
+                ],
+            ),
+        )
+        assert (
+            len(boundary_households(load_pack(), change, region=village, on=date(2026, 1, 1))) == 1
+        )
+
+    def test_income_thresholds_are_sampled_at_their_boundaries(self) -> None:
+        """An income input is checked at value - 1, value, value + 1 and the old value."""
+        from slrt_core.rules import Compare, Criterion, MemberSum, Param, Parameter
+        from slrt_core.rules import ParameterValue, ValueType
+        from slrt_core.rules._differences import governed_inputs
+
+        variant = Variant(
+            name="x",
+            region=RegionCode("32.75"),
+            parameters=[
+                Parameter(
+                    name="card.max_income",
+                    type=ValueType.INT,
+                    unit="IDR/month",
+                    label_id="x",
+                    label_en="x",
+                    values=[
+                        ParameterValue(
+                            value=1_000_000, valid_from=date(2026, 1, 1), source="Perwal"
+                        )
+                    ],
+                )
+            ],
+            criteria=[
+                Criterion(
+                    name="card_poor",
+                    test=Compare(MemberSum("monthly_income"), "<=", Param("card.max_income")),
+                    label_id="x",
+                    label_en="x",
+                )
+            ],
+        )
+        after = load_pack().with_variants(variant)
+        assert governed_inputs(after, "card.max_income") == ("monthly_income",)
+        (change,) = changes(load_pack(), variant)
+        from slrt_core.rules._differences import _values_for
+
+        values, exhaustive = _values_for("monthly_income", change)
+        assert (values, exhaustive) == ((999_999, 1_000_000, 1_000_001), False)
+
+    def test_a_change_that_does_not_build_alone_uses_the_whole_variant(self) -> None:
+        """An override of the variant's own parameter is examined with the whole variant."""
+        text = (
+            _text()
+            .replace(
+                "# The card ends with the budget year.",
+                '[[override]]\nparameter = "kartu_sehat_bekasi.max_decile"\nvalue = 5\n'
+                'from = 2026-06-01\nuntil = 2026-12-31\nsource = "Perwal"\n'
+                "# The card ends with the budget year.",
+            )
+            .replace(
+                "{ value = 6, from = 2026-01-01, until = 2026-12-31",
+                "{ value = 6, from = 2026-01-01, until = 2026-05-31",
+            )
+        )
+        variant = read_variant(text, origin="x.toml")
+        base = load_pack()
+        found = differences(base, base.with_variants(variant), variant)
+        assert any(d.parameter == "kartu_sehat_bekasi.max_decile" for d in found)
+
+    def test_report_lookups_and_empty_sections(self) -> None:
+        """Unknown rows raise KeyError; a report without differences says none."""
+        from slrt_core.rules import impact_report, synthetic_tables
+
+        variant = Variant(
+            name="x",
+            region=RegionCode("32.75"),
+            overrides=[
+                Override(
+                    parameter="sembako.amount",
+                    value=250_000,
+                    valid_from=date(2026, 1, 1),
+                    source="Perwal",
+                )
+            ],
+        )
+        tables = synthetic_tables(300, seed=1, regions=["32.75.01.1001"])
+        report = impact_report(variant, tables, programs=["SEMBAKO"])
+        assert report.on == date(2026, 1, 1)
+        with pytest.raises(KeyError):
+            report.program("PKH")
+        with pytest.raises(KeyError):
+            report.group("regency", "31.71", "SEMBAKO")
+        assert "## Where decisions differ\n\nnone" in report.markdown("en")
+        assert report.program("SEMBAKO").to_existing > 0
+        nothing = Variant(name="y", region=RegionCode("32.75"))
+        empty = impact_report(nothing, tables, programs=["SEMBAKO"])
+        assert empty.plots == ()
+        assert "Plots need the plot extra" in empty.html("en")
+        assert empty.on == max(
+            v.valid_from for p in load_pack().parameters.values() for v in p.values
+        )
