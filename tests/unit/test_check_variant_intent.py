@@ -266,8 +266,15 @@ class TestEdges:
 
     def test_income_thresholds_are_sampled_at_their_boundaries(self) -> None:
         """An income input is checked at value - 1, value, value + 1 and the old value."""
-        from slrt_core.rules import Compare, Criterion, MemberSum, Param, Parameter
-        from slrt_core.rules import ParameterValue, ValueType
+        from slrt_core.rules import (
+            Compare,
+            Criterion,
+            MemberSum,
+            Param,
+            Parameter,
+            ParameterValue,
+            ValueType,
+        )
         from slrt_core.rules._differences import governed_inputs
 
         variant = Variant(

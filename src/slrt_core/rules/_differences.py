@@ -73,7 +73,12 @@ __all__ = [
 
 _STATUS = {1: "eligible", 0: "not eligible", -1: "needs verification"}
 _STATUS_ID = {1: "layak", 0: "tidak layak", -1: "perlu verifikasi"}
-_INPUT_ID = {"age": "umur", "decile": "desil", "electricity_va": "daya listrik (VA)"}
+_INPUT_ID = {
+    "age": "umur",
+    "decile": "desil",
+    "electricity_va": "daya listrik (VA)",
+    "monthly_income": "penghasilan bulanan",
+}
 _EXHAUSTIVE: dict[str, tuple[int, ...]] = {
     "age": tuple(range(121)),
     "decile": tuple(range(1, 11)),
