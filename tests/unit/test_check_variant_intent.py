@@ -94,6 +94,7 @@ class TestBrokenCopies:
         assert "di luar rentang wajarnya 55-75" in failure.id
         assert failure.household.members[1].age_on(failure.on) == 6
         assert "m2 parent female age 6" in failure.render()
+        assert "m2 orang_tua perempuan umur 6" in failure.render("id")
         gained = next(d for d in report.differences if d.program == "PKH" and d.before == 0)
         assert gained.ranges() == "7-69"
         more = next(d for d in report.differences if d.program == "PKH" and d.before == 1)

@@ -30,7 +30,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 import attrs
@@ -204,31 +204,87 @@ class Difference:
         )
 
 
-def describe_household(household: Household, on: date) -> str:
-    """A household in one line: region, registry, housing power and each member."""
+_WORDS_ID = {
+    "region": "wilayah",
+    "in_registry": "terdaftar_DTSEN",
+    "decile": "desil",
+    "electricity_va": "daya_listrik_VA",
+    "receives": "menerima",
+    "members": "anggota",
+    "age": "umur",
+    "pregnant": "hamil",
+    "disability": "disabilitas",
+    "schooling": "sekolah",
+    "working": "bekerja",
+    "monthly_income": "penghasilan_bulanan",
+    "has NIK": "ber-NIK",
+}
+_VALUES_ID = {
+    "True": "ya",
+    "False": "tidak",
+    "None": "?",
+    "head": "kepala_keluarga",
+    "spouse": "pasangan",
+    "child": "anak",
+    "child_in_law": "menantu",
+    "grandchild": "cucu",
+    "parent": "orang_tua",
+    "parent_in_law": "mertua",
+    "other_relative": "famili_lain",
+    "other": "lainnya",
+    "male": "laki-laki",
+    "female": "perempuan",
+    "none": "tidak_ada",
+    "mild": "ringan",
+    "moderate": "sedang",
+    "severe": "berat",
+    "not_in_school": "tidak_sekolah",
+    "preschool": "PAUD",
+    "higher": "pendidikan_tinggi",
+}
+
+
+def describe_household(household: Household, on: date, language: str = "en") -> str:
+    """A household in one line: region, registry, housing power and each member.
+
+    Examples:
+        >>> from datetime import date
+        >>> h = template(RegionCode("32.75"), date(2026, 1, 1))
+        >>> describe_household(h, date(2026, 1, 1), "id").split(";")[0]
+        'wilayah 32.75.01.1001, terdaftar_DTSEN=ya, desil=1, daya_listrik_VA=900, menerima=-'
+    """
     registry = household.registry
-    members = "; ".join(_member(p, on) for p in household.members)
+    word = _word(language)
+    members = "; ".join(_member(p, on, word) for p in household.members)
     received = ",".join(sorted(household.programs_received)) or "-"
     return (
-        f"region {household.region.code}, in_registry={registry.in_registry}, "
-        f"decile={registry.decile}, electricity_va={household.housing.electricity_va}, "
-        f"receives={received}; members: {members}"
+        f"{word('region')} {household.region.code}, "
+        f"{word('in_registry')}={word(str(registry.in_registry))}, "
+        f"{word('decile')}={registry.decile}, "
+        f"{word('electricity_va')}={household.housing.electricity_va}, "
+        f"{word('receives')}={received}; {word('members')}: {members}"
     )
 
 
-def _member(person: Person, on: date) -> str:
+def _word(language: str) -> Callable[[str], str]:
+    if language != "id":
+        return lambda text: text
+    return lambda text: _WORDS_ID.get(text, _VALUES_ID.get(text, text))
+
+
+def _member(person: Person, on: date, word: Callable[[str], str]) -> str:
     parts = [
         person.member_id,
-        person.relationship.value,
-        person.sex.value,
-        f"age {person.age_on(on)}",
+        word(person.relationship.value),
+        word(person.sex.value),
+        f"{word('age')} {person.age_on(on)}",
     ]
     for name in ("pregnant", "disability", "schooling", "working", "monthly_income"):
         value = getattr(person, name)
         if value is not None:
-            parts.append(f"{name}={getattr(value, 'value', value)}")
+            parts.append(f"{word(name)}={word(str(getattr(value, 'value', value)))}")
     if person.nik is not None:
-        parts.append("has NIK")
+        parts.append(word("has NIK"))
     return " ".join(parts)
 
 

@@ -397,7 +397,7 @@ class ImpactReport:
         lines += ["", f"## {t['differences']}", ""]
         for found in self.differences:
             lines.append(f"- {found.describe(language)}")
-            lines.append(f"  - {t['example']}: {_household(found)}")
+            lines.append(f"  - {t['example']}: {_household(found, language)}")
         if not self.differences:
             lines.append(t["none"])
         if self.check is not None:
@@ -425,7 +425,7 @@ class ImpactReport:
         parts.append(f'<h2>{e(t["differences"])}</h2><ul id="differences">')
         parts += [
             f"<li>{e(d.describe(language))}<br><small>{e(t['example'])}: "
-            f"{e(_household(d))}</small></li>"
+            f"{e(_household(d, language))}</small></li>"
             for d in self.differences
         ]
         parts.append("</ul>")
@@ -491,8 +491,8 @@ def _value(value: object, unit: str, language: Language) -> str:
     return f"{shown} {label}".strip()
 
 
-def _household(found: Difference) -> str:
-    return describe_household(found.household, found.on)
+def _household(found: Difference, language: Language) -> str:
+    return describe_household(found.household, found.on, language)
 
 
 def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:

@@ -217,12 +217,12 @@ class VariantFailure:
             f"[{self.check}]{where}: {message}",
             (
                 f"    {word[0]} {self.on.isoformat()}, {word[1]}: "
-                f"{describe_household(self.household, self.on)}"
+                f"{describe_household(self.household, self.on, language)}"
             ),
         ]
         if self.other is not None:
             richer = "richer household" if language == "en" else "rumah tangga lebih mampu"
-            lines.append(f"    {richer}: {describe_household(self.other, self.on)}")
+            lines.append(f"    {richer}: {describe_household(self.other, self.on, language)}")
         return "\n".join(lines)
 
 
@@ -331,7 +331,7 @@ class VariantReport:
                 lines.append(f"- {found.describe(language)}")
                 lines.append(
                     f"    {'household' if en else 'rumah tangga'}: "
-                    f"{describe_household(found.household, found.on)}"
+                    f"{describe_household(found.household, found.on, language)}"
                 )
         return "\n".join(lines)
 
