@@ -1,4 +1,8 @@
-"""Benchmark of the rules engine: ``python bench/rules.py [--quick] [--json]``.
+"""Benchmark of the rules engine: ``python bench/rules.py [--quick|--full] [--json] ...``.
+
+Options are those of every benchmark (``bench/_common.py``): ``--quick``, ``--full``,
+``--json``, ``--repeat N``, ``--dir`` (unused here: nothing is written) and ``--only
+PART`` with parts ``pack``, ``anchor``, ``variant``.
 
 Figures (``ratio`` is always value / baseline; the target says which way is good):
 
@@ -16,25 +20,34 @@ Figures (``ratio`` is always value / baseline; the target says which way is good
    anchor when OpenFisca is absent. Target: value < 0.2 ms.
 5. ``peak_memory``: the peak memory allocated while screening the whole pack, against
    the size of the input arrays. Target: ratio <= 2.
+6. ``variant.*`` (part ``variant``): the cost of the proof and of the report for the
+   Kota Bekasi example variant on the same number of households, each beside
+   ``compare`` alone (screening both rulebooks and counting): ``check_variant`` (its
+   time does not depend on the population: it decides generated and boundary
+   households), ``impact_report`` (compare plus groups, differences and plots), and the
+   peak memory of each against compare's.
 
-``--quick`` uses 200,000 households (under a minute); the full run 1,000,000 (about 4M
-persons). Timings are the best of several runs, each after a garbage collection. This
-is a benchmark, not a test: nothing here asserts a speed.
+``--quick`` uses 200,000 households (about a minute); the full run 1,000,000 (about 4M
+persons). Timings are the **median** of several runs (``--repeat``; 3 quick, 5 full)
+with the garbage collector **on**, each after a collection; ours and the baseline run
+in the same process. This is a benchmark, not a test: nothing here asserts a speed.
 """
 
 from __future__ import annotations
 
-import argparse
 import gc
-import json
+import re
+import statistics
 import sys
 import time
 import tracemalloc
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _common import finish, parse_args, report
 
 from slrt_core.household import Disability, Person, Relationship
 from slrt_core.identity import RegionCode, Sex
@@ -73,7 +86,7 @@ REGENCIES[-1] = "33.74"
 
 
 def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """The shortest of *repeat* runs of *fn*, in seconds, and its last result."""
+    """The median of *repeat* runs of *fn*, in seconds (GC on), and its last result."""
     times = []
     result = None
     for _ in range(repeat):
@@ -81,7 +94,7 @@ def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
-    return min(times), result
+    return statistics.median(times), result
 
 
 def villages() -> list[str]:
@@ -612,32 +625,127 @@ def single_figures(anchor: Rulebook, openfisca_single: float | None) -> list[dic
 
 
 def figure(name: str, value: float, unit: str, baseline: float, note: str) -> dict[str, Any]:
+    """One figure; its target is the note's ``target ...`` clause, if it has one."""
+    found = re.search(r"target (.*)$", note)
     return {
         "name": name,
-        "value": round(value, 6),
+        "value": value,
         "unit": unit,
-        "baseline": round(baseline, 6),
-        "ratio": round(value / baseline, 4) if baseline else None,
+        "baseline": baseline,
         "note": note,
+        "target": found.group(1) if found else None,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200,000 households, under a minute")
-    parser.add_argument("--json", action="store_true", help="one JSON object per line per figure")
-    args = parser.parse_args()
-    n = 200_000 if args.quick else 1_000_000
-    repeat = 3 if args.quick else 5
-    figures = pack_figures(n, repeat) + anchor_figures(n, repeat)
+# --------------------------------------------------------------------------- variant proof
+
+
+def variant_figures(n: int, repeat: int) -> list[dict[str, Any]]:
+    """check_variant and impact_report of the Bekasi example, beside compare alone."""
+    from slrt_core.identity import RegionLevel
+    from slrt_core.rules import compare, impact_report, load_variant
+    from slrt_core.testing import check_variant
+
+    variant = load_variant(Path(__file__).resolve().parents[1] / "examples" / "kota_bekasi.toml")
+    base = load_pack()
+    after = base.with_variants(variant)
+    on = date(2026, 1, 1)
+    inside = [str(v) for v in RegionCode("32.75").codes_at(RegionLevel.VILLAGE)[:40]]
+    outside = [str(v) for v in RegionCode("32.16").codes_at(RegionLevel.VILLAGE)[:10]]
+    tables = synthetic_tables(n, seed=1, regions=inside + outside)
+
+    def compared() -> Any:
+        return compare(base, after, tables, on=on)
+
+    def checked() -> Any:
+        return check_variant(variant, max_examples=30)
+
+    def reported() -> Any:
+        return impact_report(variant, tables, on=on, data=f"synthetic {n}")
+
+    compared()  # warm caches (compiled plans, resolved parameters)
+    compare_s, _ = best(compared, repeat)
+    check_s, verdict = best(checked, repeat)
+    assert verdict.ok, verdict.render()
+    report_s, made = best(reported, repeat)
+    assert made.program("PKH").gained > 0
+    compare_mib = _peak(compared)
+    report_mib = _peak(reported)
+    check_mib = _peak(checked)
+    households = f"{n:,} households"
+    return [
+        figure("variant.compare", compare_s, "s", compare_s, f"{households}: compare alone"),
+        figure(
+            "variant.check_variant",
+            check_s,
+            "s",
+            compare_s,
+            "check_variant, 30 households per check and program, boundary households and "
+            f"exhaustive inputs (independent of N); baseline compare on {households}",
+        ),
+        figure(
+            "variant.report",
+            report_s,
+            "s",
+            compare_s,
+            f"impact_report on {households} (compare, groups, differences, 4 plots); "
+            "baseline compare alone",
+        ),
+        figure("variant.compare.peak", compare_mib, "MiB", compare_mib, "peak allocated"),
+        figure(
+            "variant.check_variant.peak",
+            check_mib,
+            "MiB",
+            compare_mib,
+            "peak allocated by check_variant; baseline compare's peak",
+        ),
+        figure(
+            "variant.report.peak",
+            report_mib,
+            "MiB",
+            compare_mib,
+            "peak allocated by impact_report; baseline compare's peak",
+        ),
+    ]
+
+
+def _peak(fn: Callable[[], Any]) -> float:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start, _ = tracemalloc.get_traced_memory()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return (peak - start) / 2**20
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the parts asked for and print one figure per line (or JSON)."""
+    options = parse_args(__doc__.splitlines()[0], argv, parts=("pack", "anchor", "variant"))
+    n = 200_000 if options.quick else 1_000_000
+    repeat = options.repeat or (3 if options.quick else 5)
+    figures: list[dict[str, Any]] = []
+    if options.wants("pack"):
+        figures += pack_figures(n, repeat)
+    if options.wants("anchor"):
+        figures += anchor_figures(n, repeat)
+    if options.wants("variant"):
+        figures += variant_figures(n, repeat)
     for item in figures:
-        if args.json:
-            print(json.dumps({k: item[k] for k in ("name", "value", "unit", "baseline", "ratio")}))
-        else:
-            print(
-                f"{item['name']:<20} {item['value']:>12.4f} {item['unit']:<3} "
-                f"baseline {item['baseline']:>12.4f}  ratio {item['ratio']}  ({item['note']})"
-            )
+        if not options.json:
+            print(f"# {item['name']}: {item['note']}")
+        report(
+            options,
+            f"rules.{item['name']}",
+            item["value"],
+            item["unit"],
+            item["baseline"],
+            target=item["target"],
+        )
+    finish(options, "rules")
 
 
 if __name__ == "__main__":

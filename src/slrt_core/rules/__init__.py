@@ -62,9 +62,10 @@ from slrt_core.rules._decision import (
     Period,
     Status,
 )
+from slrt_core.rules._differences import Change, Difference
 from slrt_core.rules._inputs import InputSpec, Scope, ValueType, input_spec, input_specs
 from slrt_core.rules._loader import load_pack, load_rulebook, load_variant, read_variant
-from slrt_core.rules._parameters import Parameter, ParameterValue
+from slrt_core.rules._parameters import Domain, Parameter, ParameterValue, Plausible
 from slrt_core.rules._population import Population
 from slrt_core.rules._programs import (
     Component,
@@ -75,33 +76,42 @@ from slrt_core.rules._programs import (
     PerMemberBenefit,
     Program,
 )
+from slrt_core.rules._report import GroupImpact, ImpactReport, ProgramImpact, impact_report
 from slrt_core.rules._rulebook import Override, Resolution, Rulebook, SwitchOff, Variant
 from slrt_core.rules._scalar import decide
 from slrt_core.rules._synthetic import synthetic_tables
+from slrt_core.rules._variants import Approval, Intent, VariantStatus
 from slrt_core.rules._vector import ScreenResult, screen
 
 __all__ = [
     "AllOf",
     "AnyOf",
+    "Approval",
     "AtLeast",
     "Benefit",
     "BenefitLine",
     "CaseFile",
     "CaseResult",
+    "Change",
     "Compare",
     "Comparison",
     "ComparisonRow",
     "Component",
     "Criterion",
     "Decision",
+    "Difference",
+    "Domain",
     "Eligible",
     "Expectation",
     "Explanation",
     "FixedBenefit",
     "Flag",
+    "GroupImpact",
+    "ImpactReport",
     "InKindBenefit",
     "Input",
     "InputSpec",
+    "Intent",
     "MemberAny",
     "MemberCount",
     "MemberSum",
@@ -117,8 +127,10 @@ __all__ = [
     "PerCapita",
     "PerMemberBenefit",
     "Period",
+    "Plausible",
     "Population",
     "Program",
+    "ProgramImpact",
     "Resolution",
     "RuleCase",
     "Rulebook",
@@ -129,8 +141,10 @@ __all__ = [
     "Value",
     "ValueType",
     "Variant",
+    "VariantStatus",
     "compare",
     "decide",
+    "impact_report",
     "input_spec",
     "input_specs",
     "load_cases",

@@ -23,6 +23,7 @@ inputs to collect) and ``criteria`` (criterion name to ``true``, ``false`` or ``
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -43,7 +44,8 @@ from slrt_core.household import (
     WallType,
 )
 from slrt_core.identity import Nik, RegionCode, Sex
-from slrt_core.rules._decision import Decision, Outcome, Status
+from slrt_core.rules._build_state import closest, in_file_order
+from slrt_core.rules._decision import Decision, Outcome, Status, rupiah
 from slrt_core.rules._loader import ProblemLog, load_rulebook, locate, pack_path
 from slrt_core.rules._population import Population
 from slrt_core.rules._rulebook import Rulebook
@@ -107,7 +109,8 @@ class CaseResult:
 
     Attributes:
         case: the case.
-        failures: what did not match (empty when the case passed).
+        failures: what did not match (empty when the case passed), in English.
+        failures_id: the same in Bahasa Indonesia.
         decisions: the decisions made (by :func:`~slrt_core.rules.decide`).
 
     .. versionadded:: 0.1.0
@@ -116,6 +119,7 @@ class CaseResult:
     case: RuleCase
     failures: tuple[str, ...]
     decisions: Mapping[str, Decision]
+    failures_id: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -124,9 +128,14 @@ class CaseResult:
 
     def render(self, language: Literal["en", "id"] = "en", *, explain: bool = True) -> str:
         """``PASS``/``FAIL``, the case, and for a failure what differed (and why)."""
-        mark = "PASS" if self.passed else "FAIL"
+        if language == "en":
+            mark = "PASS" if self.passed else "FAIL"
+            shown = self.failures
+        else:
+            mark = "LULUS" if self.passed else "GAGAL"
+            shown = self.failures_id or self.failures
         lines = [f"{mark} {self.case.where} {self.case.name}"]
-        lines += [f"  - {f}" for f in self.failures]
+        lines += [f"  - {f}" for f in shown]
         if explain and not self.passed:
             for code, decision in self.decisions.items():
                 if any(f.startswith(f"{code}:") for f in self.failures):
@@ -165,6 +174,9 @@ _CASE_KEYS = {"name", "on", "region", "household", "members", "expect", "program
 
 class _CaseReader(ProblemLog):
     """Reads case files into rule cases, collecting problems with their places."""
+
+    impossible: frozenset[str] | set[str] = frozenset()
+    """Impossible dates already reported (quoted before parsing)."""
 
     def unknown_keys(self, data: Mapping[str, Any], path: str, allowed: set[str]) -> None:
         for key in data:
@@ -221,6 +233,8 @@ class _CaseReader(ProblemLog):
             self.problem(f"{path}.name", "Give the case a name.", "Beri nama kasus.")
             name = f"case {index + 1}"
         on = data.get("on")
+        if isinstance(on, str) and on in self.impossible:
+            return None  # reported with its line when the file was read
         if not isinstance(on, date):
             self.problem(
                 f"{path}.on",
@@ -326,6 +340,8 @@ class _CaseReader(ProblemLog):
             )
             return None
         born = data.get("birth_date")
+        if isinstance(born, str) and born in self.impossible:
+            return None  # reported with its line when the file was read
         age = self.typed(data, "age", int, path)
         if born is None and age is not None:
             born = _birthday(on, age)
@@ -430,7 +446,8 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
     label = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        readable, impossible = _quote_impossible_dates(text)
+        data = tomllib.loads(readable)
     except OSError as error:
         raise InvalidInputError.single(
             label,
@@ -450,6 +467,15 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
             f"Ini bukan TOML yang sah: {error}.",
         ) from None
     reader = _CaseReader(locate(text, label), label)
+    reader.impossible = {value for _, value in impossible}
+    reader.problems += [
+        Problem(
+            f"{label}:{line}",
+            f"{value} is not a real date; write it as YYYY-MM-DD such as 2025-03-01.",
+            f"{value} bukan tanggal yang ada; tulis sebagai YYYY-MM-DD seperti 2025-03-01.",
+        )
+        for line, value in impossible
+    ]
     reader.unknown_keys(data, "", {"variants", "case"})
     variants = data.get("variants", [])
     if rulebook is None:
@@ -458,23 +484,55 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
     if not cases:
         reader.problem("case", "The file has no [[case]].", "Berkas tidak memiliki [[case]].")
     if reader.problems:
-        raise InvalidInputError(reader.problems, subject="the input")
+        raise InvalidInputError(in_file_order(reader.problems), subject="the input")
     return CaseFile(path=label, rulebook=rulebook, cases=tuple(c for c in cases if c is not None))
+
+
+_BARE_DATE = re.compile(r"(=\s*)(\d{4}-\d{2}-\d{2})(?=\s*(?:#|,|\}|\]|$))", re.MULTILINE)
+
+
+def _quote_impossible_dates(text: str) -> tuple[str, list[tuple[int, str]]]:
+    r"""*text* with impossible dates (2025-02-30) quoted, and where they were.
+
+    TOML refuses such a date and stops there; quoted, the file reads on, so every other
+    problem of the file is reported too.
+
+    Examples:
+        >>> _quote_impossible_dates("on = 2025-02-30\nx = 2025-03-01\n")
+        ('on = "2025-02-30"\nx = 2025-03-01\n', [(1, '2025-02-30')])
+    """
+    found: list[tuple[int, str]] = []
+
+    def quote(match: re.Match[str]) -> str:
+        try:
+            date.fromisoformat(match.group(2))
+        except ValueError:
+            found.append((text.count("\n", 0, match.start()) + 1, match.group(2)))
+            return f'{match.group(1)}"{match.group(2)}"'
+        return match.group(0)
+
+    return _BARE_DATE.sub(quote, text), found
 
 
 def run_case(case: RuleCase, rulebook: Rulebook) -> CaseResult:
     """Decide one case with both evaluators and check its expectations."""
-    failures: list[str] = []
     unknown = [c for c in case.programs if c not in rulebook.programs]
     if unknown:
-        return CaseResult(
-            case=case,
-            failures=tuple(
-                f"{c}: unknown program; the rulebook has {', '.join(rulebook.programs)}"
-                for c in unknown
-            ),
-            decisions={},
-        )
+        known = ", ".join(rulebook.programs)
+        found = []
+        for code in unknown:
+            hint = closest(code, rulebook.programs)
+            found.append(
+                (
+                    f"{code}: unknown program"
+                    + (f"; did you mean {hint!r}?" if hint else "")
+                    + f" The rulebook has {known}",
+                    f"{code}: program tidak dikenal"
+                    + (f"; mungkin maksudnya {hint!r}?" if hint else "")
+                    + f" Buku aturan memuat {known}",
+                )
+            )
+        return _result(case, found, {})
     made = decide(case.household, on=case.on, rulebook=rulebook, programs=case.programs)
     screened = screen(
         Population.from_households([case.household]),
@@ -482,35 +540,85 @@ def run_case(case: RuleCase, rulebook: Rulebook) -> CaseResult:
         rulebook=rulebook,
         programs=case.programs,
     ).decisions(0)
-    failures += [
-        f"{code}: the scalar and vectorised evaluators disagree (a bug; report it)"
+    failures = [
+        (
+            f"{code}: the scalar and vectorised evaluators disagree (a bug; report it)",
+            f"{code}: evaluator skalar dan tervektor tidak sepakat (galat; laporkan)",
+        )
         for code in case.programs
         if made[code] != screened[code]
     ]
     for code, expected in case.expect.items():
         failures += _check(code, expected, made[code])
-    return CaseResult(case=case, failures=tuple(failures), decisions=made)
+    return _result(case, failures, made)
 
 
-def _check(code: str, expected: Expectation, decision: Decision) -> list[str]:
+def _result(
+    case: RuleCase, failures: list[tuple[str, str]], made: Mapping[str, Decision]
+) -> CaseResult:
+    return CaseResult(
+        case=case,
+        failures=tuple(en for en, _ in failures),
+        failures_id=tuple(id_ for _, id_ in failures),
+        decisions=made,
+    )
+
+
+_OUTCOME_ID = {Outcome.TRUE: "benar", Outcome.FALSE: "salah", Outcome.UNKNOWN: "tidak diketahui"}
+
+
+def _status_word(status: Status) -> tuple[str, str]:
+    return status.value, status.label("id")
+
+
+def _check(code: str, expected: Expectation, decision: Decision) -> list[tuple[str, str]]:
     failures = []
     if expected.status is not None and decision.status is not expected.status:
-        failures.append(f"{code}: expected {expected.status.value}, got {decision.status.value}")
+        want, got = _status_word(expected.status), _status_word(decision.status)
+        failures.append(
+            (
+                f"{code}: expected {want[0]}, got {got[0]}",
+                f"{code}: seharusnya {want[1]}, hasilnya {got[1]}",
+            )
+        )
     if expected.benefit is not None:
-        got = decision.benefit.amount if decision.benefit else None
-        if got != expected.benefit:
-            failures.append(f"{code}: expected benefit {expected.benefit}, got {got}")
+        amount = decision.benefit.amount if decision.benefit else None
+        if amount != expected.benefit:
+            shown = "-" if amount is None else rupiah(amount)
+            failures.append(
+                (
+                    f"{code}: expected benefit {expected.benefit}, got {amount}",
+                    f"{code}: seharusnya manfaat {rupiah(expected.benefit)}, hasilnya {shown}",
+                )
+            )
     if expected.missing is not None and tuple(decision.missing) != expected.missing:
         failures.append(
-            f"{code}: expected missing {list(expected.missing)}, got {list(decision.missing)}"
+            (
+                f"{code}: expected missing {list(expected.missing)}, got {list(decision.missing)}",
+                (
+                    f"{code}: seharusnya masukan kosong {list(expected.missing)}, hasilnya "
+                    f"{list(decision.missing)}"
+                ),
+            )
         )
     for name, outcome in expected.criteria.items():
         node = decision.explanation.find(name)
         if node is None:
-            failures.append(f"{code}: criterion {name!r} is not in its explanation")
+            failures.append(
+                (
+                    f"{code}: criterion {name!r} is not in its explanation",
+                    f"{code}: kriteria {name!r} tidak ada dalam penjelasannya",
+                )
+            )
         elif node.outcome is not outcome:
             failures.append(
-                f"{code}: criterion {name} expected {outcome.value}, got {node.outcome.value}"
+                (
+                    f"{code}: criterion {name} expected {outcome.value}, got {node.outcome.value}",
+                    (
+                        f"{code}: kriteria {name} seharusnya {_OUTCOME_ID[outcome]}, hasilnya "
+                        f"{_OUTCOME_ID[node.outcome]}"
+                    ),
+                )
             )
     return failures
 

@@ -4,6 +4,8 @@ Mounted on the ``slrt`` command with ``cli.add_command(rules)``::
 
     slrt rules diff kota-semarang.toml --on 2025-03-01 --synthetic 20000
     slrt rules diff kota-semarang.toml --on 2025-03-01 --population district.npz --json
+    slrt rules diff v2.toml --base v1.toml --on 2026-01-01   # two revisions of one variant
+    slrt rules report kota-bekasi.toml --population extract/ --out report.html
     slrt rules test tests/rules/          # every rules_*.toml and *.rules.toml
     slrt rules test --pack                # the shipped pack's own cases
 
@@ -64,9 +66,10 @@ def _population(path: str) -> dict[str, Any]:
         except ImportError:
             raise InvalidInputError.single(
                 path,
-                "Reading parquet needs pyarrow: pip install pyarrow, or give an .npz file.",
-                "Membaca parquet memerlukan pyarrow: pip install pyarrow, atau berikan berkas "
-                ".npz.",
+                "Reading Parquet needs pyarrow: pip install 'slrt_core[parquet]', or give an "
+                ".npz file.",
+                "Membaca Parquet memerlukan pyarrow: pip install 'slrt_core[parquet]', atau "
+                "berikan berkas .npz.",
             ) from None
         return {
             "households": pq.read_table(source / "households.parquet"),
@@ -157,7 +160,8 @@ def diff(
     try:
         base = load_rulebook(*bases)
         loaded = [load_variant(v) for v in variants]
-        changed = base.with_variants(*loaded)
+        # A variant named like one of the base's is its new revision: it replaces it.
+        changed = base.replacing(*loaded)
         if population is not None:
             tables = _population(population)
         else:
@@ -171,6 +175,83 @@ def diff(
         return
     click.echo(f"{base.version} -> {changed.version} ({day.isoformat()})")
     click.echo(result.render(language, only_changes=not all_rows))
+
+
+@rules.command("report")
+@click.argument("variant", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--population",
+    type=click.Path(exists=True),
+    help="An .npz file (households/<col>, persons/<col>, regions) or a folder "
+    "with households.parquet and persons.parquet.",
+)
+@click.option(
+    "--synthetic",
+    type=click.IntRange(min=1),
+    help="Use this many synthetic households in and around the variant's region instead.",
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic population.")
+@click.option(
+    "--base",
+    "bases",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A variant already in force (an earlier revision of VARIANT is replaced by it).",
+)
+@click.option(
+    "--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluation date, YYYY-MM-DD."
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="The report file: .html (one self-contained page) or .md (Markdown).",
+)
+@click.option("--check/--no-check", default=True, show_default=True, help="Run check_variant too.")
+@click.option("--examples", default=30, show_default=True, help="Households per check.")
+@_language
+def report(
+    variant: str,
+    population: str | None,
+    synthetic: int | None,
+    seed: int,
+    bases: tuple[str, ...],
+    on: datetime | None,
+    out: str,
+    check: bool,  # noqa: FBT001 - a click flag
+    examples: int,
+    language: Language,
+) -> None:
+    """Write the impact report of VARIANT: parameters, who gains or loses, cost a year."""
+    from slrt_core.rules._report import impact_report  # noqa: PLC0415 - report needs testing
+    from slrt_core.testing._variant import check_variant  # noqa: PLC0415 - hypothesis
+
+    try:
+        base = load_rulebook(*bases)
+        loaded = load_variant(variant)
+        if population is not None:
+            tables = _population(population)
+            data = population
+        else:
+            count = synthetic or 10_000
+            tables = synthetic_tables(count, seed=seed, regions=_villages([loaded.region]))
+            data = f"synthetic ({count} households, seed {seed})"
+        verdict = check_variant(base.replacing(loaded), max_examples=examples) if check else None
+        made = impact_report(
+            loaded,
+            tables,
+            base=base,
+            on=None if on is None else on.date(),
+            data=data,
+            check=verdict,
+        )
+    except SlrtError as error:
+        raise _fail(error, language) from None
+    written = made.write(out, language)
+    click.echo(f"{written} ({made.variant.name}, {made.base_version} -> {made.variant_version})")
+    if verdict is not None and not verdict.ok:
+        click.echo(verdict.render(language))
+        raise SystemExit(1)
 
 
 @rules.command("test")
@@ -199,8 +280,11 @@ def test(
         if not quiet or not result.passed:
             click.echo(result.render(language))
     summary = {"passed": len(results) - len(failed), "failed": len(failed)}
+    words = ("passed", "failed") if language == "en" else ("lulus", "gagal")
     click.echo(
-        json.dumps(summary) if quiet else f"{summary['passed']} passed, {summary['failed']} failed"
+        json.dumps(summary)
+        if quiet
+        else f"{summary['passed']} {words[0]}, {summary['failed']} {words[1]}"
     )
     if failed:
         raise SystemExit(1)

@@ -58,8 +58,8 @@ class ComparisonRow:
         verification_before: needing verification before.
         verification_after: needing verification after.
         benefit_before: total benefit before: the sum of each eligible household's amount
-            per benefit period, in the program's own unit (a KUBE grant per group counts
-            once for every eligible household).
+            per benefit period, in the program's own period (a shared grant, such as
+            KUBE's per group, counts each household's share).
         benefit_after: total benefit after, likewise.
 
     .. versionadded:: 0.1.0

@@ -414,7 +414,10 @@ def benefit(plan: Plan, prog: ProgramPlan, view: View) -> Benefit:
     if isinstance(rule, PerMemberBenefit):
         return _member_benefit(prog, rule.period, view)
     used = view.used[rule.amount] if isinstance(rule, FixedBenefit) else None
-    key = ("benefit", prog.root, used)
+    shared = (
+        view.used[rule.shared_by] if isinstance(rule, FixedBenefit) and rule.shared_by else None
+    )
+    key = ("benefit", prog.root, used, shared)
     found: Benefit | None = plan.cache.get(key)
     if found is not None:
         return found
@@ -422,13 +425,15 @@ def benefit(plan: Plan, prog: ProgramPlan, view: View) -> Benefit:
         found = _benefit(description_id=rule.description_id, description_en=rule.description_en)
     else:
         amount = view.values[rule.amount]
-        paid = 0 if amount is None else int(amount)
+        share = 1 if rule.shared_by is None else view.values[rule.shared_by]
+        known = amount is not None and share is not None
+        paid = int(amount) // int(share) if known else 0
         found = _benefit(
             amount=paid,
             period=rule.period,
-            unit=rule.unit,
-            complete=amount is not None,
-            uncertain=_uncertain(used),
+            unit="household" if rule.shared_by else rule.unit,
+            complete=known,
+            uncertain=_uncertain(used) or _uncertain(shared),
             lines=(_line(prog.program.code, "", paid),),
         )
     plan.cache[key] = found

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 from slrt_core.errors import DefinitionError, InvalidInputError, Problem
 from slrt_core.identity import RegionCode
+from slrt_core.rules._build_state import in_file_order
 from slrt_core.rules._criteria import (
     OPS,
     AllOf,
@@ -42,7 +43,7 @@ from slrt_core.rules._criteria import (
 )
 from slrt_core.rules._decision import Period
 from slrt_core.rules._inputs import ValueType, as_literal
-from slrt_core.rules._parameters import Parameter, ParameterValue
+from slrt_core.rules._parameters import Domain, Parameter, ParameterValue, Plausible
 from slrt_core.rules._programs import (
     Component,
     FixedBenefit,
@@ -53,9 +54,17 @@ from slrt_core.rules._programs import (
     Program,
 )
 from slrt_core.rules._rulebook import Override, Rulebook, SwitchOff, Variant
+from slrt_core.rules._variants import Approval, Intent, VariantStatus
 from slrt_core.vocabulary import Sector, Tier
 
-__all__ = ["load_pack", "load_rulebook", "load_variant", "pack_path", "read_variant"]
+__all__ = [
+    "in_file_order",
+    "load_pack",
+    "load_rulebook",
+    "load_variant",
+    "pack_path",
+    "read_variant",
+]
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(
@@ -257,8 +266,12 @@ class _Reader(ProblemLog):
                 yield from self.parameters(value, name)
 
     def parameter(self, name: str, data: Mapping[str, Any], path: str) -> Parameter | None:
-        self.keys(data, path, {"type", "unit", "label", "values", "regional"})
+        self.keys(
+            data, path, {"type", "unit", "label", "values", "regional", "domain", "plausible"}
+        )
         kind = self.enum(ValueType, ValueType, data, "type", path)
+        domain = self.domain(data.get("domain"), f"{path}.domain")
+        plausible = self.plausible(data.get("plausible"), f"{path}.plausible")
         label_id, label_en = self.labels(data, path)
         values = tuple(self.values(data.get("values"), f"{path}.values"))
         regional: dict[str, tuple[ParameterValue, ...]] = {}
@@ -274,6 +287,52 @@ class _Reader(ProblemLog):
             unit=self.text(data, "unit", path, required=False),
             values=values,
             regional=regional,
+            domain=domain,
+            plausible=plausible,
+        )
+
+    def bound(self, data: Mapping[str, Any], key: str, path: str) -> int | None:
+        value = data.get(key)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        self.problem(
+            f"{path}.{key}",
+            f"{key!r} must be a whole number; got {value!r}.",
+            f"{key!r} harus bilangan bulat; diterima {value!r}.",
+        )
+        return None
+
+    def domain(self, data: object, path: str) -> Domain | None:
+        if data is None:
+            return None
+        body = self.table(data, path)
+        self.keys(body, path, {"min", "max", "in", "reason"})
+        choices = body.get("in", [])
+        if not isinstance(choices, list) or not all(
+            isinstance(c, (int, str)) and not isinstance(c, bool) for c in choices
+        ):
+            self.problem(
+                f"{path}.in",
+                f"'in' must be a list of allowed values such as [450, 900]; got {choices!r}.",
+                f"'in' harus daftar nilai yang boleh seperti [450, 900]; diterima {choices!r}.",
+            )
+            choices = []
+        return Domain(
+            minimum=self.bound(body, "min", path),
+            maximum=self.bound(body, "max", path),
+            choices=choices,
+            reason=self.text(body, "reason", path, required=False),
+        )
+
+    def plausible(self, data: object, path: str) -> Plausible | None:
+        if data is None:
+            return None
+        body = self.table(data, path)
+        self.keys(body, path, {"min", "max", "reason"})
+        return Plausible(
+            minimum=self.bound(body, "min", path),
+            maximum=self.bound(body, "max", path),
+            reason=self.text(body, "reason", path),
         )
 
     def values(self, data: object, path: str) -> Iterator[ParameterValue]:
@@ -475,7 +534,7 @@ class _Reader(ProblemLog):
     ) -> FixedBenefit | PerMemberBenefit | InKindBenefit | None:
         kind = body.get("kind")
         if kind == "fixed":
-            self.keys(body, path, {"kind", "amount", "period", "unit"})
+            self.keys(body, path, {"kind", "amount", "period", "unit", "shared_by"})
             period = self.enum(Period, Period, body, "period", path)
             if period is None:
                 return None
@@ -483,6 +542,7 @@ class _Reader(ProblemLog):
                 amount=self.text(body, "amount", path),
                 period=period,
                 unit=self.text(body, "unit", path, required=False) or "household",
+                shared_by=self.text(body, "shared_by", path, required=False) or None,
             )
         if kind == "per_member":
             self.keys(body, path, {"kind", "components", "period", "cap"})
@@ -548,7 +608,17 @@ class _Reader(ProblemLog):
             self.keys(
                 body,
                 at,
-                {"parameter", "value", "from", "until", "source", "region", "uncertain", "note"},
+                {
+                    "parameter",
+                    "value",
+                    "from",
+                    "until",
+                    "source",
+                    "region",
+                    "uncertain",
+                    "note",
+                    "acknowledge",
+                },
             )
             start = self.day(body, "from", at)
             until = self.day(body, "until", at, required=False)
@@ -565,7 +635,48 @@ class _Reader(ProblemLog):
                     region=region,
                     uncertain=bool(body.get("uncertain", False)),
                     note=self.text(body, "note", at, required=False),
+                    acknowledge=self.text(body, "acknowledge", at, required=False),
                 )
+
+    def intent(self, data: object, path: str) -> Intent | None:
+        if data is None:
+            return None
+        body = self.table(data, path)
+        self.keys(body, path, {"programs", "region", "from", "until"})
+        programs = body.get("programs")
+        if not isinstance(programs, list) or not all(isinstance(p, str) for p in programs):
+            self.problem(
+                f"{path}.programs",
+                'List the program codes the variant means to change: programs = ["PKH"].',
+                'Sebutkan kode program yang hendak diubah varian: programs = ["PKH"].',
+            )
+            programs = []
+        start = self.day(body, "from", path)
+        until = self.day(body, "until", path, required=False)
+        region = self.region(body["region"], f"{path}.region") if "region" in body else None
+        if start is None:
+            return None
+        return Intent(programs=programs, valid_from=start, valid_until=until, region=region)
+
+    def approval(self, head: Mapping[str, Any]) -> Approval:
+        status = VariantStatus.DRAFT
+        if "status" in head:
+            status = self.enum(VariantStatus, VariantStatus, head, "status", "variant") or status
+        revision = head.get("revision", 1)
+        if not isinstance(revision, int) or isinstance(revision, bool) or revision < 1:
+            self.problem(
+                "variant.revision",
+                f"'revision' must be a whole number from 1; got {revision!r}.",
+                f"'revision' harus bilangan bulat mulai 1; diterima {revision!r}.",
+            )
+            revision = 1
+        return Approval(
+            status=status,
+            revision=revision,
+            decree=self.text(head, "decree", "variant", required=False),
+            approved_by=self.text(head, "approved_by", "variant", required=False),
+            approved_on=self.day(head, "approved_on", "variant", required=False),
+        )
 
     def switch_offs(self, data: object) -> Iterator[SwitchOff]:
         for i, item in enumerate(data if isinstance(data, list) else []):
@@ -615,7 +726,24 @@ def _read_variant(text: str, origin: str) -> tuple[Variant | None, list[Problem]
         data, "", {"variant", "override", "switch_off", "parameters", "criteria", "programs"}
     )
     head = reader.table(data.get("variant", {}), "variant")
-    reader.keys(head, "variant", {"name", "region", "label", "source"})
+    reader.keys(
+        head,
+        "variant",
+        {
+            "name",
+            "region",
+            "label",
+            "source",
+            "intent",
+            "status",
+            "revision",
+            "decree",
+            "approved_by",
+            "approved_on",
+        },
+    )
+    intent = reader.intent(head.get("intent"), "variant.intent")
+    approval = reader.approval(head)
     name = reader.text(head, "name", "variant")
     region = reader.region(head.get("region"), "variant.region")
     label = reader.table(head.get("label", {}), "variant.label")
@@ -638,6 +766,8 @@ def _read_variant(text: str, origin: str) -> tuple[Variant | None, list[Problem]
         criteria=criteria,
         programs=programs,
         origins=origins,
+        intent=intent,
+        approval=approval,
     )
     return variant, reader.problems
 
@@ -672,7 +802,7 @@ def read_variant(text: str, *, origin: str = "<variant>") -> Variant:
     """
     variant, problems = _read_variant(text, origin)
     if problems or variant is None:
-        raise InvalidInputError(problems, subject="the rulebook")
+        raise InvalidInputError(in_file_order(problems), subject="the rulebook")
     return variant
 
 
@@ -730,7 +860,7 @@ def _read_pack(folder: Any, label: str) -> Rulebook:
         origins.update({k: v for k, v in found.items() if k not in origins})
         problems += reader.problems
     if problems:
-        raise InvalidInputError(problems, subject="the rulebook")
+        raise InvalidInputError(in_file_order(problems), subject="the rulebook")
     return Rulebook.build(
         name=str(pack.get("name", "")),
         version=str(pack.get("version", "")),
@@ -796,5 +926,5 @@ def load_rulebook(*variants: str | Path | Variant, pack: str | Path | None = Non
     except InvalidInputError as error:
         problems += error.problems
     if problems:
-        raise InvalidInputError(problems, subject="the rulebook")
+        raise InvalidInputError(in_file_order(problems), subject="the rulebook")
     return rulebook

@@ -31,7 +31,15 @@ import attrs
 from slrt_core.rules._decision import ParameterUsed
 from slrt_core.rules._inputs import LiteralValue, ValueType, as_literal
 
-__all__ = ["Parameter", "ParameterTable", "ParameterValue"]
+__all__ = [
+    "Domain",
+    "Parameter",
+    "ParameterTable",
+    "ParameterValue",
+    "Plausible",
+    "unit_domain",
+    "unit_label",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -61,6 +69,163 @@ def _values(values: Iterable[ParameterValue]) -> tuple[ParameterValue, ...]:
     return tuple(values)
 
 
+def _choices(values: Iterable[int | str]) -> tuple[int | str, ...]:
+    return tuple(values)
+
+
+def _bounds(minimum: int | None, maximum: int | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f"{minimum}-{maximum}"
+    if minimum is not None:
+        return f">= {minimum}"
+    return f"<= {maximum}"
+
+
+@attrs.frozen(kw_only=True)
+class Domain:
+    """The values a parameter can take at all: outside them a value is a mistake.
+
+    A value outside its parameter's domain (a decile of 60, an age of 200, a negative
+    amount, an electricity class PLN does not sell) is refused when the rulebook is
+    built, at the line of the value. Lists (``int_list``) are checked element by element.
+
+    Args:
+        minimum: the smallest value allowed (ints), or ``None``.
+        maximum: the largest value allowed (ints), or ``None``.
+        choices: the only values allowed, or ``()`` for any.
+        reason: why (``"DTSEN deciles are 1-10"``), shown in the message.
+
+    Examples:
+        >>> Domain(minimum=1, maximum=10).problem(60) is not None
+        True
+        >>> Domain(choices=(450, 900)).problem((450, 900)) is None
+        True
+
+    .. versionadded:: 0.2.0
+    """
+
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[int | str, ...] = attrs.field(default=(), converter=_choices)
+    reason: str = ""
+
+    def problem(self, value: LiteralValue) -> tuple[str, str] | None:
+        """Why *value* is outside the domain, in English and Indonesian; ``None`` if inside."""
+        items = value if isinstance(value, tuple) else (value,)
+        for item in items:
+            if isinstance(item, bool):
+                continue
+            if self.choices and item not in self.choices:
+                allowed = ", ".join(str(c) for c in self.choices)
+                return (
+                    f"{item} is not one of {allowed}",
+                    f"{item} bukan salah satu dari {allowed}",
+                )
+            if isinstance(item, int) and (
+                (self.minimum is not None and item < self.minimum)
+                or (self.maximum is not None and item > self.maximum)
+            ):
+                shown = _bounds(self.minimum, self.maximum)
+                return (f"{item} is outside {shown}", f"{item} di luar {shown}")
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class Plausible:
+    """The range a reviewer expects a parameter in, with the reason or source.
+
+    Inside the :class:`Domain` but outside this range a value is possible but
+    suspicious (an elderly age of 6 is a valid age, and almost surely a typo of 65):
+    :func:`~slrt_core.testing.check_variant` fails on it unless the override
+    acknowledges it (``acknowledge = "why"``).
+
+    Args:
+        minimum: the smallest plausible value, or ``None``.
+        maximum: the largest plausible value, or ``None``.
+        reason: why this range (a regulation, a statistic, common practice).
+
+    Examples:
+        >>> Plausible(minimum=55, maximum=75, reason="elderly ages in use").contains(65)
+        True
+
+    .. versionadded:: 0.2.0
+    """
+
+    minimum: int | None = None
+    maximum: int | None = None
+    reason: str = ""
+
+    def contains(self, value: LiteralValue) -> bool:
+        """Whether *value* (every element of a list) lies in the range."""
+        items = value if isinstance(value, tuple) else (value,)
+        return all(
+            isinstance(item, bool)
+            or not isinstance(item, int)
+            or (
+                (self.minimum is None or item >= self.minimum)
+                and (self.maximum is None or item <= self.maximum)
+            )
+            for item in items
+        )
+
+    def shown(self) -> str:
+        """The range as text: ``55-75``, ``>= 0``."""
+        return _bounds(self.minimum, self.maximum)
+
+
+# PLN household connection classes (VA), from 450 VA up; Permen ESDM 28/2016 tariff
+# groups R-1 to R-3 use these capacities.
+PLN_VA_CLASSES = (450, 900, 1300, 2200, 3500, 4400, 5500, 6600, 7700, 10600, 11000, 13200)
+
+_UNIT_DOMAINS = {
+    "decile": Domain(minimum=1, maximum=10, reason="DTSEN welfare deciles are 1-10"),
+    "years": Domain(minimum=0, maximum=120, reason="ages are 0-120 years"),
+    "persons": Domain(minimum=0, reason="a count of persons is never negative"),
+    "VA": Domain(choices=PLN_VA_CLASSES, reason="PLN household connection classes"),
+}
+
+
+_UNIT_WORDS_ID = {
+    "years": "tahun",
+    "year": "tahun",
+    "decile": "desil",
+    "persons": "orang",
+    "person": "orang",
+    "month": "bulan",
+    "group": "kelompok",
+    "house": "rumah",
+    "household": "rumah tangga",
+    "households": "keluarga",
+}
+
+
+def unit_label(unit: str, language: str = "en") -> str:
+    """A unit for readers: ``years`` is ``tahun`` in Indonesian, ``IDR/year`` ``Rp/tahun``.
+
+    Examples:
+        >>> unit_label("IDR/person/month", "id"), unit_label("years", "id")
+        ('Rp/orang/bulan', 'tahun')
+    """
+    parts = unit.split("/")
+    if language == "id":
+        parts = [_UNIT_WORDS_ID.get(p, p) for p in parts]
+    return "/".join("Rp" if p == "IDR" else p for p in parts)
+
+
+def unit_domain(unit: str) -> Domain | None:
+    """The domain a unit implies: deciles 1-10, ages 0-120, Rupiah >= 0, PLN VA classes.
+
+    Examples:
+        >>> unit_domain("IDR/year").minimum, unit_domain("decile").maximum
+        (0, 10)
+        >>> unit_domain("furlongs") is None
+        True
+    """
+    if unit.startswith("IDR"):
+        return Domain(minimum=0, reason="an amount of Rupiah is never negative")
+    return _UNIT_DOMAINS.get(unit)
+
+
 @attrs.frozen(kw_only=True)
 class Parameter:
     """A named parameter with its type, unit, labels and dated values.
@@ -74,8 +239,14 @@ class Parameter:
         values: the values of its base layer (national, or the region of the variant
             that defines it).
         regional: values for regions, by region code (``"33.74"``).
+        domain: the values it can take at all; by default what its unit implies
+            (:func:`unit_domain`). Values outside are refused when the rulebook is built.
+        plausible: the range a reviewer expects, with its reason;
+            :func:`~slrt_core.testing.check_variant` fails on an override outside it
+            unless the override acknowledges it.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0 *domain* and *plausible*.
     """
 
     name: str
@@ -85,6 +256,13 @@ class Parameter:
     unit: str = ""
     values: tuple[ParameterValue, ...] = attrs.field(converter=_values)
     regional: Mapping[str, tuple[ParameterValue, ...]] = attrs.field(factory=dict)
+    domain: Domain | None = None
+    plausible: Plausible | None = None
+
+    @property
+    def effective_domain(self) -> Domain | None:
+        """The declared domain, else the one its unit implies."""
+        return self.domain if self.domain is not None else unit_domain(self.unit)
 
 
 def format_value(value: object) -> str:

@@ -42,13 +42,18 @@ class FixedBenefit:
         amount: the parameter holding the amount in Rupiah.
         period: how often it is paid.
         unit: what the amount is for: ``household``, ``house``, ``group``.
+        shared_by: the parameter holding how many households share one amount (a KUBE
+            grant per group of 10 families): each household's benefit is its share,
+            ``amount // shared_by``, so totals over households count the grant once.
 
     .. versionadded:: 0.1.0
+    .. versionchanged:: 0.2.0 *shared_by*.
     """
 
     amount: str
     period: Period
     unit: str = "household"
+    shared_by: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -401,6 +401,13 @@ class _Run:
         rule = prog.program.benefit
         if isinstance(rule, FixedBenefit):
             amount, known = self.params.household(rule.amount)
+            if rule.shared_by is not None:
+                share, share_known = self.params.household(rule.shared_by)
+                amount = np.asarray(amount, dtype=np.int64) // np.maximum(
+                    np.asarray(share, dtype=np.int64), 1
+                )
+                if share_known is not None:
+                    known = share_known if known is None else known & share_known
             paid = eligible if known is None else eligible & known
             amounts = np.where(paid, amount, 0).astype(np.int64)
             complete = np.ones(self.n, dtype=bool) if known is None else known | ~eligible

@@ -20,6 +20,32 @@ on every machine and every run) and checks five properties:
     shows the inputs it read; a threshold it used is cited with its effective date and
     its source.
 
+``plausible``
+    Every value the variant sets lies in its parameter's plausible range (an elderly
+    age of 6 is a valid age and almost surely a typo of 65), or the override says why
+    with ``acknowledge``.
+
+When the variant declares its :class:`~slrt_core.rules.Intent` (programs, region,
+from, until), four differential checks compare its decisions with those of the rules
+without it, which must be the same:
+
+``unchanged_outside_region``
+    for households outside the intended region (neighbouring regions and another
+    province), on the intended dates;
+``unchanged_before``
+    inside the region, the day before the intended start;
+``unchanged_after``
+    inside the region, the day after the intended end (an override without ``until``
+    fails it);
+``unchanged_other_programs``
+    inside the region and dates, for every program not in the intent.
+
+Each first checks the boundary households of every changed parameter (value - 1,
+value, value + 1 and the old value, or every value of a small discrete input, see
+:mod:`slrt_core.rules._differences`), then households Hypothesis draws. The report
+also lists the parameter changes and, per program, the ranges of inputs where
+decisions differ (:attr:`VariantReport.differences`), each with a household.
+
 A failing check keeps the smallest household Hypothesis finds (shrunk), per program, so
 the report says exactly what to look at.
 """
@@ -28,24 +54,38 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import attrs
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
-from slrt_core.household import Household, Person
-from slrt_core.identity import RegionCode
+from slrt_core.household import Household
+from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.referral._directory import ServiceDirectory
 from slrt_core.referral._routing import ServiceIndex, program_key
 from slrt_core.rules._criteria import Compare, Flag, Input, MemberSum, Param, PerCapita
 from slrt_core.rules._decision import Decision, Explanation, Outcome
+from slrt_core.rules._differences import (
+    Change,
+    Difference,
+    boundary_households,
+    changes,
+    describe_household,
+    differences,
+    example_at,
+    statuses,
+    template,
+)
 from slrt_core.rules._loader import load_pack
+from slrt_core.rules._parameters import format_value, unit_label
 from slrt_core.rules._population import Population
 from slrt_core.rules._rulebook import Rulebook, Variant
 from slrt_core.rules._scalar import decide
+from slrt_core.rules._variants import Intent
 from slrt_core.rules._vector import screen
 from slrt_core.testing.strategies import households
 
@@ -112,35 +152,27 @@ _CHECKS: dict[str, dict[str, str]] = {
         "en": "Explanations complete: labels, inputs, thresholds with date and source",
         "id": "Penjelasan lengkap: label, masukan, ambang dengan tanggal dan sumber",
     },
+    "plausible": {
+        "en": "Every value the variant sets is plausible, or acknowledged",
+        "id": "Setiap nilai yang ditetapkan varian masuk akal, atau diakui",
+    },
+    "unchanged_outside_region": {
+        "en": "Decisions outside the intended region are unchanged",
+        "id": "Keputusan di luar wilayah yang dimaksud tidak berubah",
+    },
+    "unchanged_before": {
+        "en": "Decisions before the intended start are unchanged",
+        "id": "Keputusan sebelum tanggal mulai yang dimaksud tidak berubah",
+    },
+    "unchanged_after": {
+        "en": "Decisions after the intended end are as without the variant",
+        "id": "Keputusan setelah tanggal akhir yang dimaksud sama seperti tanpa varian",
+    },
+    "unchanged_other_programs": {
+        "en": "Programs outside the intent are unchanged",
+        "id": "Program di luar maksud varian tidak berubah",
+    },
 }
-
-
-def _describe(household: Household, on: date) -> str:
-    """A household in one line: region, registry, housing power and each member."""
-    registry = household.registry
-    members = "; ".join(_member(p, on) for p in household.members)
-    received = ",".join(sorted(household.programs_received)) or "-"
-    return (
-        f"region {household.region.code}, in_registry={registry.in_registry}, "
-        f"decile={registry.decile}, electricity_va={household.housing.electricity_va}, "
-        f"receives={received}; members: {members}"
-    )
-
-
-def _member(person: Person, on: date) -> str:
-    parts = [
-        person.member_id,
-        person.relationship.value,
-        person.sex.value,
-        f"age {person.age_on(on)}",
-    ]
-    for name in ("pregnant", "disability", "schooling", "working", "monthly_income"):
-        value = getattr(person, name)
-        if value is not None:
-            parts.append(f"{name}={getattr(value, 'value', value)}")
-    if person.nik is not None:
-        parts.append("has NIK")
-    return " ".join(parts)
 
 
 @attrs.frozen(kw_only=True)
@@ -183,11 +215,14 @@ class VariantFailure:
         word = ("on", "household") if language == "en" else ("pada", "rumah tangga")
         lines = [
             f"[{self.check}]{where}: {message}",
-            f"    {word[0]} {self.on.isoformat()}, {word[1]}: {_describe(self.household, self.on)}",
+            (
+                f"    {word[0]} {self.on.isoformat()}, {word[1]}: "
+                f"{describe_household(self.household, self.on, language)}"
+            ),
         ]
         if self.other is not None:
             richer = "richer household" if language == "en" else "rumah tangga lebih mampu"
-            lines.append(f"    {richer}: {_describe(self.other, self.on)}")
+            lines.append(f"    {richer}: {describe_household(self.other, self.on, language)}")
         return "\n".join(lines)
 
 
@@ -228,6 +263,10 @@ class VariantReport:
         programs: the programs checked.
         examples: the most households drawn per check.
         checks: the result of each check, in a fixed order.
+        changes: every parameter the variant sets, old and new value.
+        differences: per changed parameter and program, the ranges of inputs where
+            decisions differ, each with the smallest household that shows it.
+        base_version: the version of the rules without the variant.
 
     .. versionadded:: 0.1.0
     """
@@ -239,6 +278,9 @@ class VariantReport:
     programs: tuple[str, ...]
     examples: int
     checks: tuple[CheckResult, ...]
+    changes: tuple[Change, ...] = ()
+    differences: tuple[Difference, ...] = ()
+    base_version: str = ""
 
     @property
     def ok(self) -> bool:
@@ -282,6 +324,14 @@ class VariantReport:
             line = f"- {_STATUS_WORD[result.status][language]}: {result.label(language)}"
             lines.append(f"{line} ({note})" if note else line)
         lines.extend(failure.render(language) for failure in self.failures)
+        if self.differences:
+            lines.append("Where decisions differ:" if en else "Di mana keputusan berbeda:")
+            for found in self.differences:
+                lines.append(f"- {found.describe(language)}")
+                lines.append(
+                    f"    {'household' if en else 'rumah tangga'}: "
+                    f"{describe_household(found.household, found.on, language)}"
+                )
         return "\n".join(lines)
 
 
@@ -314,20 +364,37 @@ class _Checker:
         self.dates = dates
         self.programs = programs
         self.examples = examples
-        self.strategy = st.tuples(
-            st.sampled_from(dates), households(region=region, as_of=min(dates))
-        )
+        drawn = households(region=region, as_of=min(dates))
+        if region is not None:
+            # Neutral households with every input known (decile 1-10, a member of each
+            # age band) beside the drawn ones: decisions that are not "needs
+            # verification", and small households to shrink towards.
+            drawn = st.one_of(st.sampled_from(_templates(region, min(dates))), drawn)
+        self.strategy = st.tuples(st.sampled_from(dates), drawn)
 
     # ------------------------------------------------------------------ running
 
-    def run(self, name: str, prop: Prop, programs: tuple[str, ...]) -> CheckResult:
-        """Run *prop* until it passes, leaving out each program it failed for."""
-        failures: list[VariantFailure] = []
-        remaining = programs
+    def run(
+        self,
+        name: str,
+        prop: Prop,
+        programs: tuple[str, ...],
+        strategy: st.SearchStrategy[tuple[date, Household]] | None = None,
+        found: Sequence[VariantFailure] = (),
+    ) -> CheckResult:
+        """Run *prop* until it passes, leaving out each program it failed for.
+
+        *found* are failures already found on boundary households: their programs are
+        not searched again.
+        """
+        failures: list[VariantFailure] = list(found)
+        remaining = tuple(p for p in programs if all(f.program != p for f in found))
         unsatisfiable = False
         while remaining:
             try:
-                failure = self._search(prop, remaining)
+                failure = self._search(
+                    prop, remaining, self.strategy if strategy is None else strategy
+                )
             except Unsatisfiable:
                 unsatisfiable = True
                 break
@@ -349,7 +416,12 @@ class _Checker:
             )
         return CheckResult(check=name, status=CheckStatus.PASSED)
 
-    def _search(self, prop: Prop, programs: tuple[str, ...]) -> VariantFailure | None:
+    def _search(
+        self,
+        prop: Prop,
+        programs: tuple[str, ...],
+        strategy: st.SearchStrategy[tuple[date, Household]],
+    ) -> VariantFailure | None:
         @settings(
             max_examples=self.examples,
             derandomize=True,
@@ -360,7 +432,7 @@ class _Checker:
             verbosity=Verbosity.quiet,
             phases=(Phase.explicit, Phase.generate, Phase.shrink),
         )
-        @given(case=self.strategy, data=st.data())
+        @given(case=strategy, data=st.data())
         def search(case: tuple[date, Household], data: st.DataObject) -> None:
             on, household = case
             prop(household, on, data, programs)
@@ -549,6 +621,334 @@ class _Checker:
                 )
 
 
+_UNCHANGED = {
+    "unchanged_outside_region": (
+        (
+            "{code} changes outside the intended region {region}: in {village} on {on} the "
+            "decision is {after} with the variant and {before} without it. {params} Keep the "
+            'change inside {region} (give the override region = "{region}") or widen the '
+            "intent."
+        ),
+        (
+            "{code} berubah di luar wilayah yang dimaksud {region}: di {village} pada {on} "
+            "keputusannya {after} dengan varian dan {before} tanpa varian. {params} Batasi "
+            'perubahan di {region} (isi region = "{region}" pada override) atau perluas '
+            "maksud varian."
+        ),
+    ),
+    "unchanged_before": (
+        (
+            "{code} changes before the intended start {start}: on {on} in {village} the "
+            "decision is {after} with the variant and {before} without it. {params} Start the"
+            " change on {start} (from = {start}) or move the intent's start."
+        ),
+        (
+            "{code} berubah sebelum tanggal mulai yang dimaksud {start}: pada {on} di "
+            "{village} keputusannya {after} dengan varian dan {before} tanpa varian. {params}"
+            " Mulai perubahan pada {start} (from = {start}) atau geser tanggal mulai maksud "
+            "varian."
+        ),
+    ),
+    "unchanged_after": (
+        (
+            "{code} does not return to the rules without the variant after the intended end "
+            "{until}: on {on} in {village} the decision is {after} with the variant and "
+            "{before} without it. {params} End the change on {until} (until = {until}) or "
+            "move the intent's end."
+        ),
+        (
+            "{code} tidak kembali ke aturan tanpa varian setelah tanggal akhir yang dimaksud "
+            "{until}: pada {on} di {village} keputusannya {after} dengan varian dan {before} "
+            "tanpa varian. {params} Akhiri perubahan pada {until} (until = {until}) atau "
+            "geser tanggal akhir maksud varian."
+        ),
+    ),
+    "unchanged_other_programs": (
+        (
+            "{code} is not among the intended programs ({programs}) but changes: on {on} in "
+            "{village} the decision is {after} with the variant and {before} without it. "
+            "{params} Add {code} to the intent's programs if that is meant, or keep the "
+            "change from reaching it."
+        ),
+        (
+            "{code} tidak termasuk program yang dimaksud ({programs}) tetapi berubah: pada "
+            "{on} di {village} keputusannya {after} dengan varian dan {before} tanpa varian. "
+            "{params} Tambahkan {code} ke programs pada maksud varian bila memang dimaksud, "
+            "atau cegah perubahan mencapainya."
+        ),
+    ),
+}
+
+
+def _shown(decision: Decision | None, language: Language) -> str:
+    if decision is None:
+        return "not offered" if language == "en" else "tidak ditawarkan"
+    text = decision.status.label(language)
+    if decision.benefit is not None and decision.benefit.amount is not None:
+        text += f" ({decision.benefit.render(language)})"
+    return text
+
+
+def _same(one: Decision | None, other: Decision | None) -> bool:
+    def key(d: Decision | None) -> tuple[str, int | None]:
+        if d is None or d.status.value == "not_eligible":
+            return ("not_eligible", None)
+        amount = d.benefit.amount if d.benefit is not None else None
+        return (d.status.value, amount)
+
+    return key(one) == key(other)
+
+
+def _outside_regions(region: RegionCode) -> tuple[RegionCode, ...]:
+    """Neighbours of *region* (same parent, same level) and a region of another province."""
+    parts = region.code.split(".")
+    siblings: list[RegionCode] = []
+    if len(parts) > 1:
+        parent = RegionCode(".".join(parts[:-1]))
+        siblings = [c for c in parent.codes_at(region.level) if c != region][:3]
+    far = RegionCode("31.71") if not region.code.startswith("31") else RegionCode("33.74")
+    return (*siblings, far)
+
+
+def _village(region: RegionCode) -> RegionCode:
+    if region.level is RegionLevel.VILLAGE:
+        return region
+    return region.codes_at(RegionLevel.VILLAGE)[0]
+
+
+class _Prover:
+    """The differential checks: the variant changes only what its intent says."""
+
+    def __init__(
+        self,
+        checker: _Checker,
+        *,
+        base: Rulebook,
+        variant: Variant,
+        intent: Intent,
+        found: tuple[Change, ...],
+    ) -> None:
+        self.checker = checker
+        self.base = base
+        self.after = checker.rulebook
+        self.variant = variant
+        self.intent = intent
+        self.changes = found
+        self.region = intent.region or variant.region
+        end = intent.valid_until or intent.valid_from
+        self.inside_dates = tuple(sorted({intent.valid_from, end}))
+        self.codes = tuple(dict.fromkeys([*self.base.programs, *self.after.programs]))
+
+    # ------------------------------------------------------------------ the checks
+
+    def results(self) -> list[CheckResult]:
+        """The four checks, in order."""
+        other = tuple(c for c in self.codes if c not in self.intent.programs)
+        outside = _outside_regions(self.region)
+        before = self.intent.valid_from - timedelta(days=1)
+        found = [
+            self._check("unchanged_outside_region", outside, self.inside_dates, self.codes),
+            self._check("unchanged_before", (self.region,), (before,), self.codes),
+        ]
+        if self.intent.valid_until is None:
+            found.append(
+                CheckResult(
+                    check="unchanged_after",
+                    status=CheckStatus.SKIPPED,
+                    note_en="the intent has no end (until)",
+                    note_id="maksud varian tidak punya tanggal akhir (until)",
+                )
+            )
+        else:
+            after = self.intent.valid_until + timedelta(days=1)
+            found.append(self._check("unchanged_after", (self.region,), (after,), self.codes))
+        if other:
+            found.append(
+                self._check("unchanged_other_programs", (self.region,), self.inside_dates, other)
+            )
+        else:
+            found.append(
+                CheckResult(
+                    check="unchanged_other_programs",
+                    status=CheckStatus.SKIPPED,
+                    note_en="the intent names every program",
+                    note_id="maksud varian menyebut semua program",
+                )
+            )
+        return found
+
+    def _check(
+        self,
+        name: str,
+        regions: tuple[RegionCode, ...],
+        dates: tuple[date, ...],
+        programs: tuple[str, ...],
+    ) -> CheckResult:
+        boundary = self._boundary(name, regions, dates, programs)
+        strategy = st.tuples(
+            st.sampled_from(dates),
+            st.sampled_from(regions).flatmap(lambda r: households(region=r, as_of=min(dates))),
+        )
+
+        def prop(
+            household: Household, on: date, _data: st.DataObject, codes: tuple[str, ...]
+        ) -> None:
+            failure = self._differs(name, household, on, codes)
+            if failure is not None:
+                raise _Violation(failure)
+
+        return self.checker.run(name, prop, programs, strategy, boundary)
+
+    def _boundary(
+        self,
+        name: str,
+        regions: tuple[RegionCode, ...],
+        dates: tuple[date, ...],
+        programs: tuple[str, ...],
+    ) -> list[VariantFailure]:
+        """Failures on the boundary households of every change, one per program."""
+        failures: dict[str, VariantFailure] = {}
+        for region in regions:
+            for on in dates:
+                homes = [
+                    attrs.evolve(h, region=_village(region))
+                    for change in self.changes
+                    for h in boundary_households(self.after, change, region=region, on=on)
+                ] or []
+                if not homes:
+                    continue
+                s0, b0 = statuses(self.base, homes, on, programs)
+                s1, b1 = statuses(self.after, homes, on, programs)
+                for code in programs:
+                    if code in failures:
+                        continue
+                    for i, home in enumerate(homes):
+                        if _row(s0, b0, code, i) != _row(s1, b1, code, i):
+                            failure = self._differs(name, home, on, (code,))
+                            if failure is not None:  # pragma: no branch - screen == decide
+                                failures[code] = failure
+                                break
+        return list(failures.values())
+
+    # ------------------------------------------------------------------ one household
+
+    def _decide(
+        self, rulebook: Rulebook, household: Household, on: date, codes: Sequence[str]
+    ) -> dict[str, Decision]:
+        wanted = [c for c in codes if c in rulebook.programs]
+        return _or_skip(lambda: decide(household, on=on, rulebook=rulebook, programs=wanted))
+
+    def _differs(
+        self, name: str, household: Household, on: date, codes: Sequence[str]
+    ) -> VariantFailure | None:
+        before = self._decide(self.base, household, on, codes)
+        after = self._decide(self.after, household, on, codes)
+        for code in codes:
+            old, new = before.get(code), after.get(code)
+            if _same(old, new):
+                continue
+            en, id_ = _UNCHANGED[name]
+            words = {
+                "code": code,
+                "region": self.region.code,
+                "village": household.region.code,
+                "on": on.isoformat(),
+                "start": self.intent.valid_from.isoformat(),
+                "until": (self.intent.valid_until or on).isoformat(),
+                "programs": ", ".join(self.intent.programs),
+            }
+            params_en, params_id = self._parameters(new)
+            return VariantFailure(
+                check=name,
+                program=code,
+                en=en.format(
+                    **words, after=_shown(new, "en"), before=_shown(old, "en"), params=params_en
+                ),
+                id=id_.format(
+                    **words, after=_shown(new, "id"), before=_shown(old, "id"), params=params_id
+                ),
+                on=on,
+                household=household,
+            )
+        return None
+
+    def _parameters(self, decision: Decision | None) -> tuple[str, str]:
+        """The changed parameters the variant's decision read (all changes if none)."""
+        read: set[str] = set()
+        if decision is not None:
+            for node in decision.explanation.walk():
+                read.update(p.name for p in node.parameters)
+        named = [c for c in self.changes if c.parameter in read] or list(self.changes)
+        if not named:
+            return (
+                "The variant's own program is offered there.",
+                "Program milik varian ditawarkan di sana.",
+            )
+        shown = "; ".join(f"{c.shown()} (from {c.valid_from}, region {c.region})" for c in named)
+        shown_id = "; ".join(
+            f"{c.shown()} (sejak {c.valid_from}, wilayah {c.region})" for c in named
+        )
+        return (f"Changed parameters: {shown}.", f"Parameter yang diubah: {shown_id}.")
+
+
+def _row(
+    status: dict[str, np.ndarray], benefit: dict[str, np.ndarray], code: str, i: int
+) -> tuple[int, int]:
+    s = int(status[code][i]) if code in status else 0
+    b = int(benefit[code][i]) if code in benefit and s else 0
+    return (0, 0) if s == 0 else (s, b)
+
+
+def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
+    """Fail on each value outside its plausible range that the variant does not acknowledge."""
+    failures: list[VariantFailure] = []
+    for change in found:
+        if not change.implausible or change.acknowledge:
+            continue
+        assert change.plausible is not None  # noqa: S101 - implausible implies a range
+        shown = change.plausible.shown()
+        new = format_value(change.new)
+        old = "-" if change.old is None else format_value(change.old)
+        unit = f" {unit_label(change.unit)}" if change.unit else ""
+        unit_id = f" {unit_label(change.unit, 'id')}" if change.unit else ""
+        reason = f" ({change.plausible.reason})" if change.plausible.reason else ""
+        failures.append(
+            VariantFailure(
+                check="plausible",
+                program="",
+                en=f"{change.parameter} = {new}{unit} (was {old}) is outside its plausible "
+                f"range {shown}{reason}. If {new} is meant, say why with acknowledge = "
+                '"..." on the override; otherwise correct the value (a typo?). '
+                "A household it would decide:",
+                id=f"{change.parameter} = {new}{unit_id} (sebelumnya {old}) di luar rentang "
+                f"wajarnya {shown}. Bila {new} memang dimaksud, tulis alasannya dengan "
+                'acknowledge = "..." pada override; bila tidak, perbaiki nilainya (salah '
+                "ketik?). Rumah tangga yang akan diputuskannya:",
+                on=change.valid_from,
+                household=example_at(rulebook, change),
+            )
+        )
+    if failures:
+        return CheckResult(check="plausible", status=CheckStatus.FAILED, failures=tuple(failures))
+    return CheckResult(check="plausible", status=CheckStatus.PASSED)
+
+
+def _templates(region: RegionCode, on: date) -> list[Household]:
+    """The neutral template at every decile and with ``m2`` in every age band."""
+    base = template(region, on)
+    found = [
+        attrs.evolve(base, registry=attrs.evolve(base.registry, decile=d))
+        for d in range(1, _MAX_DECILE + 1)
+    ]
+    members = list(base.members)
+    for age in (0, 5, 9, 13, 16, 25, 65, 70, 80):
+        members[1] = attrs.evolve(
+            base.members[1], birth_date=on.replace(year=on.year - age, day=min(on.day, 28))
+        )
+        found.append(attrs.evolve(base, members=tuple(members)))
+    return found
+
+
 def _or_skip(run: Callable[[], dict[str, Decision]]) -> dict[str, Decision]:
     """*run()*, or reject the example when it raises (``no_crash`` reports crashes)."""
     try:
@@ -712,7 +1112,7 @@ def check_variant(
 
     Examples:
         >>> from datetime import date
-        >>> from slrt_core.identity import RegionCode
+        >>> from slrt_core.identity import RegionCode, RegionLevel
         >>> from slrt_core.rules import Override, Variant
         >>> city = Variant(name="kota-semarang", region=RegionCode("33.74"),
         ...     overrides=[Override(parameter="pkh.elderly_min_age", value=65,
@@ -777,6 +1177,15 @@ def check_variant(
     else:
         results.append(checker.run("routable", checker.routable, codes))
     results.append(checker.run("explained", checker.explained, codes))
+    found: tuple[Change, ...] = ()
+    diffs: tuple[Difference, ...] = ()
+    base_version = ""
+    if variants:
+        without = rulebook.without(variants[-1].name)
+        base_version = without.version
+        found = changes(without, variants[-1])
+        results.extend(_variant_checks(checker, without, variants[-1], found))
+        diffs = differences(without, rulebook, variants[-1], programs=codes)
     return VariantReport(
         variant=name,
         region="" if where is None else where.code,
@@ -785,4 +1194,36 @@ def check_variant(
         programs=codes,
         examples=checker.examples,
         checks=tuple(results),
+        changes=found,
+        differences=diffs,
+        base_version=base_version,
     )
+
+
+def _variant_checks(
+    checker: _Checker, without: Rulebook, variant: Variant, found: tuple[Change, ...]
+) -> list[CheckResult]:
+    """``plausible`` and, with an intent, the four differential checks."""
+    results = [_plausible(checker.rulebook, found)]
+    if variant.intent is None:
+        results.extend(
+            CheckResult(
+                check=check,
+                status=CheckStatus.SKIPPED,
+                note_en="the variant declares no intent: add [variant.intent]",
+                note_id="varian tidak menyatakan maksudnya: tambahkan [variant.intent]",
+            )
+            for check in _DIFFERENTIAL
+        )
+        return results
+    prover = _Prover(checker, base=without, variant=variant, intent=variant.intent, found=found)
+    results.extend(prover.results())
+    return results
+
+
+_DIFFERENTIAL = (
+    "unchanged_outside_region",
+    "unchanged_before",
+    "unchanged_after",
+    "unchanged_other_programs",
+)

@@ -120,14 +120,28 @@ class TestRunner:
             "PKH: criterion 'ghost' is not in its explanation",
         )
         rendered = result.render("id")
-        assert rendered.startswith("FAIL")
+        assert rendered.startswith("GAGAL")
         assert "Ibu hamil" in rendered
+        assert result.failures_id == (
+            "PKH: seharusnya tidak layak, hasilnya layak",
+            "PKH: seharusnya manfaat Rp1, hasilnya Rp3.000.000",
+            "PKH: seharusnya masukan kosong ['x'], hasilnya []",
+            "PKH: kriteria pkh_pregnant seharusnya salah, hasilnya benar",
+            "PKH: kriteria 'ghost' tidak ada dalam penjelasannya",
+        )
+        for line in result.failures_id:
+            assert "expected" not in line
+            assert "got" not in line
 
     def test_unknown_programs_and_evaluation_errors_fail_the_case(self, tmp_path: Path) -> None:
         """A case naming an unknown program fails with the programs there are."""
         text = FAILING.replace("expect.PKH", "expect.BLT")
         (result,) = run_cases([_write(tmp_path, "unknown.rules.toml", text)])
         assert result.failures[0].startswith("BLT: unknown program")
+        typo = FAILING.replace("expect.PKH", "expect.PKHH")
+        (result,) = run_cases([_write(tmp_path, "typo.rules.toml", typo)])
+        assert "did you mean 'PKH'?" in result.failures[0]
+        assert "mungkin maksudnya 'PKH'?" in result.failures_id[0]
 
     def test_every_problem_of_a_case_file_is_listed(self, tmp_path: Path) -> None:
         """Bad keys, types, regions, members and expectations are reported with lines."""
@@ -231,8 +245,8 @@ class TestTestCommand:
         _write(tmp_path, "cases.rules.toml", FAILING)
         done = CliRunner().invoke(rules, ["test", str(tmp_path), "--language", "id"])
         assert done.exit_code == 1
-        assert "FAIL" in done.output
-        assert "0 passed, 1 failed" in done.output
+        assert "GAGAL" in done.output
+        assert "0 lulus, 1 gagal" in done.output
 
     def test_problems_and_usage(self, tmp_path: Path) -> None:
         """A broken case file is an error message; no path is a usage error."""
@@ -284,8 +298,32 @@ class TestDocs:
         variant = re.search(r"```toml\n(.*?)```", local, re.DOTALL)
         assert cases is not None
         assert variant is not None
-        _write(tmp_path, "kota-semarang.toml", variant.group(1))
-        _write(tmp_path, "rules_semarang.toml", cases.group(1))
+        _write(tmp_path, "kota-bekasi.toml", variant.group(1))
+        _write(tmp_path, "rules_bekasi.toml", cases.group(1))
         results = run_cases([tmp_path])
-        assert [r.passed for r in results] == [True, True], [r.render() for r in results]
-        assert [r.case.where.rsplit(":", 1)[1] for r in results] == ["4", "14"]
+        assert [r.passed for r in results] == [True] * 7, [r.render() for r in results]
+        assert [r.case.where.rsplit(":", 1)[1] for r in results][:3] == ["4", "18", "26"]
+
+
+class TestImpossibleDates:
+    def test_an_impossible_date_does_not_hide_the_other_problems(self, tmp_path: Path) -> None:
+        """2025-02-30 is reported at its line, and the file's other problems beside it."""
+        text = (
+            '[[case]]\nname = "bad date"\non = 2025-02-30\n'
+            "household = { in_registry = true, decile = 2 }\n"
+            'members = [{ age = 40, sex = "male" }]\nexpect.PKH = { status = "eligible" }\n'
+            '[[case]]\nname = "other"\non = 2025-03-01\ncolour = "red"\nregion = "33.74.01.1001"\n'
+            'members = [{ birth_date = 1980-02-31, sex = "male" }]\n'
+            'expect.PKH = { status = "eligible" }\n'
+        )
+        path = _write(tmp_path, "dates.rules.toml", text)
+        with pytest.raises(InvalidInputError) as error:
+            load_cases(path)
+        shown = [(p.path.split(" ")[0].rsplit(":", 1)[1], p.message) for p in error.value.problems]
+        assert shown[0] == (
+            "3",
+            "2025-02-30 is not a real date; write it as YYYY-MM-DD such as 2025-03-01.",
+        )
+        assert any("Unknown key 'colour'" in m for _, m in shown)
+        assert any(m.startswith("1980-02-31 is not a real date") for _, m in shown)
+        assert [int(line) for line, _ in shown] == sorted(int(line) for line, _ in shown)

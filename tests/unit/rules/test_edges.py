@@ -278,5 +278,5 @@ class TestDiffWithoutPyarrow:
             rules, ["diff", str(variant), "--on", "2025-03-01", "--population", str(folder)]
         )
         assert done.exit_code == 1
-        assert "pip install pyarrow" in done.output
+        assert "pip install 'slrt_core[parquet]'" in done.output
         assert Sex.FEMALE.value == "female"

@@ -10,10 +10,12 @@ import pytest
 from tests.unit.rules.builders import MIROTO, household, known_person
 
 from slrt_core.errors import InvalidInputError
+from slrt_core.identity import RegionCode
 from slrt_core.rules import Status, decide, load_pack, load_rulebook, load_variant, read_variant
 from slrt_core.rules._loader import locate, pack_path
 
 ROOT = Path(__file__).resolve().parents[3]
+BEKASI_VILLAGE = RegionCode("32.75.01.1001")
 
 GOOD = """
 [variant]
@@ -361,13 +363,16 @@ class TestPackFiles:
         guide = (ROOT / "docs" / "how-to" / "add-a-local-program.md").read_text(encoding="utf-8")
         block = re.search(r"```toml\n(.*?)```", guide, re.DOTALL)
         assert block is not None
+        assert block.group(1) == (ROOT / "examples" / "kota_bekasi.toml").read_text(
+            encoding="utf-8"
+        ), "the guide shows examples/kota_bekasi.toml as it is"
         rulebook = load_pack().with_variants(read_variant(block.group(1), origin="guide"))
         decided = decide(
-            household(known_person(), in_registry=True, decile=6),
-            on=date(2025, 8, 1),
+            household(known_person(), in_registry=True, decile=6, region=BEKASI_VILLAGE),
+            on=date(2026, 2, 1),
             rulebook=rulebook,
         )
-        assert decided["KARTU_SEHAT_KOTA"].status is Status.ELIGIBLE
+        assert decided["KARTU_SEHAT_BEKASI"].status is Status.ELIGIBLE
         assert MIROTO.code.startswith("33.74")
 
     def test_the_docs_error_example_is_what_loading_says(self) -> None:
@@ -380,9 +385,9 @@ class TestPackFiles:
         broken = block.group(1).replace(
             'parameter = "pkh.elderly_min_age"', 'parameter = "pkh.elderly_min_agee"'
         )
-        broken = broken.replace("{ value = 6, from", '{ value = "six", from')
+        broken = broken.replace("{ value = 6, from", "{ value = 60, from")
         with pytest.raises(InvalidInputError) as error:
-            load_pack().with_variants(read_variant(broken, origin="kota-semarang.toml"))
+            load_pack().with_variants(read_variant(broken, origin="kota-bekasi.toml"))
         assert str(error.value) == shown.group(1).strip()
 
     def test_the_pack_reference_lists_every_program_and_parameter(self) -> None:
