@@ -16,7 +16,7 @@ Examples:
 """
 
 from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
-from slrt_core.sim._driver import LiveCapacity
+from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
 from slrt_core.sim._engine import Server, SimClock, Simulation
 from slrt_core.sim._plots import plot
 from slrt_core.sim._population import (
@@ -34,11 +34,15 @@ from slrt_core.sim._results import (
     METRICS,
     QUEUE_COLUMNS,
     REFERRAL_COLUMNS,
+    SERVICE_COLUMNS,
     Estimate,
+    Metric,
     SimResult,
 )
 from slrt_core.sim._run import Progress, run, screen_population
 from slrt_core.sim._scenario import (
+    STAFF_ROLES,
+    Change,
     Distribution,
     FollowUp,
     Intake,
@@ -51,6 +55,8 @@ from slrt_core.sim._scenario import (
 
 __all__ = [
     "CASE_COLUMNS",
+    "Change",
+    "ContextPolicy",
     "Distribution",
     "Estimate",
     "FUNNEL",
@@ -59,6 +65,7 @@ __all__ = [
     "Intake",
     "LiveCapacity",
     "METRICS",
+    "Metric",
     "NeedShare",
     "Office",
     "PERSON_COLUMNS",
@@ -67,10 +74,14 @@ __all__ = [
     "Progress",
     "QUEUE_COLUMNS",
     "REFERRAL_COLUMNS",
+    "RouteContext",
+    "SERVICE_COLUMNS",
     "SOURCES",
+    "STAFF_ROLES",
     "Scenario",
     "Server",
     "ServiceModel",
+    "ServiceStats",
     "SimClock",
     "SimPopulation",
     "SimResult",

@@ -28,7 +28,7 @@ class TestSimulate:
         names = sorted(p.name for p in out.iterdir())
         assert names == sorted(
             [
-                *(f"{t}.csv" for t in ("cases", "referrals", "queues", "runs")),
+                *(f"{t}.csv" for t in ("cases", "referrals", "queues", "services", "runs")),
                 "funnel.png", "time_to_service.png", "queues.png",
             ]
         )  # fmt: skip
@@ -47,7 +47,7 @@ class TestSimulate:
         )  # fmt: skip
         assert only.exit_code == 0, only.output
         assert not list(tmp_path.glob("*.csv"))
-        assert len(list(tmp_path.glob("*.parquet"))) == 4
+        assert len(list(tmp_path.glob("*.parquet"))) == 5
 
     def test_a_bad_district_is_a_friendly_error(self) -> None:
         """An unknown region is reported as a message, in the chosen language."""
