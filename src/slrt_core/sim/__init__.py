@@ -16,6 +16,7 @@ Examples:
 """
 
 from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
+from slrt_core.sim._districts import DISTRICT_SOURCES, DistrictProfile, district_profile
 from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
 from slrt_core.sim._engine import Server, SimClock, Simulation
 from slrt_core.sim._plots import plot
@@ -57,7 +58,9 @@ __all__ = [
     "CASE_COLUMNS",
     "Change",
     "ContextPolicy",
+    "DISTRICT_SOURCES",
     "Distribution",
+    "DistrictProfile",
     "Estimate",
     "FUNNEL",
     "FollowUp",
@@ -89,6 +92,7 @@ __all__ = [
     "default_directory",
     "default_policies",
     "default_scenario",
+    "district_profile",
     "load_population",
     "plot",
     "run",

@@ -507,14 +507,17 @@ class _Run:
         pool = self.pools.get((role, office))
         if pool is None:
             pool = self.pools[(role, office)] = Server(places, name=f"{role}@{office}")
-        pool.request(self._work, pool, days, action, state)
+        due = self.sim.now + days
+        pool.request(self._work, pool, self.scenario.office.work.get(role, 0.0), due, action, state)
 
-    def _work(self, pool: Server, days: float, action: Action, state: _CaseState) -> None:
-        self.sim.after(days, self._worked, pool, action, state)
+    def _work(
+        self, pool: Server, work: float, due: float, action: Action, state: _CaseState
+    ) -> None:
+        self.sim.after(work, self._worked, pool, due, action, state)
 
-    def _worked(self, pool: Server, action: Action, state: _CaseState) -> None:
+    def _worked(self, pool: Server, due: float, action: Action, state: _CaseState) -> None:
         pool.release()
-        action(state)
+        self.sim.at(due, action, state)
 
     def kecamatan(self, state: _CaseState) -> str:
         return self.population.region(state.row).code[:8]

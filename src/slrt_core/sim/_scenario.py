@@ -232,8 +232,11 @@ class Office:
         review: days of the front-office review.
         consent: share of clients who consent to referrals.
         staff: role -> people working at once in each of its offices (see
-            :data:`STAFF_ROLES`); a step then holds one of them for its duration and
-            waits in line when all are busy. A role not given is not limited.
+            :data:`STAFF_ROLES`); a step then waits for one of them, holds them for
+            *work* days, and is done no sooner than its own duration. A role not given
+            is not limited.
+        work: role -> days of one person's work per step (assumption: a home visit and
+            its paperwork a quarter of a day, an approval or review half an hour).
 
     .. versionadded:: 0.2.0
     .. versionchanged:: 0.3.0 *staff*.
@@ -245,6 +248,10 @@ class Office:
     review: Distribution = _REVIEW
     consent: float = 0.97
     staff: Mapping[str, int] = attrs.field(factory=dict, converter=_staff)
+    work: Mapping[str, float] = attrs.field(
+        factory=lambda: {"facilitator": 0.25, "supervisor": 0.02, "front_office": 0.02},
+        converter=dict,
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -544,6 +551,16 @@ def check(  # noqa: C901, PLR0912, PLR0915 - one check per kind of mistake, all 
     )
     for name in ("assess", "approve", "review"):
         problems.extend(getattr(office, name).problems(f"office.{name}"))
+    for role, days in office.work.items():
+        if role not in STAFF_ROLES or not days >= 0:
+            problems.append(
+                _number_problem(
+                    f"office.work.{role}",
+                    days,
+                    f"0 or more days for a role in {', '.join(STAFF_ROLES)}",
+                    f"0 hari atau lebih untuk peran {', '.join(STAFF_ROLES)}",
+                )
+            )
     for role, places in office.staff.items():
         if role not in STAFF_ROLES:
             problems.append(

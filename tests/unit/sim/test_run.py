@@ -358,7 +358,12 @@ class TestExpressiveness:
         """One facilitator per kecamatan and one supervisor slow the office down."""
         base = small_scenario(days=21, per_week=60)
         few = attrs.evolve(
-            base, office=attrs.evolve(base.office, staff={"facilitator": 1, "supervisor": 1})
+            base,
+            office=attrs.evolve(
+                base.office,
+                staff={"facilitator": 1, "supervisor": 1},
+                work={"facilitator": 1.0, "supervisor": 0.5},
+            ),
         )
         fast = run(base, [NEAREST], seeds=[1])
         slow = run(few, [NEAREST], seeds=[1])
