@@ -16,6 +16,7 @@ from slrt_core.sim import (
     default_policies,
     default_scenario,
     run,
+    run_region,
     screen_population,
     synthetic_population,
 )
@@ -44,6 +45,32 @@ def test_a_sweep_on_dask_equals_the_same_sweep_here(client: object) -> None:
     assert there.referrals["status"] == here.referrals["status"]
     assert there.queues == here.queues
     assert [r["completion"] for r in there.runs] == [r["completion"] for r in here.runs]
+    assert there.summary() == here.summary()
+
+
+def test_a_two_district_province_on_dask_equals_the_in_process_run(client: object) -> None:
+    """Each district run on a worker gives the rows, and the combined figures, of a local run."""
+    kwargs = {
+        "days": 7,
+        "drain": 10,
+        "households": 300,
+        "scale": 0.03,
+        "districts": ["34.71", "34.02"],
+    }
+    here = run_region("34", default_policies(), [1, 2], **kwargs)  # type: ignore[arg-type]
+    there = run_region(
+        "34",
+        default_policies(),
+        [1, 2],
+        client=client,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+    def strip(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in rows]
+
+    assert strip(there.rows) == strip(here.rows)
+    assert there.table() == here.table()
     assert there.summary() == here.summary()
 
 

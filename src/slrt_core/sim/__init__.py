@@ -29,6 +29,7 @@ from slrt_core.sim._population import (
     load_population,
     synthetic_population,
 )
+from slrt_core.sim._region import RegionResult, district_scenario, run_region
 from slrt_core.sim._results import (
     CASE_COLUMNS,
     FUNNEL,
@@ -77,6 +78,7 @@ __all__ = [
     "Progress",
     "QUEUE_COLUMNS",
     "REFERRAL_COLUMNS",
+    "RegionResult",
     "RouteContext",
     "SERVICE_COLUMNS",
     "SOURCES",
@@ -93,9 +95,11 @@ __all__ = [
     "default_policies",
     "default_scenario",
     "district_profile",
+    "district_scenario",
     "load_population",
     "plot",
     "run",
+    "run_region",
     "screen_population",
     "synthetic_population",
 ]
