@@ -19,7 +19,7 @@ from slrt_core.sim._defaults import default_directory, default_policies, default
 from slrt_core.sim._districts import DISTRICT_SOURCES, DistrictProfile, district_profile
 from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
 from slrt_core.sim._engine import Server, SimClock, Simulation
-from slrt_core.sim._plots import plot
+from slrt_core.sim._plots import figures, plot
 from slrt_core.sim._population import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -54,6 +54,8 @@ from slrt_core.sim._scenario import (
     Scenario,
     ServiceModel,
 )
+from slrt_core.sim._sweep import sweep
+from slrt_core.sim._toml import ROUTINGS, load_scenario, parse_scenario
 
 __all__ = [
     "CASE_COLUMNS",
@@ -78,6 +80,7 @@ __all__ = [
     "Progress",
     "QUEUE_COLUMNS",
     "REFERRAL_COLUMNS",
+    "ROUTINGS",
     "RegionResult",
     "RouteContext",
     "SERVICE_COLUMNS",
@@ -94,12 +97,16 @@ __all__ = [
     "default_directory",
     "default_policies",
     "default_scenario",
+    "figures",
     "district_profile",
     "district_scenario",
     "load_population",
+    "load_scenario",
+    "parse_scenario",
     "plot",
     "run",
     "run_region",
     "screen_population",
+    "sweep",
     "synthetic_population",
 ]

@@ -10,6 +10,7 @@ documented in :data:`CASE_COLUMNS`, :data:`REFERRAL_COLUMNS`, :data:`QUEUE_COLUM
 from __future__ import annotations
 
 import csv
+import importlib
 import math
 import statistics
 from collections import Counter
@@ -25,7 +26,7 @@ from babel.numbers import format_decimal
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.case._events import ReferralEscalated
 from slrt_core.case._model import CaseState, NeedStatus
-from slrt_core.errors import InvalidInputError, Problem
+from slrt_core.errors import InvalidInputError, Problem, SlrtError
 from slrt_core.referral._directory import Directory
 from slrt_core.referral._model import ReferralStatus
 from slrt_core.sim._driver import RunOutput
@@ -47,6 +48,7 @@ __all__ = [
     "Estimate",
     "Metric",
     "SimResult",
+    "require",
     "run_metrics",
     "run_tables",
     "service_table",
@@ -269,6 +271,33 @@ FUNNEL: tuple[tuple[str, str], ...] = (
 
 _MET = frozenset({NeedStatus.MET, NeedStatus.SERVED_DIRECTLY, NeedStatus.RESOLVED_LOCALLY})
 _NAN = math.nan
+
+
+_EXTRA = {"pandas": "sim", "pyarrow": "sim", "pyarrow.parquet": "sim", "matplotlib": "plot"}
+
+
+def require(module: str) -> Any:
+    """Import an optional *module*, or raise a :class:`~slrt_core.SlrtError` naming the extra.
+
+    Examples:
+        >>> require("math").sqrt(4.0)
+        2.0
+        >>> require("no_such_module_here")
+        Traceback (most recent call last):
+        ...
+        slrt_core.errors.SlrtError: This needs the Python package no_such_module_here, ...
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        extra = _EXTRA.get(module, "sim")
+        package = module.split(".", maxsplit=1)[0]
+        raise SlrtError(
+            f"This needs the Python package {package}, which is not installed: "
+            f"pip install 'slrt-core[{extra}]'.",
+            message_id=f"Fitur ini memerlukan paket Python {package}, yang belum terpasang: "
+            f"pip install 'slrt-core[{extra}]'.",
+        ) from exc
 
 
 def _empty(names: Iterable[str]) -> Columns:
@@ -645,6 +674,7 @@ class SimResult:
         referrals: the per-referral table (:data:`REFERRAL_COLUMNS`).
         queues: the queue table (:data:`QUEUE_COLUMNS`).
         services: the per-service table (:data:`SERVICE_COLUMNS`).
+        window: the days of arrivals (the drain follows).
         runs: per (policy, seed), the :data:`METRICS`, the trials of the proportions
             (``needs``, ``referrals``), ``commands`` (service commands run) and
             ``seconds`` (wall time).
@@ -659,8 +689,10 @@ class SimResult:
         policies: Sequence[str],
         seeds: Sequence[int],
         parts: Iterable[tuple[Columns, Columns, Columns, Columns, dict[str, Any]]],
+        window: int = 0,
     ) -> None:
         self.scenario = scenario
+        self.window = window
         self.policies = tuple(policies)
         self.seeds = tuple(seeds)
         self.cases = _empty(CASE_COLUMNS)
@@ -848,10 +880,13 @@ class SimResult:
         return written
 
     def to_parquet(self, directory: str | Path) -> list[Path]:
-        """Write the same tables as Parquet files (needs pyarrow)."""
-        import pyarrow as pa  # noqa: PLC0415 - optional
-        import pyarrow.parquet as pq  # noqa: PLC0415
+        """Write the same tables as Parquet files (needs the ``sim`` extra: pyarrow).
 
+        Raises:
+            SlrtError: pyarrow is not installed.
+        """
+        pa = require("pyarrow")
+        pq = require("pyarrow.parquet")
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         written = []
@@ -862,13 +897,16 @@ class SimResult:
         return written
 
     def frame(self, table: str = "cases") -> Any:
-        """One table as a pandas DataFrame (needs pandas).
+        """One table as a pandas DataFrame (needs the ``sim`` extra: pandas).
 
         Args:
-            table: ``cases``, ``referrals``, ``queues`` or ``runs``.
-        """
-        import pandas as pd  # noqa: PLC0415 - optional
+            table: ``cases``, ``referrals``, ``queues``, ``services`` or ``runs``.
 
+        Raises:
+            SlrtError: pandas is not installed.
+            InvalidInputError: an unknown table.
+        """
+        pd = require("pandas")
         tables = self.tables()
         if table not in tables:
             raise InvalidInputError.single(

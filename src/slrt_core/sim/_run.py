@@ -191,6 +191,7 @@ def run(
         policies=[p.name for p in policies],
         seeds=seeds,
         parts=parts,
+        window=scenario.days,
     )
 
 
