@@ -17,8 +17,10 @@ from slrt_core.sim import (
     default_scenario,
     run,
     run_region,
+    screen_parquet,
     screen_population,
     synthetic_population,
+    write_partitions,
 )
 from slrt_core.sim._run import national_pack
 
@@ -84,6 +86,18 @@ def test_population_screening_on_dask_equals_one_screening(client: object) -> No
     whole = screen(population.tables(), on=on, rulebook=national_pack())
     for code, values in whole.status.items():
         assert spread[code].tolist() == values.tolist()
+
+
+def test_a_partitioned_dataset_screened_on_dask_equals_the_in_process_screen(
+    client: object, tmp_path: Path
+) -> None:
+    """Each partition is screened on a worker; the reduced tables equal a local screen."""
+    write_partitions(tmp_path, ["34.71", "34.02"], scale=0.004, seed=5)
+    on = date(2026, 1, 5)
+    here = screen_parquet(tmp_path, rulebook=national_pack(), on=on)
+    there = screen_parquet(tmp_path, rulebook=national_pack(), on=on, client=client)
+    assert there.table() == here.table()
+    assert there.households == here.households
 
 
 @pytest.mark.slow

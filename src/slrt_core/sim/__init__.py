@@ -19,6 +19,14 @@ from slrt_core.sim._defaults import default_directory, default_policies, default
 from slrt_core.sim._districts import DISTRICT_SOURCES, DistrictProfile, district_profile
 from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
 from slrt_core.sim._engine import Server, SimClock, Simulation
+from slrt_core.sim._national import (
+    SCREEN_COLUMNS,
+    NationalScreen,
+    partitions,
+    screen_parquet,
+    screen_partition,
+    write_partitions,
+)
 from slrt_core.sim._plots import figures, plot
 from slrt_core.sim._population import (
     HOUSEHOLD_COLUMNS,
@@ -72,6 +80,7 @@ __all__ = [
     "LiveCapacity",
     "METRICS",
     "Metric",
+    "NationalScreen",
     "NeedShare",
     "Office",
     "PERSON_COLUMNS",
@@ -83,6 +92,7 @@ __all__ = [
     "ROUTINGS",
     "RegionResult",
     "RouteContext",
+    "SCREEN_COLUMNS",
     "SERVICE_COLUMNS",
     "SOURCES",
     "STAFF_ROLES",
@@ -97,16 +107,20 @@ __all__ = [
     "default_directory",
     "default_policies",
     "default_scenario",
-    "figures",
     "district_profile",
     "district_scenario",
+    "figures",
     "load_population",
     "load_scenario",
     "parse_scenario",
+    "partitions",
     "plot",
     "run",
     "run_region",
+    "screen_parquet",
+    "screen_partition",
     "screen_population",
     "sweep",
     "synthetic_population",
+    "write_partitions",
 ]

@@ -25,9 +25,9 @@ _STEPS = 1000  # progress-bar steps per run
 
 
 @contextlib.contextmanager
-def _client(workers: int) -> Iterator[Any]:
-    """A local dask cluster of *workers* processes, or ``None`` for in-process runs."""
-    if workers <= 0:
+def _client(workers: int, scheduler: str | None = None) -> Iterator[Any]:
+    """A client of *scheduler*, a local cluster of *workers* processes, or ``None`` (here)."""
+    if workers <= 0 and scheduler is None:
         yield None
         return
     try:
@@ -35,6 +35,10 @@ def _client(workers: int) -> Iterator[Any]:
     except ImportError as exc:  # pragma: no cover - dask is in the test group
         msg = "--workers needs the dask extra: pip install 'slrt-core[dask]'."
         raise click.ClickException(msg) from exc
+    if scheduler is not None:
+        with Client(scheduler) as remote:  # type: ignore[no-untyped-call]
+            yield remote
+        return
     cluster = LocalCluster(  # type: ignore[no-untyped-call]  # distributed is partly typed
         n_workers=workers, threads_per_worker=1, dashboard_address=":0"
     )
