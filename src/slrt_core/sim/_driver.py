@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -154,6 +154,8 @@ class LiveCapacity:
         self.servers = servers
         #: Set by the driver before each routing, read by a :class:`ContextPolicy`.
         self.context: Callable[[], RouteContext] | None = None
+        # A runtime protocol check costs microseconds; keys are asked for every option.
+        self.sees_context = isinstance(policy, ContextPolicy)
         # The same service in the same state ranks the same: keep what was worked out.
         self._options: dict[tuple[Any, ...], Option] = {}
         self._keys: dict[tuple[Any, ...], tuple[float, ...]] = {}
@@ -188,26 +190,27 @@ class LiveCapacity:
     def key(self, option: Option, /) -> tuple[float, ...]:
         """The wrapped key, on live capacity."""
         policy = self.policy
-        if isinstance(policy, ContextPolicy):
+        if self.sees_context:
             if self.context is None:  # pragma: no cover - the driver always sets it
                 msg = "A context policy ranks only inside a simulation run."
                 raise RuntimeError(msg)
             state = self._state(option)
             live = option if state is None else self._live(option, state)
-            return policy.rank(live, self.context())
+            return cast("ContextPolicy", policy).rank(live, self.context())
+        plain = cast("RoutingPolicy", policy)
         state = self._state(option)
         if state is None:
-            return policy.key(option)
+            return plain.key(option)
         found = self._keys.get(state)
         if found is None:
-            found = self._keys[state] = policy.key(self._live(option, state))
+            found = self._keys[state] = plain.key(self._live(option, state))
         return found
 
     def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
         """The wrapped reasons, on live capacity (none for a :class:`ContextPolicy`)."""
-        policy = self.policy
-        if isinstance(policy, ContextPolicy):
+        if self.sees_context:
             return ()
+        policy = cast("RoutingPolicy", self.policy)
         state = self._state(option)
         if state is None:
             return policy.explain(option)
@@ -396,6 +399,9 @@ class _Run:
         self.back = Actor(actor_id="back-office", role=Role.BACK_OFFICE, jurisdiction=district)
         self._staff: dict[str, Actor] = {}
         self._field: dict[str, Actor] = {}
+        self.provider_staff = {
+            s.service_id: self.staff(s.provider_id) for s in scenario.directory.services()
+        }
 
     # ------------------------------------------------------------------ actors
 
@@ -541,7 +547,7 @@ class _Run:
 
     def context_for(self, state: _CaseState, need_id: str) -> None:
         """Tell a context policy whom the next routing is for."""
-        if not isinstance(self.routing.policy, ContextPolicy):
+        if not self.routing.sees_context:
             return
         household = self.population.household(state.row, self.on)
         case = self.store.load(state.case_id)
@@ -777,7 +783,7 @@ class _Run:
         self.context_for(ref.case, ref.need_id)  # a rejection may reroute in the service
         try:
             self.slrt.update_referral(
-                self.staff(self.scenario.directory.service(ref.service_id).provider_id),
+                self.provider_staff[ref.service_id],
                 ref.referral_id,
                 status=status,
                 reason=reason,

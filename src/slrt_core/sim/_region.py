@@ -163,6 +163,27 @@ class RegionResult:
             return Estimate.proportion(policy, metric, values, [r[spec.trials] for r in rows])
         return Estimate.of(policy, metric, values)
 
+    def difference(self, baseline: RegionResult, area: str, policy: str, metric: str) -> Estimate:
+        """This result minus *baseline* on *metric* of *area*, paired by seed.
+
+        Both must be runs of the same districts and seeds (common random numbers): a
+        scenario change, such as a capacity shock, against the calm run.
+        """
+        if baseline.seeds != self.seeds or baseline.districts != self.districts:
+            raise InvalidInputError.single(
+                "baseline",
+                "Compare runs of the same districts and seeds.",
+                "Bandingkan simulasi dengan kabupaten/kota dan benih acak yang sama.",
+            )
+        diffs = [
+            self.combined(area, policy, seed)[metric]
+            - baseline.combined(area, policy, seed)[metric]
+            for seed in self.seeds
+        ]
+        wide = METRICS[metric].kind == "proportion" or metric in _CASE_SHARES
+        bounds = (-1.0, 1.0) if wide else (-math.inf, math.inf)
+        return Estimate.of(f"{policy} - baseline", metric, diffs, bounds)
+
     def table(self) -> Columns:
         """One tidy table: a row per area, level, policy and seed, a column per metric."""
         table: Columns = {

@@ -62,3 +62,13 @@ def test_districts_outside_the_region_are_refused() -> None:
     with pytest.raises(InvalidInputError) as caught:
         run_region("34", [NEAREST], [1], districts=["33.74"])
     assert "33.74" in str(caught.value)
+
+
+def test_a_shock_compared_with_the_calm_run_seed_by_seed(result) -> None:  # type: ignore[no-untyped-def]
+    """difference() pairs seeds of two region runs; mismatched runs are refused."""
+    same = result.difference(result, "34", "nearest-tier", "cases")
+    assert (same.mean, same.low, same.high) == (0.0, 0.0, 0.0)
+    other = run_region("34", [NEAREST], [1], days=3, drain=2, households=200, scale=0.01,
+                       districts=["34.71"])  # fmt: skip
+    with pytest.raises(InvalidInputError):
+        result.difference(other, "34", "nearest-tier", "cases")
