@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import resource
 import statistics
 import sys
 import tempfile
@@ -84,7 +83,9 @@ def numpy_loop(root: Path) -> int:
 
 
 def _worker_peak() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from slrt_core.sim._national import _peak_rss_mib
+
+    return _peak_rss_mib()
 
 
 def main() -> None:

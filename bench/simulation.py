@@ -21,6 +21,11 @@ machine read the ratios, not the absolute seconds.
   verifying the audit chain. Its baseline is the figure issue 16 measured before this
   work (58.6 s of run time plus 14 s of set-up on a quiet core, GC on: 72.6 s).
   ``--quick`` runs 60 days and extrapolates to the year by cases.
+- ``simulation.region``: the province of Yogyakarta (34, five districts) for 60 days at
+  each district's own pace (:func:`slrt_core.sim.run_region`), in one process and on a
+  local dask cluster of 1 and 2 worker processes (cluster start-up excluded), with each
+  worker's peak resident memory; the national core-hours of a year are extrapolated
+  from the 1-worker rate and every district's expected cases.
 
 Run: ``python bench/simulation.py [--quick] [--json] [--only engine|domain]``.
 """
@@ -224,13 +229,60 @@ def bench_domain(options: Options, repeat: int) -> None:
     report(options, "simulation.district_year.audit_records", row["audit_records"], "records", None)
 
 
+def bench_region(options: Options, repeat: int) -> None:
+    """A province as its districts: in one process, then on 1 and 2 local workers."""
+    from distributed import Client, LocalCluster
+
+    from slrt_core.identity import RegionCode, RegionLevel
+    from slrt_core.sim import district_profile, run_region
+
+    days = 14 if options.quick else 60
+    policy = default_policies()[:1]
+    kwargs: dict[str, Any] = {"days": days, "drain": 30, "households": 20_000, "scale": 1.0}
+    rows: list[Any] = []
+    here = _median(lambda: rows.append(run_region("34", policy, [1], **kwargs)), repeat)
+    cases = sum(r["cases"] for r in rows[-1].rows)
+    report(options, "simulation.region.inprocess", cases / here, "cases/s", None)
+    by_workers = {}
+    for workers in (1, 2):
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, dashboard_address=":0", memory_limit=0
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            by_workers[workers] = _median(
+                lambda c=client: run_region("34", policy, [1], client=c, **kwargs), repeat
+            )
+            peak = max(client.run(lambda: __import__("resource").getrusage(0).ru_maxrss).values())
+        report(
+            options,
+            f"simulation.region.workers_{workers}",
+            cases / by_workers[workers],
+            "cases/s",
+            cases / here,
+        )
+        report(options, f"simulation.region.workers_{workers}_peak_rss", peak / 1024, "MiB", None)
+    report(options, "simulation.region.speedup_2_over_1", by_workers[1] / by_workers[2], "x", None)
+    # The nation: every district's expected cases for a year, at the 1-worker rate.
+    nation = sum(
+        district_profile(d).cases_per_week * 52
+        for d in RegionCode.INDONESIA.codes_at(RegionLevel.REGENCY)
+    )
+    rate = cases / by_workers[1]
+    report(options, "simulation.nation.cases_per_year", nation, "cases", None)
+    report(options, "simulation.nation.core_hours_extrapolated", nation / rate / 3600, "h", None)
+
+
 def main() -> None:
-    options = parse_args(__doc__.splitlines()[0], parts=("engine", "domain"))
+    options = parse_args(__doc__.splitlines()[0], parts=("engine", "domain", "region"))
     repeat = options.repeat or 3
     if options.wants("engine"):
         bench_engine(options, repeat)
     if options.wants("domain"):
         bench_domain(options, repeat)
+    if options.wants("region"):
+        bench_region(options, repeat)
     finish(options, "simulation")
 
 

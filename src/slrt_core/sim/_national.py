@@ -119,6 +119,18 @@ def partitions(root: str | Path) -> list[Path]:
     return found
 
 
+def _peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB (Linux: VmHWM, reset by exec)."""
+    try:
+        with Path("/proc/self/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # pragma: no cover
+
+
 def _read(folder: Path) -> dict[str, Any]:
     pq = require("pyarrow.parquet")
     households = pq.read_table(folder / "households.parquet")
@@ -150,7 +162,7 @@ def screen_partition(
     Returns:
         ``{"district", "rows", "households", "seconds", "peak_rss_mb"}``: one row per
         program with :data:`SCREEN_COLUMNS`' counts, the partition's households, the
-        time spent and the worker process's peak resident memory so far.
+        time spent and the process's peak resident memory so far (Linux ``VmHWM``).
     """
     began = time.perf_counter()
     folder = Path(folder)
@@ -196,7 +208,7 @@ def screen_partition(
         columns = {f"status_{p}": s for p, s in result.status.items()}
         columns.update({f"benefit_{p}": b for p, b in result.benefit.items()})
         pq.write_table(pa.table(columns), folder / "screened.parquet")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mib()
     return {
         "district": code,
         "rows": rows,
@@ -288,6 +300,10 @@ def screen_parquet(
     if client is None:
         parts = [screen_partition(f, **kwargs) for f in folders]
     else:
+        # The rulebooks go to every worker once, not with every partition.
+        for name in ("rulebook", "variant"):
+            if kwargs[name] is not None:
+                kwargs[name] = client.scatter(kwargs[name], broadcast=True, hash=False)
         futures = [client.submit(screen_partition, str(f), pure=False, **kwargs) for f in folders]
         parts = client.gather(futures)
     return NationalScreen(parts)
