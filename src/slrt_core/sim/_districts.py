@@ -100,7 +100,7 @@ class DistrictProfile:
         >>> cilacap.poverty > semarang.poverty, cilacap.facilitators_per_kecamatan
         (True, 2)
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     region: RegionCode

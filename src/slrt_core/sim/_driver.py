@@ -78,7 +78,7 @@ class ServiceStats:
         started: services started so far in the run.
         mean_wait_days: mean days from acceptance to the start so far (NaN before any).
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     places: int
@@ -99,7 +99,7 @@ class RouteContext:
         day: days since the scenario's start.
         services: service id -> its :class:`ServiceStats` now.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     household: Household
@@ -118,7 +118,7 @@ class ContextPolicy(Protocol):
     policy is shown. Keep one instance per policy: runs get a copy made by
     :func:`copy.deepcopy`, so state never leaks from one run into the next.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     @property

@@ -224,7 +224,7 @@ class NationalScreen:
     Attributes:
         parts: what each partition's task returned, in partition order.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, parts: Sequence[dict[str, Any]]) -> None:

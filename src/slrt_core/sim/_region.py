@@ -106,7 +106,7 @@ class RegionResult:
         seeds: the seeds.
         rows: one row per district, policy and seed: the :data:`METRICS` and ``district``.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(

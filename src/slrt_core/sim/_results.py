@@ -138,7 +138,7 @@ class Metric:
             (percentile bootstrap of the mean over seeds).
         trials: for a proportion, the run column that holds its trials.
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     definition: str
@@ -570,7 +570,6 @@ class Estimate:
         '80.0 (1 seed: no interval)'
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0 range-respecting intervals; *method* and *trials*.
     """
 
     policy: str

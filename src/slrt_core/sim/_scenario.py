@@ -239,7 +239,6 @@ class Office:
             its paperwork a quarter of a day, an approval or review half an hour).
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0 *staff*.
     """
 
     assess: Distribution = _ASSESS
@@ -267,7 +266,7 @@ class Change:
         >>> Change(start=30, end=60, capacity=0.5).problems("changes[0]")
         []
 
-    .. versionadded:: 0.3.0
+    .. versionadded:: 0.1.0
     """
 
     start: float
@@ -370,7 +369,6 @@ class Scenario:
             (utilisation, share who wait, mean wait), while the queues fill.
 
     .. versionadded:: 0.2.0
-    .. versionchanged:: 0.3.0 *changes* and *warmup*.
     """
 
     name: str
