@@ -847,7 +847,10 @@ class _Run:
         waits[0] += self.sim.now - ref.accepted
         waits[1] += 1
         ref.in_service = True
-        self.sim.after(self.models[ref.service_id].service.sample(ref.rng), self.finish, ref)
+        days = self.models[ref.service_id].service.sample(ref.rng)
+        if self.scenario.changes:
+            days *= self.scenario.factor(self.sim.now, ref.service_id, what="pace")
+        self.sim.after(days, self.finish, ref)
 
     def finish(self, ref: _Ref) -> None:
         if ref.dead:

@@ -259,8 +259,9 @@ class Change:
 
     From *start* (inclusive) to *end* (exclusive), in days since the scenario's start, the
     places of *services* (every service when empty) are multiplied by *capacity*
-    (rounded up, at least 0) and the arrival rate of every channel by *arrivals*.
-    Changes that overlap multiply.
+    (rounded up, at least 0), the duration of a service started then by *pace* (2.0:
+    twice as slow), and the arrival rate of every channel by *arrivals*. Changes that
+    overlap multiply.
 
     Examples:
         >>> Change(start=30, end=60, capacity=0.5).problems("changes[0]")
@@ -273,6 +274,7 @@ class Change:
     end: float
     capacity: float = 1.0
     arrivals: float = 1.0
+    pace: float = 1.0
     services: tuple[str, ...] = attrs.field(default=(), converter=_tuple_str)
 
     def problems(self, path: str) -> list[Problem]:
@@ -287,7 +289,7 @@ class Change:
                     "berikan 0 <= start < end.",
                 )
             )
-        for name in ("capacity", "arrivals"):
+        for name in ("capacity", "arrivals", "pace"):
             value = getattr(self, name)
             if not value >= 0:
                 found.append(_number_problem(f"{path}.{name}", value, "0 or more", "0 atau lebih"))
@@ -388,15 +390,18 @@ class Scenario:
     changes: tuple[Change, ...] = attrs.field(default=(), converter=_tuple)
     warmup: float = 0.0
 
-    def factor(self, day: float, service_id: str | None = None) -> float:
-        """The capacity factor of *service_id* on *day*, or with ``None`` the arrivals factor."""
+    def factor(self, day: float, service_id: str | None = None, *, what: str = "capacity") -> float:
+        """The *what* factor (``capacity`` or ``pace``) of *service_id* on *day*.
+
+        With ``service_id=None`` it is the arrivals factor.
+        """
         factor = 1.0
         for change in self.changes:
             if change.applies(day):
                 if service_id is None:
                     factor *= change.arrivals
                 elif not change.services or service_id in change.services:
-                    factor *= change.capacity
+                    factor *= getattr(change, what)
         return factor
 
     def model(self, service_id: str) -> ServiceModel:

@@ -219,7 +219,7 @@ def parse_scenario(text: str, source: str = "scenario") -> tuple[Scenario, list[
     changes = []
     for i, entry in enumerate(data.get("changes", [])):
         problems.unknown(
-            f"changes[{i}].", entry, ("start", "end", "capacity", "arrivals", "services")
+            f"changes[{i}].", entry, ("start", "end", "capacity", "arrivals", "pace", "services")
         )
         try:
             changes.append(Change(**entry))

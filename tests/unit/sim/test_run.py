@@ -343,6 +343,24 @@ class TestExpressiveness:
             < calm.metric("nearest-tier", "served_by_10wd").mean
         )
 
+    def test_a_slower_pace_lengthens_services_started_in_its_window(self) -> None:
+        """Change(pace=3) triples the duration of the services it names, and only there."""
+        base = small_scenario(days=21, per_week=60)
+        slow = attrs.evolve(base, changes=[Change(start=0, end=21, pace=3.0)])
+
+        def mean_service(result: object) -> float:
+            r = result.referrals  # type: ignore[attr-defined]
+            spans = [  # food parcels: a one-day service, no deadline cuts it short
+                e - s
+                for s, e, sid in zip(r["started_day"], r["ended_day"], r["service_id"], strict=True)
+                if sid == "pangan-foodbank" and s < 21 and e == e  # noqa: PLR0124 - not NaN
+            ]
+            return sum(spans) / len(spans)
+
+        calm = run(base, [NEAREST], seeds=[1])
+        slowed = run(slow, [NEAREST], seeds=[1])
+        assert mean_service(slowed) > 2 * mean_service(calm)
+
     def test_a_surge_of_arrivals_brings_more_cases(self) -> None:
         """A Change of arrivals thins or thickens the Poisson arrivals in its window."""
         base = small_scenario(days=28, per_week=60)
@@ -378,7 +396,7 @@ class TestExpressiveness:
         bad = attrs.evolve(
             base,
             office=attrs.evolve(base.office, staff={"cook": 2, "supervisor": 0}),
-            changes=[Change(start=5, end=2, capacity=-1.0, services=["nope"])],
+            changes=[Change(start=5, end=2, capacity=-1.0, pace=-1.0, services=["nope"])],
             warmup=99,
         )
         with pytest.raises(InvalidInputError) as caught:
@@ -389,6 +407,7 @@ class TestExpressiveness:
             "office.staff.supervisor",
             "changes[0]",
             "changes[0].capacity",
+            "changes[0].pace",
             "changes[0].services",
             "warmup",
         } <= paths
