@@ -170,7 +170,9 @@ def simulate_command(
     )
     with (
         _client(workers) as client,
-        click.progressbar(length=total, label="runs", file=sys.stderr) as bar,
+        click.progressbar(
+            length=total, label="runs" if lang == "en" else "simulasi", file=sys.stderr
+        ) as bar,
     ):
         done: dict[tuple[str, int], int] = {}
 
@@ -225,7 +227,12 @@ def simulate_command(
 
             written += plot(result, out, language=lang)
         except SlrtError as exc:  # pragma: no cover - matplotlib is in the test group
-            click.echo(f"No plots: {exc.message('id' if lang == 'id' else 'en')}", err=True)
+            click.echo(
+                f"No plots: {exc.message('en')}"
+                if lang == "en"
+                else f"Tanpa grafik: {exc.message('id')}",
+                err=True,
+            )
         click.echo(
             f"\nWrote {len(written)} files to {out}:"
             if lang == "en"
