@@ -1,22 +1,31 @@
-"""Simulation speed: the engine beside SimPy, and full-domain cases per second.
+"""Simulation speed: the engine beside SimPy and a heapq loop, and a whole district-year.
+
+Every figure is the median of several runs with the garbage collector on, set-up
+included unless stated, measured in the same process as its baseline; on a shared
+machine read the ratios, not the absolute seconds.
 
 - ``simulation.engine``: the discrete-event kernel alone (:class:`~slrt_core.sim.Simulation`
   and :class:`~slrt_core.sim.Server`) on a pure queueing model: 100,000 clients (20,000
   with ``--quick``) arriving at random, each visiting 1-3 of 5 providers in turn, each
   provider with 2-6 places and a first-come, first-served line; exponential service
-  times, about 80% utilisation. Beside it, in the same run and on the same random draws,
-  the same model in SimPy (processes and ``simpy.Resource``) and in a plain ``heapq``
-  loop written for this model alone. All three must give the same mean time in the
-  system; the figure is clients per second, the ratio ours / SimPy (target >= 2).
-- ``simulation.domain``: the whole simulation (:func:`slrt_core.sim.run`): the default
-  Kota Semarang scenario at a district-year's pace (385 cases a week), every case driven
-  through the real :class:`~slrt_core.Slrt` on a ``MemoryStore``, in simulated cases per
-  second. ``--quick`` simulates 60 days, the default a whole year (about 20,000 cases);
-  the time for 1,000,000 cases is extrapolated from the measured rate (a million cases
-  in one process would hold some 14 million events in memory). Its baseline is the
-  service alone running straight 14-command flows (``bench/service.py``) in the same run:
-  the ratio of commands per second shows what the simulation adds to the service. As
-  in every benchmark here, the garbage collector is off while timed.
+  times, about 80% utilisation. Beside it, on the same random draws (drawn once, outside
+  the timer), the same model in SimPy (processes and ``simpy.Resource``) and in a plain
+  ``heapq`` loop written for this model alone. All three must give the same mean time
+  in the system; the figure is clients per second.
+- ``simulation.district_year``: the whole simulation of one district-year in one
+  process: the default Kota Semarang scenario at 385 cases a week for 365 days plus a
+  60-day drain (about 20,000 cases), 150,000 synthetic families, one policy and seed.
+  The timer covers everything :func:`slrt_core.sim.run` does: drawing the population,
+  screening it with the rules, driving every case through the real
+  :class:`~slrt_core.Slrt` on a ``MemoryStore``, building the tables, and sealing and
+  verifying the audit chain. Its baseline is the figure issue 16 measured before this
+  work (58.6 s of run time plus 14 s of set-up on a quiet core, GC on: 72.6 s).
+  ``--quick`` runs 60 days and extrapolates to the year by cases.
+- ``simulation.region``: the province of Yogyakarta (34, five districts) for 60 days at
+  each district's own pace (:func:`slrt_core.sim.run_region`), in one process and on a
+  local dask cluster of 1 and 2 worker processes (cluster start-up excluded), with each
+  worker's peak resident memory; the national core-hours of a year are extrapolated
+  from the 1-worker rate and every district's expected cases.
 
 Run: ``python bench/simulation.py [--quick] [--json] [--only engine|domain]``.
 """
@@ -27,14 +36,14 @@ import gc
 import heapq
 import itertools
 import random
+import statistics
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
-from _common import Options, compare, finish, parse_args, peak_alloc, report, timed
-from service import COMMANDS_PER_FLOW, make_slrt, run_flows
+from _common import Options, finish, parse_args, peak_alloc, report
 
-from slrt_core.adapters import MemoryStore
 from slrt_core.sim import Server, Simulation, default_policies, default_scenario, run
 
 PLACES = (2, 3, 4, 5, 6)
@@ -154,29 +163,28 @@ def plain(model: Model) -> float:
     return total / len(model.arrivals)
 
 
+def _median(run: Callable[[], object], repeat: int) -> float:
+    """The median seconds of *repeat* calls of *run*, garbage collector on."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        began = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
 def bench_engine(options: Options, repeat: int) -> None:
     clients = 20_000 if options.quick else 100_000
     model = Model(clients)
     mean = ours(model)
     assert abs(with_simpy(model) - mean) < 1e-6 * max(mean, 1.0), "SimPy disagrees"
     assert abs(plain(model) - mean) < 1e-6 * max(mean, 1.0), "the heapq loop disagrees"
-    best_ours, best_simpy = compare((lambda: model, ours), (lambda: model, with_simpy), repeat)
-    best_plain = min(timed(lambda: model, plain) for _ in range(repeat))
-    report(
-        options,
-        "simulation.engine.throughput",
-        clients / best_ours,
-        "clients/s",
-        clients / best_simpy,
-        target=">= 2x SimPy",
-    )
-    report(
-        options,
-        "simulation.engine.vs_plain_heapq",
-        clients / best_ours,
-        "clients/s",
-        clients / best_plain,
-    )
+    mine = _median(lambda: ours(model), repeat)
+    simpy_ = _median(lambda: with_simpy(model), repeat)
+    heap = _median(lambda: plain(model), repeat)
+    report(options, "simulation.engine.vs_simpy", clients / mine, "clients/s", clients / simpy_)
+    report(options, "simulation.engine.vs_plain_heapq", clients / mine, "clients/s", clients / heap)
     report(
         options,
         "simulation.engine.peak_alloc",
@@ -186,71 +194,95 @@ def bench_engine(options: Options, repeat: int) -> None:
     )
 
 
-def bench_domain(options: Options) -> None:
+#: Issue 16's figure before this work: 58.6 s of run time + 14 s of set-up, GC on.
+OLD_DISTRICT_YEAR = 72.6
+
+
+def bench_domain(options: Options, repeat: int) -> None:
     days = 60 if options.quick else 365
-    scenario = default_scenario(days=days, per_week=385.0, households=150_000, drain=60)
     policy = default_policies()[0]
-    # As for the baseline (see _common.timed), the garbage collector is off while timed.
-    gc.collect()
-    gc.disable()
-    try:
-        began = time.perf_counter()
-        result = run(scenario, [policy], seeds=[1])
-        wall = time.perf_counter() - began
-    finally:
-        gc.enable()
-    row = result.runs[0]
+    rows: list[dict[str, Any]] = []
+
+    def district_year() -> None:
+        scenario = default_scenario(days=days, per_week=385.0, households=150_000, drain=60)
+        rows.append(run(scenario, [policy], seeds=[1]).runs[0])
+
+    wall = _median(district_year, repeat)
+    row = rows[-1]
     cases, commands, seconds = row["cases"], row["commands"], row["seconds"]
-    flows = 300 if options.quick else 1_000
-    straight = min(
-        timed(lambda: make_slrt(MemoryStore()), lambda s: run_flows(s, flows)) for _ in range(3)
-    )
+    assert row["audit_ok"], "the audit chain does not verify"
+    year = wall if not options.quick else wall * 20_000 / cases
     report(
         options,
-        "simulation.domain.throughput",
-        cases / seconds,
-        "cases/s",
-        None,
-        target=">= 667 cases/s (20,000 in 30 s)",
+        "simulation.district_year" + ("_extrapolated" if options.quick else ""),
+        1 / year,
+        "district-years/s",
+        1 / OLD_DISTRICT_YEAR,
+        target="< 20 s",
     )
+    report(options, "simulation.district_year.seconds", year, "s", OLD_DISTRICT_YEAR)
+    report(options, "simulation.district_year.cases", cases, "cases", None)
     report(
-        options,
-        "simulation.domain.commands",
-        commands / seconds,
-        "commands/s",
-        flows * COMMANDS_PER_FLOW / straight,
+        options, "simulation.district_year.commands_per_s", commands / seconds, "commands/s", None
     )
-    report(options, "simulation.domain.cases", cases, "cases", None)
-    report(options, "simulation.domain.wall_incl_setup", wall, "s", None)
-    year = 20_000 / (cases / seconds)
-    report(
-        options,
-        "simulation.domain.district_year" + ("_extrapolated" if options.quick else ""),
-        year if options.quick else seconds * 20_000 / cases,
-        "s",
-        None,
-        target="< 30 s",
+    report(options, "simulation.district_year.run_share", seconds / wall, "of wall", None)
+    report(options, "simulation.district_year.audit_records", row["audit_records"], "records", None)
+
+
+def bench_region(options: Options, repeat: int) -> None:
+    """A province as its districts: in one process, then on 1 and 2 local workers."""
+    from distributed import Client, LocalCluster
+
+    from slrt_core.identity import RegionCode, RegionLevel
+    from slrt_core.sim import district_profile, run_region
+
+    days = 14 if options.quick else 60
+    policy = default_policies()[:1]
+    kwargs: dict[str, Any] = {"days": days, "drain": 30, "households": 20_000, "scale": 1.0}
+    rows: list[Any] = []
+    here = _median(lambda: rows.append(run_region("34", policy, [1], **kwargs)), repeat)
+    cases = sum(r["cases"] for r in rows[-1].rows)
+    report(options, "simulation.region.inprocess", cases / here, "cases/s", None)
+    by_workers = {}
+    for workers in (1, 2):
+        with (
+            LocalCluster(
+                n_workers=workers, threads_per_worker=1, dashboard_address=":0", memory_limit=0
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            by_workers[workers] = _median(
+                lambda c=client: run_region("34", policy, [1], client=c, **kwargs), repeat
+            )
+            peak = max(client.run(lambda: __import__("resource").getrusage(0).ru_maxrss).values())
+        report(
+            options,
+            f"simulation.region.workers_{workers}",
+            cases / by_workers[workers],
+            "cases/s",
+            cases / here,
+        )
+        report(options, f"simulation.region.workers_{workers}_peak_rss", peak / 1024, "MiB", None)
+    report(options, "simulation.region.speedup_2_over_1", by_workers[1] / by_workers[2], "x", None)
+    # The nation: every district's expected cases for a year, at the 1-worker rate.
+    nation = sum(
+        district_profile(d).cases_per_week * 52
+        for d in RegionCode.INDONESIA.codes_at(RegionLevel.REGENCY)
     )
-    report(
-        options, "simulation.domain.million_extrapolated", 1_000_000 / (cases / seconds), "s", None
-    )
-    small = default_scenario(days=14, per_week=385.0, households=20_000, drain=30)
-    report(
-        options,
-        "simulation.domain.peak_alloc_14_days",
-        peak_alloc(lambda: small, lambda s: run(s, [policy], seeds=[1])),
-        "MiB",
-        None,
-    )
+    rate = cases / by_workers[1]
+    report(options, "simulation.nation.cases_per_year", nation, "cases", None)
+    report(options, "simulation.nation.core_hours_extrapolated", nation / rate / 3600, "h", None)
 
 
 def main() -> None:
-    options = parse_args(__doc__.splitlines()[0], parts=("engine", "domain"))
-    repeat = options.repeat or (3 if options.quick else 5)
+    options = parse_args(__doc__.splitlines()[0], parts=("engine", "domain", "region"))
+    repeat = options.repeat or 3
     if options.wants("engine"):
         bench_engine(options, repeat)
     if options.wants("domain"):
-        bench_domain(options)
+        bench_domain(options, repeat)
+    if options.wants("region"):
+        bench_region(options, repeat)
     finish(options, "simulation")
 
 

@@ -211,6 +211,14 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     help="Keep each run in a new SQLite file in this directory (the embedded store) "
     "instead of in memory; slower, and each file verifies with `slrt audit verify`.",
 )
+@click.option(
+    "--scenario",
+    "scenario_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML scenario file (district, changes, staff, services, policies); it replaces "
+    "--district, --days, --per-week, --households and --policy.",
+)
 @_language
 @_friendly
 def simulate(
@@ -224,7 +232,8 @@ def simulate(
     formats: tuple[str, ...],
     workers: int,
     store_dir: Path | None,
-    language: LanguageCode,  # noqa: ARG001 - read by _friendly for error messages
+    scenario_file: Path | None,
+    language: LanguageCode,
 ) -> None:
     """Compare referral routing policies on a simulated district, through the real service.
 
@@ -245,6 +254,14 @@ def simulate(
         formats=formats,
         workers=workers,
         store_dir=store_dir,
+        scenario_file=scenario_file,
+        language=language,
+        typed=[
+            name
+            for name in ("district", "days", "per_week", "households", "policies")
+            if click.get_current_context().get_parameter_source(name)
+            is click.core.ParameterSource.COMMANDLINE
+        ],
     )
 
 

@@ -254,6 +254,46 @@ def report(
         raise SystemExit(1)
 
 
+@rules.command("screen")
+@click.option(
+    "--parquet",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A dataset partitioned by district: district=<code>/households.parquet and "
+    "persons.parquet.",
+)
+@click.option("--on", type=click.DateTime(formats=["%Y-%m-%d"]), help="Evaluation date.")
+@click.option("--workers", default=0, show_default=True, help="Local dask workers; 0 here.")
+@click.option("--scheduler", default=None, help="Address of a running dask scheduler.")
+@click.option("--variant", "variants", multiple=True, help="A variant file to compare.")
+@click.option("--per-household", is_flag=True, help="Write screened.parquet per partition.")
+@_language
+def screen_dataset(
+    parquet: Path,
+    on: datetime | None,
+    workers: int,
+    scheduler: str | None,
+    variants: tuple[str, ...],
+    per_household: bool,  # noqa: FBT001 - a click flag
+    language: Language,
+) -> None:
+    """Screen a partitioned Parquet dataset on dask workers; per-region counts and benefits."""
+    from slrt_core.sim._national import screen_command  # noqa: PLC0415 - keep --help fast
+
+    try:
+        screen_command(
+            parquet=parquet,
+            on=on.date() if on else date.today(),  # noqa: DTZ011 - a calendar date
+            workers=workers,
+            scheduler=scheduler,
+            variants=variants,
+            per_household=per_household,
+            language=language,
+        )
+    except SlrtError as error:
+        raise _fail(error, language) from None
+
+
 @rules.command("test")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--pack", "with_pack", is_flag=True, help="Also run the shipped pack's own cases.")

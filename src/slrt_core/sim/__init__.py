@@ -16,9 +16,18 @@ Examples:
 """
 
 from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
-from slrt_core.sim._driver import LiveCapacity
+from slrt_core.sim._districts import DISTRICT_SOURCES, DistrictProfile, district_profile
+from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
 from slrt_core.sim._engine import Server, SimClock, Simulation
-from slrt_core.sim._plots import plot
+from slrt_core.sim._national import (
+    SCREEN_COLUMNS,
+    NationalScreen,
+    partitions,
+    screen_parquet,
+    screen_partition,
+    write_partitions,
+)
+from slrt_core.sim._plots import figures, plot
 from slrt_core.sim._population import (
     HOUSEHOLD_COLUMNS,
     PERSON_COLUMNS,
@@ -28,17 +37,22 @@ from slrt_core.sim._population import (
     load_population,
     synthetic_population,
 )
+from slrt_core.sim._region import RegionResult, district_scenario, run_region
 from slrt_core.sim._results import (
     CASE_COLUMNS,
     FUNNEL,
     METRICS,
     QUEUE_COLUMNS,
     REFERRAL_COLUMNS,
+    SERVICE_COLUMNS,
     Estimate,
+    Metric,
     SimResult,
 )
 from slrt_core.sim._run import Progress, run, screen_population
 from slrt_core.sim._scenario import (
+    STAFF_ROLES,
+    Change,
     Distribution,
     FollowUp,
     Intake,
@@ -48,10 +62,16 @@ from slrt_core.sim._scenario import (
     Scenario,
     ServiceModel,
 )
+from slrt_core.sim._sweep import sweep
+from slrt_core.sim._toml import ROUTINGS, load_scenario, parse_scenario
 
 __all__ = [
     "CASE_COLUMNS",
+    "Change",
+    "ContextPolicy",
+    "DISTRICT_SOURCES",
     "Distribution",
+    "DistrictProfile",
     "Estimate",
     "FUNNEL",
     "FollowUp",
@@ -59,6 +79,8 @@ __all__ = [
     "Intake",
     "LiveCapacity",
     "METRICS",
+    "Metric",
+    "NationalScreen",
     "NeedShare",
     "Office",
     "PERSON_COLUMNS",
@@ -67,10 +89,17 @@ __all__ = [
     "Progress",
     "QUEUE_COLUMNS",
     "REFERRAL_COLUMNS",
+    "ROUTINGS",
+    "RegionResult",
+    "RouteContext",
+    "SCREEN_COLUMNS",
+    "SERVICE_COLUMNS",
     "SOURCES",
+    "STAFF_ROLES",
     "Scenario",
     "Server",
     "ServiceModel",
+    "ServiceStats",
     "SimClock",
     "SimPopulation",
     "SimResult",
@@ -78,9 +107,20 @@ __all__ = [
     "default_directory",
     "default_policies",
     "default_scenario",
+    "district_profile",
+    "district_scenario",
+    "figures",
     "load_population",
+    "load_scenario",
+    "parse_scenario",
+    "partitions",
     "plot",
     "run",
+    "run_region",
+    "screen_parquet",
+    "screen_partition",
     "screen_population",
+    "sweep",
     "synthetic_population",
+    "write_partitions",
 ]

@@ -1,6 +1,7 @@
-"""A default district to start from: Kota Semarang, its services, two routing policies.
+"""A default district to start from: any regency or city, its services, two policies.
 
-The services, capacities and behaviour are illustrative, not measured: they give a
+The district's structure comes from the region list (:mod:`slrt_core.sim._districts`);
+the services, capacities and behaviour are illustrative, not measured: they give a
 district whose health desk at Dinas Sosial is small and busy, so that the choice of
 routing policy matters. Replace them with a district's own directory and figures.
 """
@@ -14,12 +15,15 @@ import attrs
 
 from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.referral._directory import Directory, Provider, Service, Sla
+from slrt_core.referral._directory import Directory as _Directory
 from slrt_core.referral._routing import LeastLoaded, NearestTierFirst
-from slrt_core.sim._population import PopulationSpec
+from slrt_core.sim._districts import district_profile
+from slrt_core.sim._population import PopulationSpec, SimPopulation
 from slrt_core.sim._scenario import (
     Distribution,
     Intake,
     NeedShare,
+    Office,
     Policy,
     Scenario,
     ServiceModel,
@@ -222,51 +226,85 @@ def default_scenario(
     *,
     district: str = "33.74",
     days: int = 60,
-    per_week: float = 100.0,
+    per_week: float | None = 100.0,
     households: int = 20_000,
     start: date = date(2026, 1, 5),
     drain: int = 45,
+    population: SimPopulation | None = None,
+    directory: _Directory | None = None,
 ) -> Scenario:
-    """A district scenario with illustrative services and Indonesian population defaults.
+    """A district scenario built from the district's structure, with sourced defaults.
+
+    The district's profile (:func:`~slrt_core.sim.district_profile`: kecamatan, villages,
+    desa and kelurahan, kota or kabupaten) sets the population's poverty, the intake mix
+    (Puskesos desks where villages have them, the secretariat desk nearer in a kota),
+    the needs solved at village level, and the facilitators per kecamatan and the
+    supervisors. The services are illustrative (:func:`default_directory`), sized to the
+    pace of cases.
 
     Args:
         district: the regency or city code; its villages hold the population.
         days: days of arrivals.
-        per_week: new cases per week, over the three intake channels (45% home
-            visits, 35% Puskesos desks, 20% the secretariat desk). A district-year of
-            20,000 cases is about 385 a week. Service places grow in proportion (they
-            are sized for 100 a week).
-        households: the size of the synthetic population clients come from.
+        per_week: new cases per week over the intake channels; ``None`` takes the
+            district's expected pace from its profile (its families times an assumed
+            yearly case rate). Service places grow in proportion (they are sized for
+            100 a week).
+        households: the size of the synthetic population clients are drawn from (a
+            sample of the district's families; the pace does not depend on it).
         start: the first day (a Monday).
         drain: days run after the last arrival, for cases still open.
+        population: a real extract to draw clients from instead of a synthetic one.
+        directory: the district's own providers and services instead of the defaults
+            (services without a model get :class:`~slrt_core.sim.ServiceModel` defaults).
 
     Examples:
         >>> s = default_scenario(days=30)
         >>> s.name, s.district.name, len(s.intakes)
         ('Kota Semarang, 30 days', 'Kota Semarang', 3)
+        >>> round(default_scenario(district="33.01", per_week=None).intakes[0].per_week)
+        319
     """
     region = RegionCode.parse(district)
+    profile = district_profile(region)
+    pace = profile.cases_per_week if per_week is None else per_week
     villages = tuple(str(v) for v in region.codes_at(RegionLevel.VILLAGE))
+    # The intake mix: 45% home visits, 35% Puskesos desks at half coverage, 20% the
+    # secretariat desk; Puskesos desks scale with their coverage, the desk in a kota.
+    coverage = profile.puskesos_coverage / 0.5
+    raw = (0.45, 0.35 * coverage, 0.20 * (1.5 if profile.city else 1.0))
+    home, puskesos, desk = (share / sum(raw) for share in raw)
+    needs = tuple(attrs.evolve(need, local=min(0.9, need.local * coverage)) for need in _NEEDS)
+    models = () if directory is not None else tuple(_scaled(m, pace / _BASE_PACE) for m in _MODELS)
     return Scenario(
         name=f"{region.name}, {days} days",
         district=region,
         start=start,
         days=days,
         drain=drain,
-        population=PopulationSpec(households=households, villages=villages),
-        directory=default_directory(region),
-        services=tuple(_scaled(m, per_week / _BASE_PACE) for m in _MODELS),
+        population=population
+        if population is not None
+        else PopulationSpec(
+            households=households, villages=villages, income_median=profile.income_median
+        ),
+        directory=directory if directory is not None else default_directory(region),
+        services=models,
         intakes=(
-            Intake(channel=Channel.HOME_VISIT, per_week=0.45 * per_week, question=0.05),
-            Intake(channel=Channel.PUSKESOS_DESK, per_week=0.35 * per_week, question=0.15),
+            Intake(channel=Channel.HOME_VISIT, per_week=home * pace, question=0.05),
+            Intake(channel=Channel.PUSKESOS_DESK, per_week=puskesos * pace, question=0.15),
             Intake(
                 channel=Channel.SECRETARIAT_DESK,
-                per_week=0.20 * per_week,
+                per_week=desk * pace,
                 emergency=0.05,
                 question=0.1,
             ),
         ),
-        needs=_NEEDS,
+        needs=needs,
+        office=Office(
+            staff={
+                "facilitator": profile.facilitators_per_kecamatan,
+                "supervisor": profile.supervisors,
+            }
+        ),
     )
 
 

@@ -12,12 +12,14 @@ random numbers), so differences between policies are the policies' own.
 
 from __future__ import annotations
 
+import copy
+import math
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast, runtime_checkable
 
 import attrs
 
@@ -28,6 +30,7 @@ from slrt_core.adapters.sqlite import SqliteStore
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.case._model import Case, Need
 from slrt_core.errors import ConsentError, TransitionNotAllowed
+from slrt_core.household import Household
 from slrt_core.identity import RegionCode
 from slrt_core.ports import Store
 from slrt_core.referral._consent import Purpose
@@ -45,15 +48,87 @@ from slrt_core.service import Slrt
 from slrt_core.sim._engine import Server, SimClock, Simulation
 from slrt_core.sim._population import SimPopulation
 from slrt_core.sim._scenario import Intake, Policy, Scenario, ServiceModel
-from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
-__all__ = ["LiveCapacity", "RunOutput", "simulate_one"]
+__all__ = [
+    "ContextPolicy",
+    "LiveCapacity",
+    "RouteContext",
+    "RunOutput",
+    "ServiceStats",
+    "simulate_one",
+]
 
 #: The working day starts at 08:00 WIB (01:00 UTC); the SLA sweep runs at 17:00 WIB.
 _DAY_START = time(1, 0, tzinfo=UTC)
 _SWEEP_AT = 9.0 / 24.0
 _MAX_NEEDS = 3
 _MAX_ROUNDS = 2
+
+
+@attrs.frozen(kw_only=True)
+class ServiceStats:
+    """What the simulation knows of a service when a need is routed.
+
+    Attributes:
+        places: places now (after any :class:`~slrt_core.sim.Change`).
+        busy: places taken.
+        waiting: accepted referrals waiting for a place.
+        mean_service_days: the modelled mean duration of the service.
+        started: services started so far in the run.
+        mean_wait_days: mean days from acceptance to the start so far (NaN before any).
+
+    .. versionadded:: 0.1.0
+    """
+
+    places: int
+    busy: int
+    waiting: int
+    mean_service_days: float
+    started: int
+    mean_wait_days: float
+
+
+@attrs.frozen(kw_only=True)
+class RouteContext:
+    """What a :class:`ContextPolicy` sees besides the option: the client and the services.
+
+    Attributes:
+        household: the client's household.
+        sector: the sector of the need being routed.
+        day: days since the scenario's start.
+        services: service id -> its :class:`ServiceStats` now.
+
+    .. versionadded:: 0.1.0
+    """
+
+    household: Household
+    sector: Sector
+    day: float
+    services: Mapping[str, ServiceStats]
+
+
+@runtime_checkable
+class ContextPolicy(Protocol):
+    """**Protocol**: a simulation routing policy that sees the household, need and services.
+
+    :meth:`rank` is called for every option of every routing, never cached, in the order
+    of the run, so a policy may keep state (a rotation, a quota); a run stays a
+    deterministic function of its seed as long as the state depends only on what the
+    policy is shown. Keep one instance per policy: runs get a copy made by
+    :func:`copy.deepcopy`, so state never leaks from one run into the next.
+
+    .. versionadded:: 0.1.0
+    """
+
+    @property
+    def name(self) -> str:
+        """A short name."""
+        ...
+
+    def rank(self, option: Option, context: RouteContext, /) -> tuple[float, ...]:
+        """The sort key of *option* (smaller ranks higher)."""
+        ...
 
 
 class LiveCapacity:
@@ -72,9 +147,15 @@ class LiveCapacity:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, policy: RoutingPolicy, servers: Mapping[str, Server]) -> None:
+    def __init__(
+        self, policy: RoutingPolicy | ContextPolicy, servers: Mapping[str, Server]
+    ) -> None:
         self.policy = policy
         self.servers = servers
+        #: Set by the driver before each routing, read by a :class:`ContextPolicy`.
+        self.context: Callable[[], RouteContext] | None = None
+        # A runtime protocol check costs microseconds; keys are asked for every option.
+        self.sees_context = isinstance(policy, ContextPolicy)
         # The same service in the same state ranks the same: keep what was worked out.
         self._options: dict[tuple[Any, ...], Option] = {}
         self._keys: dict[tuple[Any, ...], tuple[float, ...]] = {}
@@ -108,20 +189,32 @@ class LiveCapacity:
 
     def key(self, option: Option, /) -> tuple[float, ...]:
         """The wrapped key, on live capacity."""
+        policy = self.policy
+        if self.sees_context:
+            if self.context is None:  # pragma: no cover - the driver always sets it
+                msg = "A context policy ranks only inside a simulation run."
+                raise RuntimeError(msg)
+            state = self._state(option)
+            live = option if state is None else self._live(option, state)
+            return cast("ContextPolicy", policy).rank(live, self.context())
+        plain = cast("RoutingPolicy", policy)
         state = self._state(option)
         if state is None:
-            return self.policy.key(option)
+            return plain.key(option)
         found = self._keys.get(state)
         if found is None:
-            found = self._keys[state] = self.policy.key(self._live(option, state))
+            found = self._keys[state] = plain.key(self._live(option, state))
         return found
 
     def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
-        """The wrapped reasons, on live capacity."""
+        """The wrapped reasons, on live capacity (none for a :class:`ContextPolicy`)."""
+        if self.sees_context:
+            return ()
+        policy = cast("RoutingPolicy", self.policy)
         state = self._state(option)
         if state is None:
-            return self.policy.explain(option)
-        return self.policy.explain(self._live(option, state))
+            return policy.explain(option)
+        return policy.explain(self._live(option, state))
 
 
 class ByRow(Protocol):
@@ -153,7 +246,12 @@ class RunOutput:
     met_at: Mapping[tuple[str, str], float]
     steps: Mapping[str, int]
     commands: int
-    store: Store = attrs.field(eq=False, repr=False)
+    days: int = 0
+    drain: int = 0
+    warmup: float = 0.0
+    #: (day, service id, places): the places of each service from that day on.
+    capacity_log: tuple[tuple[float, str, int], ...] = ()
+    store: Store = attrs.field(default=None, eq=False, repr=False)
 
 
 class _CaseState:
@@ -186,7 +284,16 @@ class _CaseState:
 
 
 class _Ref:
-    __slots__ = ("case", "dead", "in_service", "need_id", "referral_id", "rng", "service_id")
+    __slots__ = (
+        "accepted",
+        "case",
+        "dead",
+        "in_service",
+        "need_id",
+        "referral_id",
+        "rng",
+        "service_id",
+    )
 
     def __init__(self, case: _CaseState, referral: Referral, rng: random.Random) -> None:
         self.case = case
@@ -196,6 +303,10 @@ class _Ref:
         self.rng = rng
         self.dead = False
         self.in_service = False
+        self.accepted = 0.0
+
+
+Action = Callable[..., object]
 
 
 def _stream(seed: int, *parts: int) -> random.Random:
@@ -207,7 +318,7 @@ def _stream(seed: int, *parts: int) -> random.Random:
 
 
 class _Run:
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one field per collaborator of the run
         self,
         scenario: Scenario,
         policy: Policy,
@@ -236,12 +347,23 @@ class _Run:
         directory = scenario.directory
         self.models: dict[str, ServiceModel] = {}
         self.servers: dict[str, Server] = {}
+        self.places: dict[str, int] = {}
+        self.capacity_log: list[tuple[float, str, int]] = []
         for service in directory.services():
-            model = scenario.model(service.service_id)
-            self.models[service.service_id] = model
-            places = policy.capacities.get(service.service_id, model.capacity)
-            self.servers[service.service_id] = Server(places, name=service.service_id)
-        self.routing = LiveCapacity(policy.routing, self.servers)
+            sid = service.service_id
+            model = scenario.model(sid)
+            self.models[sid] = model
+            self.places[sid] = policy.capacities.get(sid, model.capacity)
+            places = self._places(sid, 0.0)
+            self.servers[sid] = Server(places, name=sid)
+            self.capacity_log.append((0.0, sid, places))
+        self.waits: dict[str, list[float]] = {sid: [0.0, 0.0] for sid in self.servers}
+        routing = policy.routing
+        if isinstance(routing, ContextPolicy):  # its state belongs to this run only
+            routing = copy.deepcopy(routing)
+        self.routing = LiveCapacity(routing, self.servers)
+        self.staff_places = dict(scenario.office.staff)
+        self.pools: dict[tuple[str, str], Server] = {}
         self.index = ServiceIndex(directory)
         self.slrt = Slrt(
             store=self.store,
@@ -277,6 +399,9 @@ class _Run:
         self.back = Actor(actor_id="back-office", role=Role.BACK_OFFICE, jurisdiction=district)
         self._staff: dict[str, Actor] = {}
         self._field: dict[str, Actor] = {}
+        self.provider_staff = {
+            s.service_id: self.staff(s.provider_id) for s in scenario.directory.services()
+        }
 
     # ------------------------------------------------------------------ actors
 
@@ -319,20 +444,40 @@ class _Run:
     def schedule(self) -> None:
         scenario = self.scenario
         arrivals: list[tuple[float, int, Intake]] = []
+        # Changes of the arrival rate thin a Poisson process run at the highest rate.
+        peak = max([1.0, *(c.arrivals for c in scenario.changes)])
+        varies = any(c.arrivals != 1.0 for c in scenario.changes)
         for c, intake in enumerate(scenario.intakes):
             rng = _stream(self.seed, 1, c)
-            rate = intake.per_week / 7.0
+            rate = intake.per_week / 7.0 * peak
             t = 0.0
             while rate > 0:
                 t += rng.expovariate(rate)
                 if t >= scenario.days:
                     break
+                if varies and rng.random() * peak >= scenario.factor(t):
+                    continue
                 arrivals.append((t, c, intake))
         arrivals.sort(key=lambda a: (a[0], a[1]))
         for k, (t, _, intake) in enumerate(arrivals):
             self.sim.at(t, self.arrive, k, intake, None)
         for day in range(scenario.days + scenario.drain):
             self.sim.at(day + _SWEEP_AT, self.daily, day)
+        for t in sorted({t for c in scenario.changes for t in (c.start, c.end)}):
+            self.sim.at(t, self.recapacity, t)
+
+    def _places(self, service_id: str, day: float) -> int:
+        places = self.places[service_id]
+        factor = self.scenario.factor(day, service_id)
+        return places if factor == 1.0 else max(0, math.ceil(places * factor))
+
+    def recapacity(self, day: float) -> None:
+        """A change starts or ends: every service gets its places for *day*."""
+        for sid, server in self.servers.items():
+            places = self._places(sid, day)
+            if places != server.capacity:
+                server.resize(places)
+                self.capacity_log.append((day, sid, places))
 
     def run(self) -> RunOutput:
         self.schedule()
@@ -350,8 +495,69 @@ class _Run:
             met_at=self.met_at,
             steps=dict(self.steps),
             commands=self.commands,
+            days=self.scenario.days,
+            drain=self.scenario.drain,
+            warmup=self.scenario.warmup,
+            capacity_log=tuple(self.capacity_log),
             store=self.store,
         )
+
+    # ------------------------------------------------------------------ staff
+
+    def step(self, role: str, office: str, days: float, action: Action, state: _CaseState) -> None:
+        """*action(state)* after *days*; with limited staff, *days* of one person's work."""
+        places = self.staff_places.get(role)
+        if places is None:
+            self.sim.after(days, action, state)
+            return
+        pool = self.pools.get((role, office))
+        if pool is None:
+            pool = self.pools[(role, office)] = Server(places, name=f"{role}@{office}")
+        due = self.sim.now + days
+        pool.request(self._work, pool, self.scenario.office.work.get(role, 0.0), due, action, state)
+
+    def _work(
+        self, pool: Server, work: float, due: float, action: Action, state: _CaseState
+    ) -> None:
+        self.sim.after(work, self._worked, pool, due, action, state)
+
+    def _worked(self, pool: Server, due: float, action: Action, state: _CaseState) -> None:
+        pool.release()
+        self.sim.at(due, action, state)
+
+    def kecamatan(self, state: _CaseState) -> str:
+        return self.population.region(state.row).code[:8]
+
+    # ------------------------------------------------------------------ routing context
+
+    def stats(self) -> dict[str, ServiceStats]:
+        return {
+            sid: ServiceStats(
+                places=server.capacity,
+                busy=server.busy,
+                waiting=server.waiting,
+                mean_service_days=self.models[sid].service.mean,
+                started=int(self.waits[sid][1]),
+                mean_wait_days=(
+                    self.waits[sid][0] / self.waits[sid][1] if self.waits[sid][1] else math.nan
+                ),
+            )
+            for sid, server in self.servers.items()
+        }
+
+    def context_for(self, state: _CaseState, need_id: str) -> None:
+        """Tell a context policy whom the next routing is for."""
+        if not self.routing.sees_context:
+            return
+        household = self.population.household(state.row, self.on)
+        case = self.store.load(state.case_id)
+        sector = next(n.sector for n in case.needs if n.need_id == need_id)
+        now = self.sim.now
+
+        def context() -> RouteContext:
+            return RouteContext(household=household, sector=sector, day=now, services=self.stats())
+
+        self.routing.context = context
 
     # ------------------------------------------------------------------ daily
 
@@ -433,7 +639,13 @@ class _Run:
             )
             self.commands += 1
             self.met_at[(case.case_id, "n1")] = self.sim.now
-        self.sim.after(scenario.office.assess.sample(rng), self.assess, state)
+        self.step(
+            "facilitator",
+            self.kecamatan(state),
+            scenario.office.assess.sample(rng),
+            self.assess,
+            state,
+        )
 
     def assessor(self, state: _CaseState) -> Actor:
         return self.facilitator(self.population.region(state.row))
@@ -444,7 +656,13 @@ class _Run:
         self.resolve_local(state)
         self.slrt.submit(actor, state.case_id)
         self.commands += 2
-        self.sim.after(self.scenario.office.approve.sample(state.rng), self.approve, state)
+        self.step(
+            "supervisor",
+            "district",
+            self.scenario.office.approve.sample(state.rng),
+            self.approve,
+            state,
+        )
 
     def approve(self, state: _CaseState) -> None:
         office = self.scenario.office
@@ -454,11 +672,17 @@ class _Run:
                 self.supervisor, state.case_id, note="Complete the household data."
             )
             self.commands += 1
-            self.sim.after(office.assess.sample(state.rng) / 2, self.assess, state)
+            self.step(
+                "facilitator",
+                self.kecamatan(state),
+                office.assess.sample(state.rng) / 2,
+                self.assess,
+                state,
+            )
             return
         self.slrt.approve(self.supervisor, state.case_id)
         self.commands += 1
-        self.sim.after(office.review.sample(state.rng), self.review, state)
+        self.step("front_office", "district", office.review.sample(state.rng), self.review, state)
 
     def review(self, state: _CaseState) -> None:
         rng = state.rng
@@ -502,6 +726,7 @@ class _Run:
         self.check_done(state)
 
     def refer(self, state: _CaseState, need_id: str, replaces: str | None) -> None:
+        self.context_for(state, need_id)
         case = self.store.load(state.case_id)
         routing = route(
             case,
@@ -555,9 +780,10 @@ class _Run:
         self, ref: _Ref, status: ReferralStatus, reason: ReferralReason | None = None
     ) -> bool:
         """Move the referral; False when it has ended meanwhile (expired by the sweep)."""
+        self.context_for(ref.case, ref.need_id)  # a rejection may reroute in the service
         try:
             self.slrt.update_referral(
-                self.staff(self.scenario.directory.service(ref.service_id).provider_id),
+                self.provider_staff[ref.service_id],
                 ref.referral_id,
                 status=status,
                 reason=reason,
@@ -583,6 +809,7 @@ class _Run:
             self.reject(ref, ReferralReason.NOT_ELIGIBLE)
         else:
             self.update(ref, ReferralStatus.ACCEPTED)
+            ref.accepted = self.sim.now
             server.request(self.start_service, ref)
 
     def reject(self, ref: _Ref, reason: ReferralReason) -> None:
@@ -616,8 +843,14 @@ class _Run:
             self.sim.after(0.0, self.servers[ref.service_id].release)
             return
         self.update(ref, ReferralStatus.IN_PROGRESS)
+        waits = self.waits[ref.service_id]
+        waits[0] += self.sim.now - ref.accepted
+        waits[1] += 1
         ref.in_service = True
-        self.sim.after(self.models[ref.service_id].service.sample(ref.rng), self.finish, ref)
+        days = self.models[ref.service_id].service.sample(ref.rng)
+        if self.scenario.changes:
+            days *= self.scenario.factor(self.sim.now, ref.service_id, what="pace")
+        self.sim.after(days, self.finish, ref)
 
     def finish(self, ref: _Ref) -> None:
         if ref.dead:
@@ -652,8 +885,12 @@ class _Run:
         if state.open or state.pending or state.closing or state.done:
             return
         state.closing = True
-        self.sim.after(
-            self.scenario.follow_up.reassess_time.sample(state.rng), self.reassess, state
+        self.step(
+            "facilitator",
+            self.kecamatan(state),
+            self.scenario.follow_up.reassess_time.sample(state.rng),
+            self.reassess,
+            state,
         )
 
     def reassess(self, state: _CaseState) -> None:

@@ -143,13 +143,39 @@ class Server:
         return False
 
     def release(self) -> None:
-        """Free a place: the first in line (if any) takes it and starts now."""
-        if self._line:
+        """Free a place: the first in line (if any) takes it and starts now.
+
+        After :meth:`resize` took places away, a freed place above the new capacity
+        closes instead.
+        """
+        if self._line and self.busy <= self.capacity:
             start, args = self._line.popleft()
             self.started += 1
             start(*args)
         else:
             self.busy -= 1
+
+    def resize(self, capacity: int) -> None:
+        """Change the places to *capacity*: new places start the first in line now.
+
+        Places taken away close as they are freed; whoever holds one finishes.
+
+        Examples:
+            >>> desk = Server(1)
+            >>> started = []
+            >>> _ = desk.request(started.append, "a"), desk.request(started.append, "b")
+            >>> desk.resize(2)
+            >>> started, desk.busy
+            (['a', 'b'], 2)
+            >>> desk.resize(1); desk.release(); desk.busy
+            1
+        """
+        self.capacity = capacity
+        while self._line and self.busy < capacity:
+            start, args = self._line.popleft()
+            self.busy += 1
+            self.started += 1
+            start(*args)
 
 
 class SimClock:

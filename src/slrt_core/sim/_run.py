@@ -20,7 +20,7 @@ from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._vector import screen
 from slrt_core.sim._driver import simulate_one
 from slrt_core.sim._population import SimPopulation, synthetic_population
-from slrt_core.sim._results import Columns, SimResult, run_metrics, run_tables
+from slrt_core.sim._results import Columns, SimResult, run_metrics, run_tables, service_table
 from slrt_core.sim._scenario import Policy, Scenario, check
 
 __all__ = ["Progress", "run", "screen_population"]
@@ -84,7 +84,7 @@ def run_part(
     rulebook: Rulebook,
     progress: Progress | None = None,
     store_dir: Path | None = None,
-) -> tuple[Columns, Columns, Columns, dict[str, Any]]:
+) -> tuple[Columns, Columns, Columns, Columns, dict[str, Any]]:
     """One run's tables and metrics (what a dask task returns).
 
     With *store_dir*, the run's events go to the SQLite file :func:`store_file` names
@@ -108,17 +108,18 @@ def run_part(
     )
     seconds = time.perf_counter() - began
     try:
-        cases, referrals, queues = run_tables(out, scenario.directory)
+        cases, referrals, queues = run_tables(out, scenario.directory, _calendar())
+        services = service_table(referrals, out)
         audit = verify(out.store.audit_records())
     finally:
         out.store.close()  # type: ignore[attr-defined]  # every shipped store has close()
     row: dict[str, Any] = {"policy": policy.name, "seed": seed}
-    row.update(run_metrics(cases, referrals, queues))
+    row.update(run_metrics(cases, referrals, queues, scenario.days))
     row["commands"] = out.commands
     row["seconds"] = seconds
     row["audit_records"] = audit.records
     row["audit_ok"] = audit.ok
-    return cases, referrals, queues, row
+    return cases, referrals, queues, services, row
 
 
 def store_file(store_dir: Path, policy: str, seed: int) -> Path:
@@ -190,6 +191,7 @@ def run(
         policies=[p.name for p in policies],
         seeds=seeds,
         parts=parts,
+        window=scenario.days,
     )
 
 

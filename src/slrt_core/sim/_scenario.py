@@ -7,6 +7,7 @@ runs.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 from collections.abc import Iterable, Mapping
@@ -24,6 +25,8 @@ from slrt_core.sim._population import PopulationSpec, SimPopulation, probability
 from slrt_core.vocabulary import Channel, Sector
 
 __all__ = [
+    "STAFF_ROLES",
+    "Change",
     "Distribution",
     "FollowUp",
     "Intake",
@@ -36,6 +39,14 @@ __all__ = [
 ]
 
 _KINDS = ("fixed", "exponential", "lognormal", "uniform")
+
+
+def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(values)
+
+
+def _tuple_str(values: Iterable[object]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
 
 
 @attrs.frozen
@@ -198,6 +209,18 @@ class ServiceModel:
     late: Distribution = _LATE
 
 
+#: The office roles whose staff can be limited, and the office each one works in.
+STAFF_ROLES: Mapping[str, str] = {
+    "facilitator": "one pool per kecamatan: assessments and re-assessments",
+    "supervisor": "one pool for the district: approvals",
+    "front_office": "one pool for the district: front-office reviews",
+}
+
+
+def _staff(values: Mapping[str, int]) -> Mapping[str, int]:
+    return dict(values)
+
+
 @attrs.frozen(kw_only=True)
 class Office:
     """The SLRT office's own steps, from registration to the referral.
@@ -208,6 +231,12 @@ class Office:
         returned: share of assessments returned for correction (once each).
         review: days of the front-office review.
         consent: share of clients who consent to referrals.
+        staff: role -> people working at once in each of its offices (see
+            :data:`STAFF_ROLES`); a step then waits for one of them, holds them for
+            *work* days, and is done no sooner than its own duration. A role not given
+            is not limited.
+        work: role -> days of one person's work per step (assumption: a home visit and
+            its paperwork a quarter of a day, an approval or review half an hour).
 
     .. versionadded:: 0.1.0
     """
@@ -217,6 +246,58 @@ class Office:
     returned: float = 0.1
     review: Distribution = _REVIEW
     consent: float = 0.97
+    staff: Mapping[str, int] = attrs.field(factory=dict, converter=_staff)
+    work: Mapping[str, float] = attrs.field(
+        factory=lambda: {"facilitator": 0.25, "supervisor": 0.02, "front_office": 0.02},
+        converter=dict,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """A change during the run: a capacity shock, a season, a surge of arrivals.
+
+    From *start* (inclusive) to *end* (exclusive), in days since the scenario's start, the
+    places of *services* (every service when empty) are multiplied by *capacity*
+    (rounded up, at least 0), the duration of a service started then by *pace* (2.0:
+    twice as slow), and the arrival rate of every channel by *arrivals*. Changes that
+    overlap multiply.
+
+    Examples:
+        >>> Change(start=30, end=60, capacity=0.5).problems("changes[0]")
+        []
+
+    .. versionadded:: 0.1.0
+    """
+
+    start: float
+    end: float
+    capacity: float = 1.0
+    arrivals: float = 1.0
+    pace: float = 1.0
+    services: tuple[str, ...] = attrs.field(default=(), converter=_tuple_str)
+
+    def problems(self, path: str) -> list[Problem]:
+        """What is wrong with it: a reversed window or a negative factor."""
+        found = []
+        if not 0 <= self.start < self.end:
+            found.append(
+                Problem(
+                    path,
+                    f"The change runs from day {self.start} to {self.end}; give 0 <= start < end.",
+                    f"Perubahan berlaku dari hari {self.start} sampai {self.end}; "
+                    "berikan 0 <= start < end.",
+                )
+            )
+        for name in ("capacity", "arrivals", "pace"):
+            value = getattr(self, name)
+            if not value >= 0:
+                found.append(_number_problem(f"{path}.{name}", value, "0 or more", "0 atau lebih"))
+        return found
+
+    def applies(self, day: float) -> bool:
+        """Whether the change is in force on *day*."""
+        return self.start <= day < self.end
 
 
 @attrs.frozen(kw_only=True)
@@ -265,10 +346,6 @@ class Policy:
     capacities: Mapping[str, int] = attrs.field(factory=dict)
 
 
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class Scenario:
     """A district, its clients, its services and its office, over *days*.
@@ -289,6 +366,9 @@ class Scenario:
         drain: days run after the last arrival.
         poor_share: share of clients drawn from families in deciles 1-4 (the range
             assistance goes to); the rest come from the whole population.
+        changes: capacity and arrival changes during the run (:class:`Change`).
+        warmup: days at the start left out of the per-service steady-state figures
+            (utilisation, share who wait, mean wait), while the queues fill.
 
     .. versionadded:: 0.1.0
     """
@@ -307,6 +387,22 @@ class Scenario:
     follow_up: FollowUp = FollowUp()
     drain: int = 60
     poor_share: float = 0.8
+    changes: tuple[Change, ...] = attrs.field(default=(), converter=_tuple)
+    warmup: float = 0.0
+
+    def factor(self, day: float, service_id: str | None = None, *, what: str = "capacity") -> float:
+        """The *what* factor (``capacity`` or ``pace``) of *service_id* on *day*.
+
+        With ``service_id=None`` it is the arrivals factor.
+        """
+        factor = 1.0
+        for change in self.changes:
+            if change.applies(day):
+                if service_id is None:
+                    factor *= change.arrivals
+                elif not change.services or service_id in change.services:
+                    factor *= getattr(change, what)
+        return factor
 
     def model(self, service_id: str) -> ServiceModel:
         """The behaviour of *service_id* (the defaults when the scenario has none)."""
@@ -314,6 +410,23 @@ class Scenario:
             if m.service_id == service_id:
                 return m
         return ServiceModel(service_id=service_id)
+
+
+def _is_mutable(routing: object) -> bool:
+    """Whether a plain routing policy accepts new attributes (so it may keep state).
+
+    A :class:`~slrt_core.sim.ContextPolicy` (with ``rank``) may keep state: it is asked
+    every time. Any other policy must refuse attribute changes: frozen attrs classes and
+    classes with empty ``__slots__`` do.
+    """
+    if callable(getattr(routing, "rank", None)):
+        return False
+    probe = copy.copy(routing)
+    try:
+        probe._slrt_probe = 1  # type: ignore[attr-defined]  # the probe itself  # noqa: SLF001
+    except (AttributeError, TypeError):
+        return False
+    return True
 
 
 def _number_problem(path: str, value: object, what: str, what_id: str) -> Problem:
@@ -441,6 +554,50 @@ def check(  # noqa: C901, PLR0912, PLR0915 - one check per kind of mistake, all 
     )
     for name in ("assess", "approve", "review"):
         problems.extend(getattr(office, name).problems(f"office.{name}"))
+    for role, days in office.work.items():
+        if role not in STAFF_ROLES or not days >= 0:
+            problems.append(
+                _number_problem(
+                    f"office.work.{role}",
+                    days,
+                    f"0 or more days for a role in {', '.join(STAFF_ROLES)}",
+                    f"0 hari atau lebih untuk peran {', '.join(STAFF_ROLES)}",
+                )
+            )
+    for role, places in office.staff.items():
+        if role not in STAFF_ROLES:
+            problems.append(
+                Problem(
+                    f"office.staff.{role}",
+                    f"No staff role {role!r}; use one of {', '.join(STAFF_ROLES)}.",
+                    f"Tidak ada peran staf {role!r}; gunakan {', '.join(STAFF_ROLES)}.",
+                )
+            )
+        people: object = places
+        if not (isinstance(people, int) and people >= 1):
+            problems.append(
+                _number_problem(f"office.staff.{role}", places, "1 or more", "1 atau lebih")
+            )
+    for i, change in enumerate(scenario.changes):
+        problems.extend(change.problems(f"changes[{i}]"))
+        problems.extend(
+            Problem(
+                f"changes[{i}].services",
+                f"Service {sid!r} is not in the directory.",
+                f"Layanan {sid!r} tidak ada di direktori.",
+            )
+            for sid in change.services
+            if sid not in {s.service_id for s in scenario.directory.services()}
+        )
+    if not 0 <= scenario.warmup < max(scenario.days, 1):
+        problems.append(
+            _number_problem(
+                "warmup",
+                scenario.warmup,
+                f"0 or more and below days ({scenario.days})",
+                f"0 atau lebih dan di bawah days ({scenario.days})",
+            )
+        )
     follow = scenario.follow_up
     problems.extend(
         probability_problems(
@@ -505,6 +662,22 @@ def check(  # noqa: C901, PLR0912, PLR0915 - one check per kind of mistake, all 
                 )
     for policy in policies:
         path = f"policies[{policy.name}]"
+        if _is_mutable(policy.routing):
+            problems.append(
+                Problem(
+                    f"{path}.routing",
+                    f"Routing policy {type(policy.routing).__name__} can change its own state, "
+                    "but the simulation keeps the key of a service in a given state and would "
+                    "silently ignore any change. Make it an immutable value (a frozen attrs "
+                    "class), or give it a rank(option, context) method (a ContextPolicy, "
+                    "asked every time and copied for every run).",
+                    f"Kebijakan rute {type(policy.routing).__name__} dapat mengubah keadaannya "
+                    "sendiri, padahal simulasi menyimpan kunci setiap layanan per keadaan dan "
+                    "akan mengabaikan perubahan itu tanpa peringatan. Jadikan nilai tetap "
+                    "(kelas attrs frozen), atau beri metode rank(option, context) "
+                    "(ContextPolicy, ditanya setiap kali dan disalin untuk setiap simulasi).",
+                )
+            )
         for service_id, places in policy.capacities.items():
             if service_id not in known:
                 problems.append(

@@ -28,7 +28,7 @@ class TestSimulate:
         names = sorted(p.name for p in out.iterdir())
         assert names == sorted(
             [
-                *(f"{t}.csv" for t in ("cases", "referrals", "queues", "runs")),
+                *(f"{t}.csv" for t in ("cases", "referrals", "queues", "services", "runs")),
                 "funnel.png", "time_to_service.png", "queues.png",
             ]
         )  # fmt: skip
@@ -47,7 +47,7 @@ class TestSimulate:
         )  # fmt: skip
         assert only.exit_code == 0, only.output
         assert not list(tmp_path.glob("*.csv"))
-        assert len(list(tmp_path.glob("*.parquet"))) == 4
+        assert len(list(tmp_path.glob("*.parquet"))) == 5
 
     def test_a_bad_district_is_a_friendly_error(self) -> None:
         """An unknown region is reported as a message, in the chosen language."""
@@ -108,3 +108,85 @@ class TestSqliteStores:
         result = CliRunner().invoke(main, ["simulate", *SMALL, "--sqlite", str(blocker / "x")])
         assert result.exit_code == 1
         assert "Cannot create" in result.output
+
+
+SCENARIO = """
+[scenario]
+district = "11.01"
+days = 7
+drain = 10
+per_week = 25
+households = 400
+warmup = 2
+
+[office.staff]
+facilitator = 2
+
+[[changes]]
+start = 2
+end = 5
+capacity = 0.5
+
+[[services]]
+service_id = "pbi-dinsos"
+capacity = 3
+service = { kind = "exponential", mean = 4.0 }
+
+[[policies]]
+name = "nearest"
+routing = "nearest-tier"
+
+[[policies]]
+name = "more-places"
+routing = "least-loaded"
+capacities = { pbi-dinsos = 6 }
+"""
+
+
+class TestScenarioFilesAndLanguages:
+    def test_a_scenario_file_runs_in_indonesian(self, tmp_path: Path) -> None:
+        """--scenario loads the TOML file; -l id translates the table and its numbers."""
+        path = tmp_path / "aceh.toml"
+        path.write_text(SCENARIO, encoding="utf-8")
+        out = tmp_path / "out"
+        result = CliRunner().invoke(
+            main,
+            ["simulate", "--scenario", str(path), "--seeds", "2", "-l", "id", "--out", str(out)],
+        )
+        assert result.exit_code == 0, result.output
+        assert "Kabupaten Aceh Selatan" in result.output
+        assert "Selisih terhadap nearest" in result.output
+        assert "Definisi:" in result.output
+        assert "hari kerja" in result.output
+        assert "working days" not in result.output
+        assert "Menulis" in result.output
+        assert (out / "queues.png").exists()
+
+    def test_options_clashing_with_the_file_are_named_before_anything_prints(
+        self, tmp_path: Path
+    ) -> None:
+        """--days with --scenario is refused, naming --days, with nothing else printed."""
+        path = tmp_path / "s.toml"
+        path.write_text(SCENARIO, encoding="utf-8")
+        result = CliRunner().invoke(main, ["simulate", "--scenario", str(path), "--days", "3"])
+        assert result.exit_code == 1
+        assert "--days" in result.output
+        assert "Simulating" not in result.output
+
+    def test_bad_option_values_name_the_option(self) -> None:
+        """--days 0, --seeds 0, --workers -1: each problem under the option typed."""
+        result = CliRunner().invoke(
+            main, ["simulate", "--days", "0", "--seeds", "0", "--workers", "-1"]
+        )
+        assert result.exit_code != 0  # 1 from our check, 2 if click's ranges catch it first
+        assert "--" in result.output
+        again = CliRunner().invoke(main, ["simulate", "--days", "0", "--seeds", "2"])
+        assert again.exit_code != 0
+        assert "--days" in again.output
+        assert "Simulating" not in again.output
+        seeds = CliRunner().invoke(main, ["simulate", "--seeds", "0"])
+        assert "--seeds" in seeds.output
+        workers = CliRunner().invoke(main, ["simulate", "--workers", "-1"])
+        assert "--workers" in workers.output
+        hh = CliRunner().invoke(main, ["simulate", "--households", "0", "-l", "id"])
+        assert "--households" in hh.output

@@ -43,7 +43,9 @@ class TestTables:
     def test_csv_export_round_trips(self, result: SimResult, tmp_path: Path) -> None:
         """The CSV files hold every row and column."""
         paths = result.to_csv(tmp_path)
-        assert [p.name for p in paths] == ["cases.csv", "referrals.csv", "queues.csv", "runs.csv"]
+        assert [p.name for p in paths] == [
+            "cases.csv", "referrals.csv", "queues.csv", "services.csv", "runs.csv"
+        ]  # fmt: skip
         with (tmp_path / "cases.csv").open(encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
         assert len(rows) == len(result.cases["case_id"])
@@ -55,7 +57,7 @@ class TestTables:
         import pyarrow.parquet as pq
 
         paths = result.to_parquet(tmp_path)
-        assert len(paths) == 4
+        assert len(paths) == 5
         table = pq.read_table(tmp_path / "referrals.parquet")
         assert table.column("referral_id").to_pylist() == result.referrals["referral_id"]
         frame = result.frame("cases")
@@ -76,8 +78,14 @@ class TestTables:
     def test_summary_compares_the_policies(self, result: SimResult) -> None:
         """The summary has every metric, both policies and the paired differences."""
         text = result.summary()
-        for metric in METRICS:
+        for metric, spec in METRICS.items():
             assert metric in text
+            assert spec.definition in text
+        assert "Cases open at the end, by state" in text
+        indonesian = result.summary("id")
+        assert "Definisi:" in indonesian
+        assert "hari kerja" in indonesian
+        assert "working days" not in indonesian
         assert "Difference from nearest-tier, paired by seed" in text
         assert "least-loaded" in text
         single = run(small_scenario(days=7), default_policies()[:1], seeds=[1])
@@ -86,21 +94,50 @@ class TestTables:
 
 
 class TestEstimate:
-    def test_one_value_has_no_width_and_nan_is_left_out(self) -> None:
-        """One seed: the interval is the value; NaN values do not count."""
+    def test_one_value_has_no_interval_and_nan_is_left_out(self) -> None:
+        """One seed: no interval, and the rendering says so; NaN values do not count."""
         e = Estimate.of("p", "m", [2.0, math.nan])
-        assert (e.mean, e.low, e.high, e.n) == (2.0, 2.0, 2.0, 1)
-        assert e.render() == "2.0 [2.0, 2.0]"
+        assert (e.mean, e.n, e.method) == (2.0, 1, "none")
+        assert math.isnan(e.low)
+        assert math.isnan(e.high)
+        assert e.render() == "2.0 (1 seed: no interval)"
+        assert e.render("id") == "2,0 (1 benih acak: tanpa interval)"
         empty = Estimate.of("p", "m", [math.nan])
         assert empty.n == 0
         assert empty.render() == "n/a"
+        assert empty.render("id") == "t/a"
 
-    def test_many_seeds_use_the_normal_quantile(self) -> None:
-        """Beyond 31 seeds the interval uses 1.96."""
-        values = [float(i % 2) for i in range(100)]
-        e = Estimate.of("p", "m", values)
-        assert e.high - e.mean == pytest.approx(1.96 * 0.5025189 / 10, rel=1e-4)
+    def test_a_bootstrap_interval_respects_the_range(self) -> None:
+        """A count never gets a negative end; the small-sample widening is kept above."""
+        e = Estimate.of("p", "m", [0.0, 0.0, 0.0, 30.0])
+        assert e.low == 0.0
+        assert e.mean < e.high
+        free = Estimate.of("p", "m", [-1.0, 1.0, 3.0], bounds=(-math.inf, math.inf))
+        assert free.low < -1.0 < 3.0 < free.high
         assert Estimate.of("p", "m", [1234.5, 1300.0]).render().startswith("1,267 [")
+        assert Estimate.of("p", "m", [1234.5, 1300.0]).render("id").startswith("1.267 [")
+
+    def test_a_proportion_interval_stays_in_zero_one(self) -> None:
+        """Wilson on the effective trials: within [0, 1] even at the edges."""
+        e = Estimate.proportion("p", "m", [0.99, 1.0, 1.0], [50, 50, 50])
+        assert e.method == "wilson"
+        assert 0.0 <= e.low <= e.mean <= e.high <= 1.0
+        assert 0 < e.trials <= 150
+        same = Estimate.proportion("p", "m", [0.5, 0.5], [40, 60])
+        assert same.trials == 100
+        one = Estimate.proportion("p", "m", [0.5], [10])
+        assert one.method == "none"
+        nothing = Estimate.proportion("p", "m", [math.nan], [0])
+        assert nothing.n == 0
+
+    def test_every_metric_has_a_definition_and_unit_in_both_languages(self) -> None:
+        """Units and definitions are printed; proportions name their trials."""
+        for spec in METRICS.values():
+            assert spec.definition
+            assert spec.definition_id
+            assert spec.unit
+            assert spec.unit_id
+            assert (spec.kind == "proportion") == bool(spec.trials)
 
 
 class TestPlots:

@@ -9,14 +9,16 @@ import attrs
 import pytest
 from tests.unit.sim.builders import small_scenario
 
-from slrt_core import CaseState, ReferralStatus
+from slrt_core import CaseState, InvalidInputError, ReferralStatus
 from slrt_core.audit import verify
 from slrt_core.case import replay
-from slrt_core.referral import LeastLoaded, NearestTierFirst, overlaps_of
+from slrt_core.referral import LeastLoaded, NearestTierFirst, Option, RoutingReason, overlaps_of
 from slrt_core.rules import Override, Variant, load_pack, screen
 from slrt_core.sim import (
+    Change,
     Distribution,
     Policy,
+    RouteContext,
     ServiceModel,
     default_policies,
     run,
@@ -229,6 +231,8 @@ class TestMetrics:
         """Shares are in 0..1, counts match the tables, intervals contain the mean."""
         result = run(small_scenario(), default_policies(), seeds=[1, 2, 3])
         for estimate in result.estimates():
+            if math.isnan(estimate.mean):
+                continue
             assert estimate.n == 3
             assert estimate.low <= estimate.mean <= estimate.high
         for run_ in result.runs:
@@ -242,9 +246,19 @@ class TestMetrics:
         row = next(r for r in result.runs if r["policy"] == "least-loaded" and r["seed"] == 2)
         assert row["cases"] == len(mine)
         times = [
-            cases["time_to_service"][i] for i in mine if not math.isnan(cases["time_to_service"][i])
+            cases["time_to_service_wd"][i]
+            for i in mine
+            if not math.isnan(cases["time_to_service_wd"][i])
         ]
-        assert row["time_to_service_mean"] == pytest.approx(sum(times) / len(times))
+        assert row["time_to_service_served_mean"] == pytest.approx(sum(times) / len(times))
+        for i in mine:  # working days never exceed calendar days; the unserved wait on
+            calendar_days = cases["time_to_service"][i]
+            if not math.isnan(calendar_days):
+                assert cases["time_to_service_wd"][i] <= calendar_days + 1e-9
+                assert cases["waited_wd"][i] == cases["time_to_service_wd"][i]
+            else:
+                assert cases["waited_wd"][i] >= 0
+        assert 0 <= row["served_by_10wd"] <= row["served_by_30wd"] <= 1
         diff = result.difference("least-loaded", "nearest-tier", "cases")
         assert (diff.mean, diff.low, diff.high) == (0.0, 0.0, 0.0)
 
@@ -254,7 +268,13 @@ class TestMetrics:
         scenario = attrs.evolve(scenario, follow_up=attrs.evolve(scenario.follow_up, duplicate=0.5))
         result = run(scenario, [NEAREST], seeds=[1])
         assert any(result.cases["duplicate"])
-        assert result.metric("nearest-tier", "duplicated_aid").mean > 0
+        causes = set(result.referrals["duplicated_cause"]) - {""}
+        assert causes <= {"registry", "same_case", "registered_twice"}
+        total = sum(
+            result.metric("nearest-tier", f"duplicated_aid_{cause}").mean
+            for cause in ("registry", "same_case", "registered_twice")
+        )
+        assert total == sum(result.referrals["duplicated_aid"]) > 0
 
 
 class TestRealExtract:
@@ -306,3 +326,143 @@ def test_service_models_of_the_scenario_drive_the_providers() -> None:
     assert "completed" not in statuses
     assert "failed" in statuses
     assert isinstance(scenario.model("pbi-bpjs"), ServiceModel)
+
+
+class TestExpressiveness:
+    def test_a_capacity_shock_lowers_places_and_slows_service(self) -> None:
+        """A Change halves places for a while: the capacity log and the waits show it."""
+        base = small_scenario(days=28, per_week=60)
+        shocked = attrs.evolve(base, changes=[Change(start=5, end=20, capacity=0.0)])
+        calm = run(base, [NEAREST], seeds=[1])
+        hit = run(shocked, [NEAREST], seeds=[1])
+        assert hit.metric("nearest-tier", "cases").mean == calm.metric("nearest-tier", "cases").mean
+        places = hit.service_metric("nearest-tier", "pbi-dinsos", "places").mean
+        assert places < calm.service_metric("nearest-tier", "pbi-dinsos", "places").mean
+        assert (
+            hit.metric("nearest-tier", "served_by_10wd").mean
+            < calm.metric("nearest-tier", "served_by_10wd").mean
+        )
+
+    def test_a_slower_pace_lengthens_services_started_in_its_window(self) -> None:
+        """Change(pace=3) triples the duration of the services it names, and only there."""
+        base = small_scenario(days=21, per_week=60)
+        slow = attrs.evolve(base, changes=[Change(start=0, end=21, pace=3.0)])
+
+        def mean_service(result: object) -> float:
+            r = result.referrals  # type: ignore[attr-defined]
+            spans = [  # food parcels: a one-day service, no deadline cuts it short
+                e - s
+                for s, e, sid in zip(r["started_day"], r["ended_day"], r["service_id"], strict=True)
+                if sid == "pangan-foodbank" and s < 21 and e == e  # noqa: PLR0124 - not NaN
+            ]
+            return sum(spans) / len(spans)
+
+        calm = run(base, [NEAREST], seeds=[1])
+        slowed = run(slow, [NEAREST], seeds=[1])
+        assert mean_service(slowed) > 2 * mean_service(calm)
+
+    def test_a_surge_of_arrivals_brings_more_cases(self) -> None:
+        """A Change of arrivals thins or thickens the Poisson arrivals in its window."""
+        base = small_scenario(days=28, per_week=60)
+        surge = attrs.evolve(base, changes=[Change(start=0, end=28, arrivals=2.0)])
+        quiet = attrs.evolve(base, changes=[Change(start=0, end=28, arrivals=0.5)])
+        counts = [
+            run(s, [NEAREST], seeds=[1]).metric("nearest-tier", "cases").mean
+            for s in (quiet, base, surge)
+        ]
+        assert counts[0] < counts[1] < counts[2]
+
+    def test_limited_staff_make_cases_wait(self) -> None:
+        """One facilitator per kecamatan and one supervisor slow the office down."""
+        base = small_scenario(days=21, per_week=60)
+        few = attrs.evolve(
+            base,
+            office=attrs.evolve(
+                base.office,
+                staff={"facilitator": 1, "supervisor": 1},
+                work={"facilitator": 1.0, "supervisor": 0.5},
+            ),
+        )
+        fast = run(base, [NEAREST], seeds=[1])
+        slow = run(few, [NEAREST], seeds=[1])
+        assert (
+            slow.metric("nearest-tier", "served_by_10wd").mean
+            < fast.metric("nearest-tier", "served_by_10wd").mean
+        )
+
+    def test_bad_staff_changes_and_warmup_are_listed(self) -> None:
+        """Unknown roles, zero staff, reversed windows, unknown services, a long warm-up."""
+        base = small_scenario()
+        bad = attrs.evolve(
+            base,
+            office=attrs.evolve(base.office, staff={"cook": 2, "supervisor": 0}),
+            changes=[Change(start=5, end=2, capacity=-1.0, pace=-1.0, services=["nope"])],
+            warmup=99,
+        )
+        with pytest.raises(InvalidInputError) as caught:
+            run(bad, [NEAREST], seeds=[1])
+        paths = {p.path for p in caught.value.problems}
+        assert {
+            "office.staff.cook",
+            "office.staff.supervisor",
+            "changes[0]",
+            "changes[0].capacity",
+            "changes[0].pace",
+            "changes[0].services",
+            "warmup",
+        } <= paths
+
+    def test_a_context_policy_sees_household_need_and_services_and_may_keep_state(
+        self,
+    ) -> None:
+        """rank() gets the context every time; its state is per run, never shared."""
+
+        shown: list[RouteContext] = []
+
+        class Rotating:
+            name = "rotating"
+
+            def __init__(self) -> None:
+                self.calls = 0
+                self.seen: list[RouteContext] = []
+
+            def rank(self, option: Option, context: RouteContext, /) -> tuple[float, ...]:
+                self.calls += 1
+                self.seen.append(context)
+                shown.append(context)
+                stats = context.services[option.service.service_id]
+                return (float(stats.waiting), float(self.calls % 2))
+
+        policy = Rotating()
+        result = run(small_scenario(), [Policy(name="rotating", routing=policy)], seeds=[1, 2])
+        assert policy.calls == 0  # every run ranked with its own copy
+        assert result.metric("rotating", "cases").mean > 0
+        assert policy.seen == []
+        assert shown
+        assert {c.household.region.code[:5] for c in shown} == {"33.74"}
+        assert all(c.sector in {n.sector for n in small_scenario().needs} for c in shown)
+        assert all(c.services["pbi-dinsos"].places >= 1 for c in shown)
+        probe = Rotating()
+        again = run(small_scenario(), [Policy(name="rotating", routing=probe)], seeds=[1, 2])
+        assert again.referrals["service_id"] == result.referrals["service_id"]
+
+    def test_a_mutable_plain_policy_is_refused_loudly(self) -> None:
+        """A key() policy with attributes it could change is refused before any run."""
+
+        class Counting:
+            name = "counting"
+
+            def __init__(self) -> None:
+                self.count = 0
+
+            def key(self, option: Option, /) -> tuple[float, ...]:
+                self.count += 1
+                return (0.0,)
+
+            def explain(self, option: Option, /) -> tuple[RoutingReason, ...]:
+                return ()
+
+        with pytest.raises(InvalidInputError) as caught:
+            run(small_scenario(), [Policy(name="c", routing=Counting())], seeds=[1])
+        assert caught.value.problems[0].path == "policies[c].routing"
+        assert "ContextPolicy" in caught.value.problems[0].message
