@@ -458,7 +458,7 @@ def db_upgrade(target: str) -> None:
 
 def _mount_rules() -> None:
     # The rules group lives with the rules engine; mounted here so `slrt rules ...` works.
-    from slrt_core.rules._cli import rules  # noqa: PLC0415
+    from slrt_core._rules_cli import rules  # noqa: PLC0415
 
     main.add_command(rules)
 

@@ -163,7 +163,7 @@ class IdempotencyKeyReusedError(InvalidInputError):
         1 problem in the input:
           - idempotency_key: Idempotency key 'k-1' was already used for another request...
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, key: str, *, used_for: str = "") -> None:
@@ -301,7 +301,7 @@ class OutsideJurisdictionError(AccessDenied):
 
     The message names the actor's own jurisdiction, never the case's village.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
 
@@ -312,7 +312,7 @@ class CaseNotVisibleError(CaseNotFoundError, AccessDenied):
     the actor's jurisdiction, so an outsider learns neither whether nor where a case
     exists. It is a :class:`CaseNotFoundError` and an :class:`AccessDenied`.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, case_id: str) -> None:
@@ -329,7 +329,7 @@ class CaseNotVisibleError(CaseNotFoundError, AccessDenied):
 class ReferralNotVisibleError(ReferralNotFoundError, AccessDenied):
     """No referral with this id is visible to the actor (see :class:`CaseNotVisibleError`).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, referral_id: str) -> None:
@@ -395,7 +395,7 @@ class CorruptRecordError(StorageError, ValueError):
         >>> isinstance(err, StorageError), err.case_id, err.version
         (True, 'case-1', 3)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(self, case_id: str, version: int | None, reason: str) -> None:

@@ -191,7 +191,7 @@ class EventStore(Protocol):
     erased: from then on :meth:`load` and :meth:`events` raise
     :class:`~slrt_core.errors.CaseErasedError`.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def load(self, case_id: str, /) -> Case:
@@ -230,7 +230,7 @@ class CaseQueries(Protocol):
 
     Erased cases are left out.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:

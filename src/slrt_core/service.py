@@ -208,7 +208,7 @@ class Slrt:
     def pipeline(self) -> Pipeline:
         """The pipeline every command runs through, with its collaborators built once.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         if self._pipeline is None:
             collaborators = Collaborators(

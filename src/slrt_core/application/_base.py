@@ -50,7 +50,7 @@ class Collaborators:
         overlaps: program -> programs it must not be combined with, for routing.
         rulebook: the eligibility rules, if any.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     clock: Clock
@@ -67,7 +67,7 @@ class Collaborators:
 class By:
     """An event of a command recorded under another actor (the system's reroute).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     payload: DomainEvent
@@ -92,7 +92,7 @@ class Decision:
         result_id: the id the command returns (a new referral's); the case id by default.
         tally: counts of what was done (a sweep's steps), for the caller's report.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     steps: tuple[Step, ...]
@@ -110,7 +110,7 @@ class Handler(Generic[C]):
             command with its arguments normalised (enums, lists).
         decide: the decision on the loaded case (``None`` for a new case) at *now*.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     check: Callable[[C, Collaborators], C]

@@ -89,7 +89,7 @@ class Outcome:
         result_id: the id the command returns (the case's, or a new referral's).
         decision: the handler's decision; ``None`` for a replayed retry.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     case: Case | None
@@ -111,7 +111,7 @@ def fingerprint(command: AnyCommand) -> str:
         >>> fingerprint(one) == fingerprint(Assess(actor=a, case_id="c1", findings="y"))
         False
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     fields = {
         f.name: _plain(getattr(command, f.name))
@@ -142,7 +142,7 @@ class Pipeline:
         nik_index: keyed NIK tokens, written before a registration's commit.
         relay: delivers the outbox after each commit that added notifications.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     def __init__(

@@ -70,7 +70,7 @@ class Payload:
     ``type`` is the tag stored with the event, the ``transition`` the case lifecycle
     event it needs (empty for the registration, which opens the case).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     __slots__ = ()

@@ -162,7 +162,7 @@ def why_not(event: str, state: CaseState) -> tuple[str, str]:
         >>> why_not("submit", CaseState.CLOSED)
         ('', '')
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if event == ERASE:
         return _ERASE_WHY

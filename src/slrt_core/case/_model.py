@@ -208,14 +208,14 @@ class Case:
     def decisions(self) -> tuple[ProgramDecision, ...]:
         """The eligibility decisions of the latest assessment (none before one).
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         return self.assessments[-1].decisions if self.assessments else ()
 
     def unknown_need(self, need_id: str) -> InvalidInputError:
         """The error for a need this case does not have, listing those it has.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         known = ", ".join(n.need_id for n in self.needs)
         return InvalidInputError.single(
@@ -230,7 +230,7 @@ class Case:
         Raises:
             InvalidInputError: the case has no such need, or it is not open.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         need = self.need(need_id)
         if need is None:
@@ -249,7 +249,7 @@ class Case:
         A need has one open referral at a time; a referral replaces only an ended
         referral of the same need.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         problems = []
         if any(r.need_id == need_id and r.is_open for r in self.referrals):
@@ -279,7 +279,7 @@ class Case:
     def record_in_force_problems(self, record_id: str) -> list[Problem]:
         """A problem unless *record_id* is a consent or lawful basis of the case in force.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         record = next((r for r in self.bases if r.record_id == record_id), None)
         if record is not None and record.withdrawn_at is None:
@@ -298,7 +298,7 @@ class Case:
     def subject_of(self, need: Need) -> str:
         """The member whose data a referral of *need* sends: its member, or the head.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         return need.member_id or self.household.head.member_id
 
@@ -308,7 +308,7 @@ class Case:
         Identity and household always; health data for a health need; a child's data
         when the subject is under :data:`~slrt_core.referral.ADULT_AGE`.
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         kinds = [DataCategory.IDENTITY, DataCategory.HOUSEHOLD]
         if need.sector is Sector.HEALTH:
@@ -322,7 +322,7 @@ class Case:
 
         *at* is the time of sending, *on* its local date (for the subject's age).
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         record = covering(
             self.bases,

@@ -109,7 +109,7 @@ class Service:
             >>> [p.path for p in service.problems_for(RegionCode("32.73.01.1001"))]
             ['service_id']
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         problems = []
         sid = self.service_id

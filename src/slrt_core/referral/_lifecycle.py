@@ -98,7 +98,7 @@ def next_status(current: ReferralStatus, wanted: ReferralStatus) -> ReferralStat
         >>> next_status(ReferralStatus.COMPLETED, ReferralStatus.IN_PROGRESS) is None
         True
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     target = REFERRAL_TABLE.target(current.value, f"to_{wanted.value}", _no_guards)
     return None if target is None else ReferralStatus(target)
@@ -112,7 +112,7 @@ def _no_guards(name: str) -> bool:  # pragma: no cover - the referral lifecycle 
 def why_not(current: ReferralStatus) -> tuple[str, str]:
     """Why a referral in *current* cannot move as asked, in English and Bahasa Indonesia.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if current.is_terminal:
         return (
@@ -142,7 +142,7 @@ def status_problems(
         >>> status_problems(ReferralStatus.ACCEPTED, None, "")
         []
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if status in REASON_REQUIRED and reason is None:
         return [

@@ -105,7 +105,7 @@ class Change:
         acknowledge: why a value outside the plausible range is meant (``""``: not said).
         plausible: the parameter's plausible range, if declared.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     parameter: str
@@ -151,7 +151,7 @@ class Difference:
         household: the smallest household that shows it.
         on: the date decided on.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     program: str

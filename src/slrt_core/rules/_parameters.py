@@ -101,7 +101,7 @@ class Domain:
         >>> Domain(choices=(450, 900)).problem((450, 900)) is None
         True
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     minimum: int | None = None
@@ -148,7 +148,7 @@ class Plausible:
         >>> Plausible(minimum=55, maximum=75, reason="elderly ages in use").contains(65)
         True
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     minimum: int | None = None
@@ -246,7 +246,6 @@ class Parameter:
             unless the override acknowledges it.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0 *domain* and *plausible*.
     """
 
     name: str

@@ -47,7 +47,6 @@ class FixedBenefit:
             ``amount // shared_by``, so totals over households count the grant once.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0 *shared_by*.
     """
 
     amount: str

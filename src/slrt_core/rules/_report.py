@@ -165,7 +165,7 @@ class ProgramImpact:
         from_losers: what losers no longer receive, Rp/year.
         to_existing: the change for households eligible on both sides, Rp/year.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     program: str
@@ -210,7 +210,7 @@ class GroupImpact:
         changed_amount: households with a changed amount.
         benefit_change: the change in benefits, Rp/year.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     level: str
@@ -227,7 +227,7 @@ class GroupImpact:
 class ImpactReport:
     """The impact of a variant on a population; see the module docstring.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     variant: Variant

@@ -43,7 +43,6 @@ class Override:
             :func:`~slrt_core.testing.check_variant` fails on such a value.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0 *acknowledge*.
     """
 
     parameter: str
@@ -113,7 +112,7 @@ class Intent:
         >>> Intent(programs=["PKH"], valid_from=date(2026, 1, 1)).programs
         ('PKH',)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     programs: tuple[str, ...] = attrs.field(converter=_tuple_of_codes)
@@ -125,7 +124,7 @@ class Intent:
 class VariantStatus(enum.StrEnum):
     """Where a variant stands: a draft under review, or approved by a decree.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     DRAFT = "draft"
@@ -147,7 +146,7 @@ class Approval:
     The approval is not part of the rules: approving a revision does not change its
     content hash (:attr:`Variant.content_hash`).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     status: VariantStatus = VariantStatus.DRAFT
@@ -200,7 +199,6 @@ class Variant:
         approval: its status, revision, decree and approver.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0 *intent* and *approval*.
     """
 
     name: str

@@ -48,7 +48,7 @@ from slrt_core.rules import (
     run_cases,
     screen,
 )
-from slrt_core.rules._cli import rules
+from slrt_core._rules_cli import rules
 from slrt_core.rules._loader import pack_path
 
 

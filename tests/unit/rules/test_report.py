@@ -23,7 +23,7 @@ from slrt_core.rules import (
     load_variant,
     read_variant,
 )
-from slrt_core.rules._cli import rules
+from slrt_core._rules_cli import rules
 from slrt_core.testing import check_variant
 
 ROOT = Path(__file__).resolve().parents[3]
