@@ -56,6 +56,7 @@ DISTRIBUTIONS: dict[str, str] = {
     "dask": "dask",
     "distributed": "dask[distributed]",
     "docutils": "docutils",
+    "eventsourcing": "eventsourcing",
     "flask": "flask",
     "hypothesis": "hypothesis",
     "importlinter": "import-linter",
