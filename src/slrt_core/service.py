@@ -29,6 +29,7 @@ from slrt_core.application._checks import (
 )
 from slrt_core.application.queries import (
     cases_within,
+    explain_assessment,
     no_rulebook,
     programs_for_need,
     visible_case,
@@ -73,6 +74,7 @@ from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus
 from slrt_core.referral._reports import ReferralReport, referral_report
 from slrt_core.referral._routing import DirectServiceFirst, Routing
 from slrt_core.referral._sla import DEFAULT_LADDER, EscalationLadder, SweepReport
+from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
 
@@ -813,6 +815,38 @@ class Slrt:
             raise no_rulebook()
         case = self.get_case(actor, case_id, purpose=purpose)
         return programs_for_need(case, need_id, self.rulebook)
+
+    def explain(
+        self,
+        actor: Actor,
+        case_id: str,
+        program: str,
+        *,
+        assessment: int | None = None,
+        purpose: AccessPurpose | None = None,
+    ) -> RulesDecision:
+        """The full decision on *program* of the case's assessment, with its explanation.
+
+        An assessment stores each program's summary (:class:`~slrt_core.case.ProgramDecision`);
+        this computes the full :class:`~slrt_core.rules.Decision` again, on the local date
+        of the assessment and with this service's rulebook, which must be the one the
+        assessment recorded (same content hash). ``decision.render("id")`` is the text for
+        staff. The latest assessment with decisions is used unless *assessment* gives its
+        number.
+
+        Raises:
+            InvalidInputError: the service has no rulebook, the case no such assessment
+                or decision, or the rulebook differs from the one recorded.
+            AccessDenied: the actor may not read the case.
+
+        .. versionadded:: 0.1.0
+        """
+        if self.rulebook is None:
+            raise no_rulebook()
+        case = self.get_case(actor, case_id, purpose=purpose)
+        return explain_assessment(
+            case, program, self.rulebook, self.calendar.local_date, assessment
+        )
 
     def history(
         self, actor: Actor, case_id: str, *, purpose: AccessPurpose | None = None

@@ -467,7 +467,12 @@ BASIS = _with_validity(
     note=WORDS,
     **COMMON,
 )
-ASSESSMENT = {"findings": WORDS, "decisions": DECISIONS, "rulebook_version": st.none() | IDS}
+ASSESSMENT = {
+    "findings": WORDS,
+    "decisions": DECISIONS,
+    "rulebook_version": st.none() | IDS,
+    "rulebook_hash": st.none() | st.text("0123456789abcdef", min_size=64, max_size=64),
+}
 
 PAYLOADS: dict[type, st.SearchStrategy[DomainEvent]] = {
     CaseRegistered: st.builds(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 
+import attrs
 import pytest
 
 from slrt_core import (
@@ -16,12 +18,14 @@ from slrt_core import (
     Slrt,
 )
 from slrt_core.adapters import MemoryStore, SequentialIds, SqliteStore
+from slrt_core.application.queries import explain_assessment
 from slrt_core.calendar import WIB
-from slrt_core.case import replay
+from slrt_core.case import CaseAssessed, ProgramDecision, replay
 from slrt_core.household import Household, Relationship
 from slrt_core.ports import Store
 from slrt_core.referral import Purpose
-from slrt_core.rules import Rulebook, decide, load_pack
+from slrt_core.rules import Rulebook, decide, load_pack, load_variant
+from slrt_core.serialization import structure
 from slrt_core.testing import (
     FrozenClock,
     sample_directory,
@@ -34,6 +38,11 @@ from slrt_core.testing._fixtures import PROVIDER_ID, SERVICE_ID
 NOW = datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
 STAFF = sample_staff()
 PACK = load_pack()
+BEKASI = Path(__file__).resolve().parents[2] / "examples" / "kota_bekasi.toml"
+
+
+def wib_date(at: datetime) -> date:
+    return at.astimezone(WIB).date()
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -194,3 +203,75 @@ def test_candidate_programs_need_a_rulebook_and_a_known_need(store: Store) -> No
     with pytest.raises(InvalidInputError, match="no rulebook") as caught:
         service(store, rulebook=None).programs_for_need(STAFF.facilitator, cid, "n1")
     assert "load_pack" in caught.value.message("id")
+
+
+def test_assessment_records_the_full_rulebook_hash(store: Store) -> None:
+    """Decisions carry Rulebook.content_hash, the key to replay them on the exact rules."""
+    slrt = service(store)
+    cid = reviewed(slrt, sample_household())
+    assessment = slrt.get_case(STAFF.facilitator, cid).assessments[0]
+    assert assessment.rulebook_hash == PACK.content_hash
+    assert len(PACK.content_hash) == 64
+
+
+def test_explain_gives_the_full_decision_of_the_assessment(store: Store) -> None:
+    """Slrt.explain recomputes the decision on the assessment's WIB date, explanation too."""
+    slrt = service(store)
+    household = sample_household()
+    cid = reviewed(slrt, household)
+    full = slrt.explain(STAFF.facilitator, cid, "PKH")
+    expected = decide(household, on=NOW.astimezone(WIB).date(), rulebook=PACK)["PKH"]
+    assert full == expected
+    stored = slrt.get_case(STAFF.facilitator, cid).assessments[0].decisions
+    assert ProgramDecision.from_decision(full) in stored
+    assert slrt.explain(STAFF.facilitator, cid, "PKH", assessment=1) == full
+    assert "PKH" in full.render("id")
+
+
+def test_explain_refuses_what_it_cannot_replay(store: Store) -> None:
+    """Another rulebook, an unknown program or assessment: refused in both languages."""
+    cid = reviewed(service(store), sample_household())
+    other = PACK.replacing(load_variant(BEKASI))
+    with pytest.raises(InvalidInputError, match="decided with rulebook") as raised:
+        service(store, rulebook=other).explain(STAFF.facilitator, cid, "PKH")
+    assert "diputuskan dengan rulebook" in raised.value.message("id")
+    with pytest.raises(InvalidInputError, match="no decision on 'NOPE'"):
+        service(store).explain(STAFF.facilitator, cid, "NOPE")
+    with pytest.raises(InvalidInputError, match="on assessment 7"):
+        service(store).explain(STAFF.facilitator, cid, "PKH", assessment=7)
+    with pytest.raises(InvalidInputError, match="no rulebook"):
+        service(store, rulebook=None).explain(STAFF.facilitator, cid, "PKH")
+
+
+def test_explain_of_an_assessment_recorded_before_the_hash(store: Store) -> None:
+    """Old assessments without a hash are matched by rulebook version (or refused)."""
+    cid = reviewed(service(store), sample_household())
+    case = service(store).get_case(STAFF.facilitator, cid)
+    old = attrs.evolve(
+        case,
+        assessments=tuple(attrs.evolve(a, rulebook_hash=None) for a in case.assessments),
+    )
+    local = wib_date
+    assert (
+        explain_assessment(old, "PKH", PACK, local)
+        == decide(case.household, on=NOW.astimezone(WIB).date(), rulebook=PACK)["PKH"]
+    )
+    with pytest.raises(InvalidInputError, match="decided with rulebook"):
+        explain_assessment(old, "PKH", PACK.replacing(load_variant(BEKASI)), local)
+
+
+def test_old_assessment_events_without_the_hash_still_replay() -> None:
+    """A case_assessed payload stored before rulebook_hash existed reads as None."""
+    payload = structure(
+        {"findings": "Old.", "decisions": [], "rulebook_version": "2025.1+abc"}, CaseAssessed
+    )
+    assert payload.rulebook_hash is None
+
+
+def test_program_decision_reads_its_status() -> None:
+    """The stored summary's outcome is the rules' Status, and converts from a Decision."""
+    decided = decide(sample_household(), on=NOW.date(), rulebook=PACK)
+    for decision in decided.values():
+        summary = ProgramDecision.from_decision(decision)
+        assert summary.status is decision.status
+        assert summary.missing == decision.missing

@@ -105,25 +105,22 @@ def _record_need(command: RecordNeed, case: Case, _now: datetime, _deps: Collabo
 
 def eligibility(
     case: Case, now: datetime, deps: Collaborators
-) -> tuple[tuple[ProgramDecision, ...], str | None]:
-    """The summaries of the rulebook's decisions for the household, and its version.
+) -> tuple[tuple[ProgramDecision, ...], str | None, str | None]:
+    """The summaries of the rulebook's decisions for the household, its version and hash.
 
     Decided on the local date of *now* (of the working calendar); nothing without a
-    rulebook.
+    rulebook. The hash is the rulebook's full :attr:`~slrt_core.rules.Rulebook.content_hash`,
+    so the decisions can be replayed against the exact rules.
     """
     if deps.rulebook is None:
-        return (), None
+        return (), None, None
     on = deps.calendar.local_date(now)
     decided = decide_programs(case.household, on=on, rulebook=deps.rulebook)
-    return tuple(
-        ProgramDecision(
-            program=d.program,
-            outcome=d.status.value,
-            benefit=d.benefit.amount if d.benefit is not None else None,
-            missing=d.missing,
-        )
-        for d in decided.values()
-    ), deps.rulebook.version
+    return (
+        tuple(ProgramDecision.from_decision(d) for d in decided.values()),
+        deps.rulebook.version,
+        deps.rulebook.content_hash,
+    )
 
 
 def _check_findings(command: Any, _deps: Collaborators) -> Any:
@@ -132,15 +129,23 @@ def _check_findings(command: Any, _deps: Collaborators) -> Any:
 
 
 def _assess(command: Assess, case: Case, now: datetime, deps: Collaborators) -> Decision:
-    decisions, version = eligibility(case, now, deps)
-    payload = CaseAssessed(findings=command.findings, decisions=decisions, rulebook_version=version)
+    decisions, version, content = eligibility(case, now, deps)
+    payload = CaseAssessed(
+        findings=command.findings,
+        decisions=decisions,
+        rulebook_version=version,
+        rulebook_hash=content,
+    )
     return Decision(steps=(payload,))
 
 
 def _reassess(command: Reassess, case: Case, now: datetime, deps: Collaborators) -> Decision:
-    decisions, version = eligibility(case, now, deps)
+    decisions, version, content = eligibility(case, now, deps)
     payload = CaseReassessed(
-        findings=command.findings, decisions=decisions, rulebook_version=version
+        findings=command.findings,
+        decisions=decisions,
+        rulebook_version=version,
+        rulebook_hash=content,
     )
     return Decision(steps=(payload,))
 

@@ -6,7 +6,8 @@ that does not exist and for one outside their jurisdiction.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 from slrt_core.access import Actor, Command
 from slrt_core.case._model import Case, CaseState, ProgramDecision
@@ -23,9 +24,17 @@ from slrt_core.identity import RegionCode, predecessors_within, region_covers
 from slrt_core.ports import Authorizer, CaseQueries, EventStore
 from slrt_core.referral._model import Referral
 from slrt_core.referral._routing import program_key
+from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._rulebook import Rulebook
+from slrt_core.rules._scalar import decide
 
-__all__ = ["cases_within", "programs_for_need", "visible_case", "visible_referral"]
+__all__ = [
+    "cases_within",
+    "explain_assessment",
+    "programs_for_need",
+    "visible_case",
+    "visible_referral",
+]
 
 #: The order of :func:`programs_for_need`: eligible, needs verification, not eligible.
 _OUTCOME_RANK = {"eligible": 0, "needs_verification": 1, "not_eligible": 2}
@@ -101,6 +110,67 @@ def programs_for_need(case: Case, need_id: str, rulebook: Rulebook) -> tuple[Pro
         if code in decided and program_key(code) not in received
     ]
     return tuple(sorted(found, key=lambda d: _OUTCOME_RANK.get(d.outcome, 1)))
+
+
+def explain_assessment(
+    case: Case,
+    program: str,
+    rulebook: Rulebook,
+    local_date: Callable[[datetime], date],
+    number: int | None = None,
+) -> RulesDecision:
+    """The full decision on *program* of an assessment, explanation included.
+
+    The assessment (the latest with decisions unless *number* is given) stores the
+    summary; the decision is computed again on the household and the local date it was
+    assessed on (*local_date* of its time, as the assessment did) with *rulebook*,
+    which must be the rulebook recorded: the same
+    :attr:`~slrt_core.rules.Rulebook.content_hash`, or, for assessments recorded before
+    the hash was kept, the same version (whose suffix is the hash's first 12 digits).
+
+    Raises:
+        InvalidInputError: no such assessment, no decision on the program, or the
+            rulebook is not the one the assessment was decided with.
+    """
+    decided = [a for a in case.assessments if a.decisions]
+    chosen = [a for a in decided if number is None or a.number == number]
+    if not chosen:
+        which = "any assessment" if number is None else f"assessment {number}"
+        yang = "asesmen mana pun" if number is None else f"asesmen {number}"
+        raise InvalidInputError.single(
+            "assessment",
+            f"Case {case.case_id} has no eligibility decisions on {which}; assess the "
+            "household with a rulebook first.",
+            f"Kasus {case.case_id} tidak punya keputusan kelayakan pada {yang}; lakukan "
+            "asesmen rumah tangga dengan rulebook terlebih dahulu.",
+        )
+    assessment = chosen[-1]
+    if assessment.rulebook_hash is not None:
+        same = assessment.rulebook_hash == rulebook.content_hash
+        recorded = assessment.rulebook_hash[:12]
+    else:
+        same = assessment.rulebook_version == rulebook.version
+        recorded = str(assessment.rulebook_version)
+    if not same:
+        raise InvalidInputError.single(
+            "rulebook",
+            f"Assessment {assessment.number} of case {case.case_id} was decided with "
+            f"rulebook {assessment.rulebook_version} ({recorded}), this service has "
+            f"{rulebook.version}; explain it with a service built on that rulebook.",
+            f"Asesmen {assessment.number} kasus {case.case_id} diputuskan dengan rulebook "
+            f"{assessment.rulebook_version} ({recorded}), layanan ini memakai "
+            f"{rulebook.version}; jelaskan dengan layanan yang dibangun dengan rulebook itu.",
+        )
+    if program not in {d.program for d in assessment.decisions}:
+        known = ", ".join(d.program for d in assessment.decisions)
+        raise InvalidInputError.single(
+            "program",
+            f"Assessment {assessment.number} has no decision on {program!r}; "
+            f"choose one of {known}.",
+            f"Asesmen {assessment.number} tidak punya keputusan tentang {program!r}; "
+            f"pilih salah satu dari {known}.",
+        )
+    return decide(case.household, on=local_date(assessment.at), rulebook=rulebook)[program]
 
 
 def cases_within(

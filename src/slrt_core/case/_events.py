@@ -116,6 +116,9 @@ class CaseAssessed(Payload, name="case_assessed", transition="assess"):
     findings: str
     decisions: tuple[ProgramDecision, ...] = ()
     rulebook_version: str | None = None
+    # The full SHA-256 of the rulebook (Rulebook.content_hash); None in events recorded
+    # before it was kept, which replay as before.
+    rulebook_hash: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -125,6 +128,9 @@ class CaseReassessed(Payload, name="case_reassessed", transition="reassess"):
     findings: str
     decisions: tuple[ProgramDecision, ...] = ()
     rulebook_version: str | None = None
+    # The full SHA-256 of the rulebook (Rulebook.content_hash); None in events recorded
+    # before it was kept, which replay as before.
+    rulebook_hash: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -415,6 +421,7 @@ def _assessed(case: Case, event: Event, p: CaseAssessed | CaseReassessed) -> _Ch
         findings=p.findings,
         decisions=p.decisions,
         rulebook_version=p.rulebook_version,
+        rulebook_hash=p.rulebook_hash,
     )
     return {
         "assessments": (*case.assessments, assessment),

@@ -16,6 +16,8 @@ from slrt_core.household import Household
 from slrt_core.identity import RegionCode
 from slrt_core.referral._consent import ADULT_AGE, Consent, DataCategory, LawfulBasis, covering
 from slrt_core.referral._model import Referral
+from slrt_core.rules._decision import Decision as RulesDecision
+from slrt_core.rules._decision import Status
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = [
@@ -94,13 +96,47 @@ class Need:
 class ProgramDecision:
     """The summary of one program's eligibility decision, as stored on an assessment.
 
-    The full explanation can be rendered again from the rulebook version and the household.
+    It is :class:`slrt_core.rules.Decision` without what can be computed again: the
+    outcome is the decision's :attr:`~slrt_core.rules.Decision.status` value, the
+    benefit its amount. :meth:`from_decision` makes one from the other, :attr:`status`
+    reads the outcome back as the rules' enum, and the full decision with its
+    explanation is :meth:`slrt_core.service.Slrt.explain` (recomputed with the
+    assessment's date and the rulebook it records by content hash).
+
+    Examples:
+        >>> from slrt_core.testing import sample_household
+        >>> from slrt_core.rules import Status, decide, load_pack
+        >>> from datetime import date
+        >>> full = decide(sample_household(), on=date(2025, 3, 1), rulebook=load_pack())
+        >>> summary = ProgramDecision.from_decision(full["PKH"])
+        >>> summary.status is full["PKH"].status is Status.ELIGIBLE
+        True
+        >>> summary.benefit == full["PKH"].benefit.amount
+        True
+
+    .. versionchanged:: 0.1.0
+       :meth:`from_decision` and :attr:`status`.
     """
 
     program: str
     outcome: str
     benefit: int | None = None
     missing: tuple[str, ...] = ()
+
+    @classmethod
+    def from_decision(cls, decision: RulesDecision) -> ProgramDecision:
+        """The summary of a full rules decision, as an assessment stores it."""
+        return cls(
+            program=decision.program,
+            outcome=decision.status.value,
+            benefit=decision.benefit.amount if decision.benefit is not None else None,
+            missing=decision.missing,
+        )
+
+    @property
+    def status(self) -> Status:
+        """The outcome as the rules engine's :class:`~slrt_core.rules.Status`."""
+        return Status(self.outcome)
 
 
 @attrs.frozen(kw_only=True)
@@ -113,6 +149,7 @@ class Assessment:
     findings: str
     decisions: tuple[ProgramDecision, ...] = ()
     rulebook_version: str | None = None
+    rulebook_hash: str | None = None
 
     @property
     def is_reassessment(self) -> bool:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from slrt_core._rules_cli import rules
 from slrt_core.errors import InvalidInputError
 from slrt_core.rules import load_cases, run_cases
 from slrt_core.rules._cases import pack_cases
-from slrt_core._rules_cli import rules
 
 pytest_plugins = ["pytester"]
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from slrt_core._rules_cli import rules
 from slrt_core.identity import RegionCode, RegionLevel
 from slrt_core.rules import Override, SwitchOff, Variant, compare, load_pack, synthetic_tables
-from slrt_core._rules_cli import rules
 
 REGIONS = ("33.74.01.1001", "33.74.02.1001", "32.73.01.1001")
 ON = date(2025, 3, 1)

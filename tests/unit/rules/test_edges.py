@@ -24,6 +24,7 @@ from tests.unit.rules.builders import (
     tiny,
 )
 
+from slrt_core._rules_cli import rules
 from slrt_core.errors import InvalidInputError
 from slrt_core.household import Schooling
 from slrt_core.identity import RegionCode, Sex
@@ -48,7 +49,6 @@ from slrt_core.rules import (
     run_cases,
     screen,
 )
-from slrt_core._rules_cli import rules
 from slrt_core.rules._loader import pack_path
 
 

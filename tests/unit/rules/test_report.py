@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from slrt_core._rules_cli import rules
 from slrt_core.rules import (
     ImpactReport,
     compare,
@@ -23,7 +24,6 @@ from slrt_core.rules import (
     load_variant,
     read_variant,
 )
-from slrt_core._rules_cli import rules
 from slrt_core.testing import check_variant
 
 ROOT = Path(__file__).resolve().parents[3]
