@@ -515,7 +515,8 @@ class Slrt:
         """Move a referral to *status*.
 
         The provider's staff set received, accepted, rejected, in progress, on hold,
-        completed and failed; the referring staff set cancelled and entered in error.
+        completed and failed; the referring staff set cancelled and entered in error
+        (:meth:`withdraw_referral` says so by name).
         Rejected, failed, cancelled, on hold and entered in error need a *reason*
         (``ReferralReason.OTHER`` needs a *note*). Terminal statuses never change again.
         Each change sets the deadline of the next hop from the service's SLA.
@@ -536,6 +537,46 @@ class Slrt:
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
             )
+        )
+
+    def withdraw_referral(
+        self,
+        actor: Actor,
+        referral_id: str,
+        *,
+        reason: ReferralReason,
+        note: str = "",
+        entered_in_error: bool = False,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Referral:
+        """Cancel an open referral (the ``withdraw_referral`` command of the role matrix).
+
+        The referring staff (back office, manager) withdraw a referral: it becomes
+        cancelled with *reason* (``ReferralReason.OTHER`` needs a *note*), or entered in
+        error with ``entered_in_error=True`` when it should never have been made. It is
+        :meth:`update_referral` with that status, through the same pipeline: a referral
+        cancelled as expired is rerouted to the next candidate, a cancelled referral no
+        longer holds the case open, and a terminal referral is refused.
+
+        Examples:
+            >>> from slrt_core.referral import ReferralReason
+            >>> slrt.withdraw_referral(  # doctest: +SKIP
+            ...     staff.back_office, "referral-000001", reason=ReferralReason.CLIENT_DECLINED
+            ... ).status
+            <ReferralStatus.CANCELLED: 'cancelled'>
+
+        .. versionadded:: 0.1.0
+        """
+        status = ReferralStatus.ENTERED_IN_ERROR if entered_in_error else ReferralStatus.CANCELLED
+        return self.update_referral(
+            actor,
+            referral_id,
+            status=status,
+            reason=reason,
+            note=note,
+            idempotency_key=idempotency_key,
+            expected_version=expected_version,
         )
 
     def confirm_receipt(
@@ -643,6 +684,53 @@ class Slrt:
                 case_id=case_id,
                 subject=subject,
                 grantor=grantor,
+                purposes=purposes,
+                recipients=recipients,
+                evidence=evidence,
+                guardian=guardian,
+                categories=categories,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
+    def record_household_consent(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        purposes: Iterable[Purpose | str],
+        recipients: Iterable[str],
+        evidence: str,
+        guardian: str | None = None,
+        categories: Iterable[DataCategory | str] = (),
+        valid_from: datetime | None = None,
+        valid_until: datetime | None = None,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Record the consent of every member of the household in one command.
+
+        One household consent form, signed by each adult member and by a guardian for
+        the children, becomes one consent per member (as :meth:`record_consent` would
+        record them one by one), all in one commit: each adult grants their own, and
+        *guardian* (a member id; the head of the household by default) grants each
+        child's, a child being a member under :data:`~slrt_core.referral.ADULT_AGE` on
+        today's date. The arguments are those of :meth:`record_consent`.
+
+        Raises:
+            InvalidInputError: every problem of every member's consent (a guardian who
+                is a child or not a member, an unknown purpose, missing evidence); then
+                nothing is recorded.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.RecordHouseholdConsent(
+                actor=actor,
+                case_id=case_id,
                 purposes=purposes,
                 recipients=recipients,
                 evidence=evidence,

@@ -45,6 +45,7 @@ from slrt_core.household import Household, Person, Relationship
 from slrt_core.identity import RegionCode, Sex
 from slrt_core.ports import Store
 from slrt_core.referral import (
+    ADULT_AGE,
     PERFORMER_STATUSES,
     REASON_REQUIRED,
     REFERRAL_TABLE,
@@ -673,7 +674,17 @@ class TestApprove:
     def test_refused_unless_submitted(self, world):
         """An assessed but unsubmitted case cannot be approved."""
         case = world.case_in(CaseState.ASSESSED)
-        world.refused(TransitionNotAllowed, world.slrt.approve, SUPERVISOR, case.case_id)
+        err = world.refused(TransitionNotAllowed, world.slrt.approve, SUPERVISOR, case.case_id)
+        # The refusal says the state and what must happen first, in both languages.
+        assert "once the case is “Submitted to supervisor”; first submit an assessment" in str(err)
+        assert "berstatus “Diajukan ke supervisor”; lebih dahulu mengajukan" in err.message("id")
+
+    def test_refused_once_past_the_step(self, world):
+        """Approving an approved case says the case is past that step."""
+        case = world.case_in(CaseState.APPROVED)
+        err = world.refused(TransitionNotAllowed, world.slrt.approve, SUPERVISOR, case.case_id)
+        assert "behind the case: it is already “Approved”" in str(err)
+        assert "sudah terlewati" in err.message("id")
 
     def test_wrong_role(self, world):
         """Back office staff may not approve; the message says who may."""
@@ -1163,6 +1174,27 @@ class TestUpdateReferral:
             reason=ReferralReason.CAPACITY,
         )
 
+    @pytest.mark.parametrize("entered_in_error", [False, True])
+    def test_withdraw_referral(self, world, entered_in_error):
+        """withdraw_referral is the matrix's withdraw_referral: cancelled or entered in error."""
+        referral = world.referral_in(ReferralStatus.ACCEPTED)
+        after = world.slrt.withdraw_referral(
+            BACK,
+            referral.referral_id,
+            reason=ReferralReason.DUPLICATE,
+            entered_in_error=entered_in_error,
+        )
+        expected = ReferralStatus.ENTERED_IN_ERROR if entered_in_error else ReferralStatus.CANCELLED
+        assert after.status is expected
+        assert after.reason is ReferralReason.DUPLICATE
+        world.refused(
+            AccessDenied,
+            world.slrt.withdraw_referral,
+            DINSOS,
+            world.referral_in(ReferralStatus.ACCEPTED).referral_id,
+            reason=ReferralReason.DUPLICATE,
+        )
+
     def test_requester_outside_jurisdiction(self, world):
         """Back office staff of another region may not cancel."""
         referral = world.referral_in(ReferralStatus.REQUESTED)
@@ -1444,6 +1476,48 @@ class TestConsent:
             evidence="Form 18",
         )
         assert after.consents[0].guardian == "m1"
+
+    def test_household_consent_covers_every_member(self, world):
+        """One call: each adult grants their own, the head grants each child's, one commit."""
+        case = world.register()
+        version = world.store.load(case.case_id).version
+        after = world.slrt.record_household_consent(
+            FACILITATOR,
+            case.case_id,
+            purposes=[Purpose.REFERRAL],
+            recipients=["*"],
+            evidence="Household form 20",
+        )
+        assert after.version == version + len(case.household.members)
+        today = world.clock.now().date()
+        by_subject = {c.subject: c for c in after.consents}
+        assert set(by_subject) == {m.member_id for m in case.household.members}
+        for member in case.household.members:
+            consent = by_subject[member.member_id]
+            if member.age_on(today) >= ADULT_AGE:
+                assert (consent.grantor, consent.guardian) == (member.member_id, None)
+            else:
+                head = case.household.head.member_id
+                assert (consent.grantor, consent.guardian) == (head, head)
+        assert_replays(world, world.store.load(case.case_id))
+
+    def test_household_consent_refuses_a_child_guardian(self, world):
+        """A guardian who is a child is refused, and nothing is recorded."""
+        case = world.register()
+        today = world.clock.now().date()
+        child = next(m for m in case.household.members if m.age_on(today) < ADULT_AGE)
+        err = world.refused(
+            InvalidInputError,
+            world.slrt.record_household_consent,
+            FACILITATOR,
+            case.case_id,
+            guardian=child.member_id,
+            purposes=[Purpose.REFERRAL],
+            recipients=["*"],
+            evidence="Household form 21",
+        )
+        assert err.problems
+        assert not world.store.load(case.case_id).consents
 
     def test_bad_consent_input(self, world):
         """Unknown purposes and a recipients string are all listed."""

@@ -70,6 +70,7 @@ __all__ = [
     "Escalate",
     "Reassess",
     "RecordConsent",
+    "RecordHouseholdConsent",
     "RecordLawfulBasis",
     "RecordNeed",
     "Refer",
@@ -311,6 +312,25 @@ class RecordConsent:
 
 
 @attrs.frozen(kw_only=True, eq=False)
+class RecordHouseholdConsent:
+    """Record one consent per member of the household, a guardian's for each child."""
+
+    permission: ClassVar[Command] = Command.RECORD_CONSENT
+    event: ClassVar[type[DomainEvent]] = ConsentRecorded
+    actor: Actor
+    case_id: str
+    purposes: Iterable[Purpose | str]
+    recipients: Iterable[str]
+    evidence: str
+    guardian: str | None = None
+    categories: Iterable[DataCategory | str] = ()
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class RecordLawfulBasis:
     """Record a lawful basis other than consent for sending the household's data."""
 
@@ -393,6 +413,7 @@ AnyCommand: TypeAlias = (
     | UpdateReferral
     | ConfirmReceipt
     | RecordConsent
+    | RecordHouseholdConsent
     | RecordLawfulBasis
     | WithdrawConsent
     | Escalate

@@ -16,11 +16,17 @@ from slrt_core.application._checks import (
     listed,
     recipient_problems,
 )
-from slrt_core.application.commands import RecordConsent, RecordLawfulBasis, WithdrawConsent
+from slrt_core.application.commands import (
+    RecordConsent,
+    RecordHouseholdConsent,
+    RecordLawfulBasis,
+    WithdrawConsent,
+)
 from slrt_core.case._events import ConsentRecorded, ConsentWithdrawn, LawfulBasisRecorded
 from slrt_core.case._model import Case
 from slrt_core.errors import InvalidInputError, Problem
 from slrt_core.referral._consent import (
+    ADULT_AGE,
     Consent,
     DataCategory,
     LawfulBasis,
@@ -31,7 +37,7 @@ from slrt_core.referral._consent import (
 __all__ = ["HANDLERS"]
 
 
-def _check_consent(command: RecordConsent, _deps: Collaborators) -> RecordConsent:
+def _check_consent(command: RecordConsent | RecordHouseholdConsent, _deps: Collaborators) -> Any:
     problems: list[Problem] = []
     wanted = [enum_value(Purpose, p, "purposes", problems) for p in items(command.purposes)]
     kinds = [enum_value(DataCategory, c, "categories", problems) for c in items(command.categories)]
@@ -63,6 +69,34 @@ def _record_consent(
     if found:
         raise InvalidInputError(found, subject="the consent")
     return Decision(steps=(ConsentRecorded(consent=consent),))
+
+
+def _record_household_consent(
+    command: RecordHouseholdConsent, case: Case, now: datetime, deps: Collaborators
+) -> Decision:
+    on = deps.calendar.local_date(now)
+    guardian = command.guardian or case.household.head.member_id
+    steps = []
+    problems: list[Problem] = []
+    for member in case.household.members:
+        adult = member.age_on(on) >= ADULT_AGE
+        consent = Consent(
+            consent_id=deps.ids.new_id("consent"),
+            subject=member.member_id,
+            grantor=member.member_id if adult else guardian,
+            guardian=None if adult else guardian,
+            purposes=list(command.purposes),
+            recipients=list(command.recipients),
+            categories=list(command.categories),
+            valid_from=command.valid_from or now,
+            valid_until=command.valid_until,
+            evidence=command.evidence,
+        )
+        problems.extend(consent.problems_for(case.household, on))
+        steps.append(ConsentRecorded(consent=consent))
+    if problems:
+        raise InvalidInputError(list(dict.fromkeys(problems)), subject="the consent")
+    return Decision(steps=tuple(steps))
 
 
 def _check_basis(command: RecordLawfulBasis, _deps: Collaborators) -> RecordLawfulBasis:
@@ -117,6 +151,7 @@ def _withdraw(
 #: The consent commands and their handlers.
 HANDLERS: dict[type[Any], Handler[Any]] = {
     RecordConsent: Handler(check=_check_consent, decide=_record_consent),
+    RecordHouseholdConsent: Handler(check=_check_consent, decide=_record_household_consent),
     RecordLawfulBasis: Handler(check=_check_basis, decide=_record_basis),
     WithdrawConsent: Handler(check=_check_withdraw, decide=_withdraw),
 }

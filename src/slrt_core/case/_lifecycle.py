@@ -13,6 +13,7 @@ from statemachine import State, StateMachine
 
 from slrt_core._machine import compile_machine
 from slrt_core.case._model import Case, CaseState
+from slrt_core.texts import LanguageCode, text
 
 __all__ = [
     "CASE_TABLE",
@@ -154,19 +155,87 @@ def next_state(case: Case, event: str) -> CaseState | None:
 def why_not(event: str, state: CaseState) -> tuple[str, str]:
     """Why transition *event* is refused in *state*, in English and Bahasa Indonesia.
 
-    Empty texts when there is nothing more to say than the refusal itself.
+    Without a reason of its own, the shortest way forward in the flow: the state where
+    it is possible and the commands that come first; or that the case is past that
+    step, or closed.
 
     Examples:
         >>> why_not("close", CaseState.IN_SERVICE)[0]
         'A referral is still open: cancel it with a reason, or wait for its outcome.'
-        >>> why_not("submit", CaseState.CLOSED)
-        ('', '')
+        >>> why_not("approve", CaseState.REGISTERED)[0].split("; ")[1]
+        'first assess a case, then submit an assessment.'
+        >>> why_not("submit", CaseState.IN_SERVICE)[1]
+        'Langkah itu sudah terlewati: kasus sudah berstatus “Dalam layanan”.'
+        >>> why_not("submit", CaseState.CLOSED)[0]
+        'The case is closed: nothing more can be done on it; register a new case.'
 
     .. versionadded:: 0.1.0
     """
     if event == ERASE:
         return _ERASE_WHY
-    return _WHY.get((event, state.value), ("", ""))
+    return _WHY.get((event, state.value)) or _first_steps(event, state.value)
+
+
+_NOT_A_WAY = frozenset({"close", "return_for_correction", "deliver_direct_service"})
+
+
+def _first_steps(event: str, state: str) -> tuple[str, str]:
+    """What must happen before *event* from *state*: the shortest path of the flow.
+
+    The path follows the unguarded moves forward in the flow (closing, correction and
+    direct service left out: a referral is the usual way into service) to the first
+    state where *event* is allowed; empty texts when there is none (the case is past
+    that step).
+    """
+    allowed = {t.source for t in CASE_TABLE.transitions if t.event == event}
+    paths: dict[str, tuple[str, ...]] = {state: ()}
+    queue = [state]
+    while queue:
+        here = queue.pop(0)
+        if here in allowed and here != state:
+            return _steps_text(paths[here], here)
+        for move in CASE_TABLE.transitions:
+            fresh = move.target not in paths and not move.guards
+            if move.source == here and fresh and move.event not in _NOT_A_WAY:
+                paths[move.target] = (*paths[here], move.event)
+                queue.append(move.target)
+    if state != CaseState.CLOSED.value and any(_reaches(a, state) for a in allowed):
+        en = text(f"label.CaseState.{state}", "en")
+        id_ = text(f"label.CaseState.{state}", "id")
+        return (
+            f"That step is behind the case: it is already “{en}”.",
+            f"Langkah itu sudah terlewati: kasus sudah berstatus “{id_}”.",
+        )
+    if state == CaseState.CLOSED.value:
+        return (
+            "The case is closed: nothing more can be done on it; register a new case.",
+            "Kasus sudah ditutup: tidak ada lagi yang dapat dilakukan; daftarkan kasus baru.",
+        )
+    return "", ""
+
+
+def _reaches(start: str, goal: str) -> bool:
+    """Whether the flow goes forward from *start* to *goal* (the moves of the path)."""
+    seen, queue = {start}, [start]
+    while queue:
+        here = queue.pop(0)
+        for move in CASE_TABLE.transitions:
+            if move.source == here and move.event not in _NOT_A_WAY and move.target not in seen:
+                seen.add(move.target)
+                queue.append(move.target)
+    return goal in seen and goal != start
+
+
+def _steps_text(steps: tuple[str, ...], where: str) -> tuple[str, str]:
+    def said(language: LanguageCode) -> str:
+        words = [text(f"label.Command.{step}", language) for step in steps]
+        joined = (", then " if language == "en" else ", lalu ").join(words)
+        state = text(f"label.CaseState.{where}", language)
+        if language == "en":
+            return f"It is possible once the case is “{state}”; first {joined}."
+        return f"Itu dapat dilakukan setelah kasus berstatus “{state}”; lebih dahulu {joined}."
+
+    return said("en"), said("id")
 
 
 _WHY = {
