@@ -39,7 +39,6 @@ import functools
 import gc
 import hashlib
 import itertools
-import json
 import os
 import sqlite3
 import statistics
@@ -72,6 +71,7 @@ from slrt_core import (
     Slrt,
 )
 from slrt_core.adapters import MemoryStore, SequentialIds, SqliteStore
+from slrt_core.adapters._outbox import outbox_body
 from slrt_core.adapters.sqlite import MIGRATIONS
 from slrt_core.audit import GENESIS
 from slrt_core.demo import demo_directory
@@ -318,7 +318,7 @@ def flow_templates() -> list[Template]:
                 [
                     (
                         n.message_id,
-                        json.dumps(converter.unstructure(n)),
+                        outbox_body(n),
                         converter.unstructure(n.created_at),
                     )
                     for n in c.notifications

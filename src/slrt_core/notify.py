@@ -112,6 +112,22 @@ class _Texts(Mapping[str, str]):
         return dict, (dict(self),)
 
 
+def template_of(texts: Mapping[str, str]) -> tuple[str, Mapping[str, Field]] | None:
+    """The catalogue key and fields of texts rendered on access; ``None`` for plain texts.
+
+    Outbox adapters store these instead of the rendered texts (rendering is most of the
+    cost of a notification), and rebuild the texts with :func:`texts_from_template`.
+    """
+    if isinstance(texts, _Texts):
+        return texts._key, texts._fields  # noqa: SLF001 - the class of this module
+    return None
+
+
+def texts_from_template(key: str, fields: Mapping[str, Field]) -> Mapping[str, str]:
+    """Texts of the catalogue's *key* with *fields*, rendered when first read."""
+    return _Texts(key, fields)
+
+
 def _show(value: Field, language: LanguageCode, province: str) -> str:
     if isinstance(value, datetime):
         # Every date and time in a notification is a deadline.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -12,9 +13,11 @@ from tests.unit.test_texts import english_in
 
 from slrt_core import Slrt
 from slrt_core.adapters import MemoryStore
+from slrt_core.adapters._outbox import outbox_body, outbox_message
 from slrt_core.notify import Notification, _Texts
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.referral import ReferralStatus
+from slrt_core.referral._sla import Hop
 from slrt_core.serialization import converter
 from slrt_core.vocabulary import ClosingReason
 
@@ -240,3 +243,41 @@ def sample_slrt_with(notifier: _Flaky, hook: Callable[[RelayReport], object]) ->
     slrt = sample_slrt(MemoryStore(), notifier=notifier)
     slrt._relay = OutboxRelay(slrt.store, notifier, slrt.clock, on_report=hook)
     return slrt
+
+
+def test_outbox_rows_store_templates_and_read_back_equal() -> None:
+    """A database outbox row keeps the template and fields; old rendered rows still read."""
+    fields = {**FIELDS, "due": datetime(2026, 8, 5, 17, 0, tzinfo=UTC), "hop": Hop.ACCEPT}
+    n = Notification(
+        message_id="case-1:9:case_closed:x",
+        topic="case_closed",
+        recipient="x",
+        case_id="case-1",
+        subject=_Texts("notify.case_closed.subject", fields),
+        body=_Texts("notify.case_closed.body", fields),
+        created_at=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    body = outbox_body(n)
+    stored = json.loads(body)
+    assert "subject" not in stored
+    assert stored["template"]["fields"]["reason"] == {
+        "enum": "ClosingReason",
+        "value": "independent",
+    }
+    back = outbox_message(body, 0, "", dead=False).notification
+    assert back == n
+    assert back.text("en") == n.text("en")
+    assert back.text("id") == n.text("id")
+    rendered = json.dumps(converter.unstructure(n))  # the form rows had before 0.1.0
+    assert outbox_message(rendered, 0, "", dead=False).notification == n
+    plain = Notification(
+        message_id="m",
+        topic="t",
+        recipient="r",
+        case_id="c",
+        subject={"en": "s", "id": "s"},
+        body={"en": "b", "id": "b"},
+        created_at=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    assert "template" not in json.loads(outbox_body(plain))
+    assert outbox_message(outbox_body(plain), 0, "", dead=False).notification == plain

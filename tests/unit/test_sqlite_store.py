@@ -12,10 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from slrt_core import Channel, ComplaintKind, Need, Sector
 from slrt_core.adapters import SqliteStore
 from slrt_core.adapters.sqlite import SCHEMA_VERSION
-from slrt_core.errors import StorageError
-from slrt_core.testing import sample_slrt, sample_staff, walk_case
+from slrt_core.audit import verify
+from slrt_core.errors import ConcurrencyError, StorageError
+from slrt_core.ports import Commit
+from slrt_core.testing import sample_household, sample_slrt, sample_staff, walk_case
 
 
 @pytest.fixture
@@ -224,3 +227,34 @@ class TestAuditStream:
                 list(store.audit_records())
         finally:
             store.close()
+
+
+class TestOtherWriters:
+    """Skipping reads while nobody else wrote (``PRAGMA data_version``) never goes stale."""
+
+    def test_two_stores_on_one_file_see_each_others_writes(self, directory: Path) -> None:
+        path = directory / "shared.sqlite"
+        one, two = SqliteStore(path), SqliteStore(path)
+        try:
+            staff = sample_staff()
+            a, b = sample_slrt(one), sample_slrt(two)
+            case_id = a.register(
+                staff.facilitator,
+                sample_household(),
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.GRIEVANCE,
+                needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+            ).case_id
+            a.assess(staff.facilitator, case_id, findings="first")  # one knows version 2
+            b.submit(staff.facilitator, case_id)  # the other store writes version 3
+            third = two.events(case_id)[-1]
+            with pytest.raises(ConcurrencyError):  # one's version 2 is stale: it must see so
+                one.commit(Commit(case=two.load(case_id), expected_version=2, events=(third,)))
+            assert one.load(case_id).version == 3  # not its cached 2
+            a.approve(staff.supervisor, case_id)  # chains after the other store's event
+            assert two.load(case_id).version == 4
+            assert verify(one.audit_records()).ok
+            assert [r.seq for r in two.audit_records()] == [1, 2, 3, 4]
+        finally:
+            one.close()
+            two.close()

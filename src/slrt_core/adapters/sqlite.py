@@ -143,6 +143,35 @@ def _remember(cache: dict[K, V], key: K, value: V) -> None:
 assert len(_ENDED) == 5  # noqa: PLR2004, S101
 
 
+class _Seen:
+    """What one connection knows of the database as of its ``PRAGMA data_version``.
+
+    ``data_version`` changes only when *another* connection (a thread's, another
+    store's, another process's) commits, never for the connection's own commits. While
+    it is unchanged, nothing was written but by this connection, so the chain head it
+    last wrote or read and the case versions it last saw are still the database's: a
+    load skips its ``SELECT`` and a commit its reads before writing. Any change
+    forgets all of it, and the next reads go to the database.
+    """
+
+    __slots__ = ("cases", "data_version", "head")
+
+    def __init__(self) -> None:
+        self.data_version: int | None = None
+        self.head: tuple[int, str] | None = None  # (seq, digest) of the last event
+        self.cases: dict[str, int] = {}  # case id -> its version in the database
+
+    def check(self, conn: sqlite3.Connection) -> bool:
+        """Whether nobody else wrote since the last check (forgets everything if they did)."""
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        if version == self.data_version:
+            return True
+        self.data_version = version
+        self.head = None
+        self.cases.clear()
+        return False
+
+
 def _iso(value: datetime) -> str:
     return converter.unstructure(value)  # type: ignore[no-any-return]
 
@@ -193,6 +222,7 @@ class SqliteStore:
         self._connections: list[sqlite3.Connection] = []
         self._cache: dict[str, Case] = {}  # case id -> the case at its cached version
         self._referral_cases: dict[str, str] = {}  # referral id -> case id (never changes)
+        self._seen: dict[sqlite3.Connection, _Seen] = {}  # per connection, see _Seen
         try:
             if self._path == ":memory:":
                 self._shared = self._connect()
@@ -221,6 +251,7 @@ class SqliteStore:
                 "Check the path and permissions."
             )
             raise StorageError(msg) from exc
+        self._seen[conn] = _Seen()
         self._connections.append(conn)
         return conn
 
@@ -282,23 +313,41 @@ class SqliteStore:
         for conn in self._connections:
             conn.close()
         self._connections.clear()
+        self._seen.clear()
         self._local = threading.local()
         self._shared = None
 
     # ------------------------------------------------------------------ CaseStore
 
     def load(self, case_id: str, /) -> Case:
-        """The current case (from the cache when the stored version matches)."""
-        row = self._read(
-            lambda c: c.execute(
+        """The current case (from the cache when the stored version matches).
+
+        When no other connection has written since this one last looked
+        (``PRAGMA data_version``), the version it saw is still the stored one and the
+        row is not read again.
+        """
+        cached = self._cache.get(case_id)
+
+        def probe(c: sqlite3.Connection) -> tuple[int, str] | None:
+            seen = self._seen[c]
+            if (
+                seen.check(c)
+                and cached is not None
+                and seen.cases.get(case_id, -1) == cached.version
+            ):
+                return cached.version, ""
+            row: tuple[int, str] | None = c.execute(
                 "SELECT version, state FROM cases WHERE case_id = ?", (case_id,)
             ).fetchone()
-        )
+            if row is not None and row[1] != _ERASED:
+                _remember(seen.cases, case_id, row[0])
+            return row
+
+        row = self._read(probe)
         if row is None:
             raise CaseNotFoundError(case_id)
         if row[1] == _ERASED:
             raise CaseErasedError(case_id)
-        cached = self._cache.get(case_id)
         if cached is not None and cached.version == row[0]:
             return cached
         case = fold_events(self.events(case_id))
@@ -323,15 +372,30 @@ class SqliteStore:
         rows = commit_rows(commit, self.codec.encode, _iso)
         key = rows.idempotency[0] if rows.idempotency is not None else None
 
-        def write(conn: sqlite3.Connection) -> None:
-            # One round trip for everything the write depends on: the case version, the
-            # key's use and the chain head (under BEGIN IMMEDIATE, so nobody moves them).
-            version, used, last_seq, last_digest = conn.execute(
-                _BEFORE_WRITE, (rows.case_id, key)
-            ).fetchone()
-            actual = version or 0
-            if actual != commit.expected_version or used:
-                raise ConcurrencyError(rows.case_id, commit.expected_version, actual)
+        def write(conn: sqlite3.Connection) -> tuple[_Seen, tuple[int, str]]:
+            seen = self._seen[conn]
+            known = seen.cases.get(rows.case_id)
+            if (
+                seen.check(conn)  # under BEGIN IMMEDIATE: nobody writes until COMMIT
+                and seen.head is not None
+                and key is None
+                and known is not None
+                and known == commit.expected_version
+            ):
+                # Nobody else wrote since this connection saw the case version and the
+                # chain head: they are still the database's, no need to read them.
+                version: int | None = known
+                last_seq, last_digest = seen.head
+            else:
+                # One round trip for everything the write depends on: the case version,
+                # the key's use and the chain head (under BEGIN IMMEDIATE, so nobody
+                # moves them).
+                version, used, last_seq, last_digest = conn.execute(
+                    _BEFORE_WRITE, (rows.case_id, key)
+                ).fetchone()
+                actual = version or 0
+                if actual != commit.expected_version or used:
+                    raise ConcurrencyError(rows.case_id, commit.expected_version, actual)
             records = chain(rows.bodies, after_seq=last_seq or 0, prev=last_digest or GENESIS)
             conn.executemany(
                 "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
@@ -365,8 +429,15 @@ class SqliteStore:
                     " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
                     rows.idempotency,
                 )
+            return seen, (records[-1].seq, records[-1].digest)
 
-        self._write(write)
+        seen, head = self._write(write)
+        # Only once COMMIT succeeded: the connection now knows the head and the version.
+        seen.head = head
+        if commit.erases:
+            seen.cases.pop(case.case_id, None)
+        else:
+            _remember(seen.cases, case.case_id, case.version)
         if commit.erases:
             self._cache.pop(case.case_id, None)
         else:
