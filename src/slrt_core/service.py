@@ -25,7 +25,7 @@ from slrt_core.access import (
     RolePolicy,
     purpose_for,
 )
-from slrt_core.adapters.basics import SystemClock, UuidIds
+from slrt_core.adapters.basics import SystemClock, UuidIds, resumed
 from slrt_core.audit import AuditReport, verify
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.case._events import (
@@ -122,6 +122,7 @@ from slrt_core.referral._sla import (
 )
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._scalar import decide as decide_programs
+from slrt_core.text import clean_text
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = ["Slrt"]
@@ -224,7 +225,7 @@ class Slrt:
         if overlaps is None and rulebook is not None:
             overlaps = _rulebook_overlaps(rulebook)
         self.clock: Clock = clock or SystemClock()
-        self.ids: IdFactory = ids or UuidIds()
+        self.ids: IdFactory = resumed(ids or UuidIds(), store)  # restart-safe sequential ids
         self.notifier = notifier
         self.directory: ServiceDirectory = directory or Directory()
         self.authorizer: Authorizer = authorizer or RolePolicy(clock=self.clock)
@@ -350,6 +351,7 @@ class Slrt:
                 date after today).
         """
         _require_text(findings, "findings")
+        findings = clean_text(findings, "findings")  # the text policy (slrt_core.text)
 
         def decide(case: Case, now: datetime) -> list[_Step]:
             decisions, version = self._eligibility(case, now)
@@ -386,6 +388,7 @@ class Slrt:
     ) -> Case:
         """Send the case back to the assessor with a note saying what to correct."""
         _require_text(note, "note")
+        note = clean_text(note, "note")  # the text policy (slrt_core.text)
         return self._run(
             actor,
             Command.RETURN_FOR_CORRECTION,
@@ -444,6 +447,7 @@ class Slrt:
     ) -> Case:
         """Record that a need was solved at village level (village program, NGO, advice)."""
         _require_text(how, "how")
+        how = clean_text(how, "how")  # the text policy (slrt_core.text)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
@@ -471,6 +475,7 @@ class Slrt:
     ) -> Case:
         """Record a service given directly (first, for an emergency)."""
         _require_text(description, "description")
+        description = clean_text(description, "description")  # the text policy (slrt_core.text)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
@@ -606,6 +611,7 @@ class Slrt:
         told.
         """
         _check_note(note, "note")
+        note = clean_text(note, "note")  # the text policy (slrt_core.text)
         problems: list[Problem] = []
         status = _enum(ReferralStatus, status, "status", problems)
         if reason is not None:
@@ -697,6 +703,7 @@ class Slrt:
     ) -> Case:
         """Assess the household again after its referrals ended (decided as in :meth:`assess`)."""
         _require_text(findings, "findings")
+        findings = clean_text(findings, "findings")  # the text policy (slrt_core.text)
 
         def decide(case: Case, now: datetime) -> list[_Step]:
             decisions, version = self._eligibility(case, now)
@@ -720,6 +727,7 @@ class Slrt:
     ) -> Case:
         """Close the case for *reason*; refused while a referral is open."""
         _check_note(note, "note")
+        note = clean_text(note, "note")  # the text policy (slrt_core.text)
         problems: list[Problem] = []
         reason = _enum(ClosingReason, reason, "reason", problems)
         if problems:
@@ -828,6 +836,7 @@ class Slrt:
             InvalidInputError: an unknown kind or purpose, or no legal reference.
         """
         _check_note(note, "note")
+        note = clean_text(note, "note")  # the text policy (slrt_core.text)
         problems: list[Problem] = []
         kind = _enum(LawfulBasisKind, kind, "kind", problems)
         wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
@@ -880,6 +889,7 @@ class Slrt:
         """
         _check_id(record_id, "record_id")
         _check_note(note, "note")
+        note = clean_text(note, "note")  # the text policy (slrt_core.text)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             record = next((r for r in case.bases if r.record_id == record_id), None)

@@ -355,10 +355,14 @@ class _Drifting(Rulebook):
 
 
 class _Crashing(Rulebook):
-    """A defect: a lookup fails in one village of Semarang."""
+    """A defect: a lookup fails in one village of Semarang.
+
+    The first village of the district, which Hypothesis tries early and shrinks to: with
+    another one, whether 50 examples reach it depends on the run.
+    """
 
     def resolved(self, region: str, on: date) -> Resolved:
-        if region == "33.74.01.1002":
+        if region == "33.74.01.1001":
             raise ZeroDivisionError("division by zero in a regional lookup")
         return super().resolved(region, on)
 
@@ -388,7 +392,7 @@ class TestDoubles:
         assert result.status is CheckStatus.FAILED
         (failure,) = result.failures
         assert failure.program == ""
-        assert failure.household.region.code == "33.74.01.1002"
+        assert failure.household.region.code == "33.74.01.1001"
         assert "ZeroDivisionError" in failure.en
         # The other checks skip the crashing households and still run on the rest.
         assert report.check("deterministic").status is CheckStatus.PASSED

@@ -1,0 +1,195 @@
+"""Bad input at the service boundary: refused with a library error, and nothing written.
+
+Regression tests of issue 12 (items 2, 4, 5 and 6): NaN and bool numbers, villages that do
+not exist or were re-coded by a split, NIK birth dates, free-text limits and hygiene.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import attrs
+import pytest
+
+from slrt_core.adapters import MemoryStore, SqliteStore
+from slrt_core.case import Need
+from slrt_core.errors import InvalidInputError
+from slrt_core.household import Household
+from slrt_core.identity import RegionCode
+from slrt_core.ports import Store
+from slrt_core.testing import FrozenClock, sample_household, sample_slrt, sample_staff
+from slrt_core.vocabulary import Channel, ComplaintKind, Sector
+
+NEEDS = [Need(sector=Sector.HEALTH, description="No health insurance")]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def store(request: pytest.FixtureRequest) -> Any:
+    store: Any = MemoryStore() if request.param == "memory" else SqliteStore(":memory:")
+    yield store
+    store.close()
+
+
+def written(store: Store) -> tuple[Any, ...]:
+    """Everything a refused command must leave alone: audit, cases, outbox."""
+    due = store.claim_due(datetime(2100, 1, 1, tzinfo=UTC), limit=10_000, lease_seconds=0)
+    return (
+        tuple(store.audit_records()),
+        tuple(store.find_cases(within=RegionCode.INDONESIA)),
+        tuple(m.notification.message_id for m in due),
+    )
+
+
+def register(store: Store, household: Household, **kw: Any) -> Any:
+    slrt = sample_slrt(store, **kw)
+    return slrt.register(
+        sample_staff(RegionCode.INDONESIA).facilitator,
+        household,
+        channel=Channel.HOME_VISIT,
+        kind=ComplaintKind.GRIEVANCE,
+        needs=NEEDS,
+    )
+
+
+def refused(store: Store, run: Any, match: str) -> InvalidInputError:
+    before = written(store)
+    with pytest.raises(InvalidInputError, match=match) as excinfo:
+        run()
+    assert written(store) == before
+    err = excinfo.value
+    assert err.message("id") != err.message("en")
+    return err
+
+
+def with_head(**changes: Any) -> Household:
+    household = sample_household()
+    head = attrs.evolve(household.members[0], **changes)
+    return attrs.evolve(household, members=(head, *household.members[1:]))
+
+
+class TestNumbers:
+    @pytest.mark.parametrize("income", [float("nan"), float("inf"), True])
+    def test_register_refuses_a_non_number_income(self, store, income):
+        """NaN, infinity or a bool as income never reaches the store (issue 12, item 2)."""
+        with pytest.raises(InvalidInputError, match="whole number"):
+            with_head(monthly_income=income)
+        assert written(store) == ((), (), ())
+
+
+class TestRegions:
+    def test_unknown_village_is_refused(self, store):
+        """A village of the right shape but not in the Kemendagri list opens no case."""
+        household = attrs.evolve(sample_household(), region=RegionCode("35.03.01.2999"))
+        err = refused(store, lambda: register(store, household), "35.03.01.2999")
+        assert "not in the Kemendagri 2025 list" in str(err)
+
+    def test_pre_split_village_is_refused_after_the_split(self, store):
+        """A new case under a pre-split Papua code is refused, naming the successor."""
+        household = attrs.evolve(sample_household(), region=RegionCode("91.01.01.2001"))
+        after = FrozenClock(datetime(2023, 1, 2, 3, tzinfo=UTC))
+        err = refused(store, lambda: register(store, household, clock=after), "93.01")
+        assert "93.01" in err.message("id")
+
+    def test_pre_split_village_is_accepted_before_the_split(self, store):
+        """Before the split took effect the old code was the right one."""
+        household = attrs.evolve(sample_household(), region=RegionCode("91.01.01.2001"))
+        before = FrozenClock(datetime(2022, 7, 1, 3, tzinfo=UTC))
+        assert register(store, household, clock=before).household.region == household.region
+
+
+class TestText:
+    def test_huge_findings_are_refused(self, store):
+        """1 MB of findings is refused, and nothing is written."""
+        case = register(store, sample_household())
+        slrt = sample_slrt(store)
+        actor = sample_staff(RegionCode.INDONESIA).facilitator
+        refused(
+            store, lambda: slrt.assess(actor, case.case_id, findings="x" * 1_000_000), "at most"
+        )
+
+    @pytest.mark.parametrize(
+        ("text", "words"),
+        [("abc\ud800def", "surrogate"), ("a\x00b", "control"), ("a\x1bb", "control")],
+    )
+    def test_bad_characters_in_a_note_are_refused(self, store, text, words):
+        """A lone surrogate, NUL or escape in a note is a clear refusal on every store."""
+        case = register(store, sample_household())
+        slrt = sample_slrt(store)
+        actor = sample_staff(RegionCode.INDONESIA).facilitator
+        refused(store, lambda: slrt.assess(actor, case.case_id, findings=text), words)
+
+    def test_findings_are_stored_in_nfc(self, store):
+        """Decomposed findings are stored composed; line breaks are kept."""
+        case = register(store, sample_household())
+        slrt = sample_slrt(store)
+        actor = sample_staff(RegionCode.INDONESIA).facilitator
+        slrt.assess(actor, case.case_id, findings="Sri\u0301 works.\nDecile 2.")
+        event = store.events(case.case_id)[-1]
+        assert event.payload.findings == "Srí works.\nDecile 2."
+
+    def test_long_name_is_refused_at_registration(self, store):
+        """A 100,000-character name opens no case."""
+        refused(store, lambda: register(store, with_head(name="a" * 100_000)), "at most 200")
+
+    def test_birth_date_must_match_the_nik(self):
+        """A NIK whose birth date is not the member's is refused, as a sex mismatch is."""
+        from slrt_core.identity import Nik
+
+        with pytest.raises(InvalidInputError, match="birth_date"):
+            with_head(nik=Nik("3374011403820001"), birth_date=date(1982, 3, 15))
+
+
+class TestSequentialIdsOnAReopenedFile:
+    def test_ids_resume_after_a_restart(self, tmp_path):
+        """A restarted program continues the sequence instead of a misleading conflict."""
+        from slrt_core.testing import walk_case
+
+        path = tmp_path / "slrt.db"
+        first = SqliteStore(path)
+        staff = sample_staff()
+        steps = list(walk_case(sample_slrt(first), staff, route="full"))
+        first.close()
+        again = SqliteStore(path)
+        try:
+            slrt = sample_slrt(again)
+            second = list(walk_case(slrt, staff, route="full"))
+            assert steps[0].case_id == "case-000001"
+            assert second[0].case_id == "case-000002"
+            referrals = {
+                r.referral_id
+                for c in again.find_cases(within=RegionCode.INDONESIA)
+                for r in c.referrals
+            }
+            assert len(referrals) == 2 * len(
+                {r.referral_id for r in again.load("case-000001").referrals}
+            )
+        finally:
+            again.close()
+
+    def test_an_erased_case_keeps_its_id(self):
+        """The id of a case the listing leaves out (erased) is not handed out again."""
+        from slrt_core.adapters.basics import SequentialIds
+
+        class Listing:
+            def find_cases(self, *, within, state=None):
+                return []
+
+            def load(self, case_id):
+                if case_id == "case-000001":
+                    from slrt_core.errors import CaseErasedError
+
+                    raise CaseErasedError(case_id)
+                from slrt_core.errors import CaseNotFoundError
+
+                raise CaseNotFoundError(case_id)
+
+            def case_id_of_referral(self, referral_id):
+                from slrt_core.errors import ReferralNotFoundError
+
+                raise ReferralNotFoundError(referral_id)
+
+        ids = SequentialIds(store=Listing())  # type: ignore[arg-type]
+        assert ids.new_id("case") == "case-000002"
+        assert ids.new_id("referral") == "referral-000001"
+        assert ids.new_id("consent") == "consent-000001"
