@@ -24,7 +24,7 @@ from typing import Literal, TypeVar
 
 from slrt_core.adapters._outbox import outbox_body, outbox_message
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
-from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.audit import GENESIS, AuditRecord, chain, check_case_events
 from slrt_core.case._events import Event, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
@@ -113,6 +113,11 @@ _BEFORE_WRITE = (
 
 # Builds an AuditRecord from a row tuple in C (AuditRecord._make goes through Python).
 _record = partial(tuple.__new__, AuditRecord)
+
+#: The audit columns and the two columns outside the chain that reads depend on, which
+#: verify() checks against the body. CAST: a hand-edited row may hold TEXT; hash the
+#: stored bytes either way.
+_AUDIT_COLUMNS = "SELECT seq, prev, digest, CAST(body AS BLOB), case_id, version FROM events"
 
 #: How many entries each in-process cache keeps (cases by id, referral -> case).
 CACHE_ENTRIES = 50_000
@@ -304,7 +309,7 @@ class SqliteStore:
         if not rows:
             raise CaseNotFoundError(case_id)
         decode = self.codec.decode
-        return [decode(r[0]) for r in rows]
+        return check_case_events(case_id, [decode(r[0]) for r in rows])  # columns vs body
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
@@ -456,8 +461,7 @@ class SqliteStore:
         if self._shared is not None:
             yield from self._audit_pages(start)
             return
-        # CAST: a hand-edited row may hold TEXT; hash the stored bytes either way.
-        sql = "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events WHERE seq >= ? ORDER BY seq"
+        sql = _AUDIT_COLUMNS + " WHERE seq >= ? ORDER BY seq"
         conn: sqlite3.Connection | None = None
         try:
             uri = Path(self._path).resolve().as_uri() + "?mode=ro"  # quotes odd characters
@@ -477,8 +481,7 @@ class SqliteStore:
         while True:
             rows = self._read(
                 lambda c, s=seq: c.execute(  # type: ignore[misc]
-                    "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events"
-                    " WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    _AUDIT_COLUMNS + " WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (s, page),
                 ).fetchall()
             )
