@@ -14,6 +14,7 @@ from datetime import datetime
 
 import attrs
 
+from slrt_core.calendar import local_date_in, local_time_text
 from slrt_core.case._events import (
     CaseApproved,
     CaseClosed,
@@ -334,8 +335,9 @@ def _referral_notifications(
 ) -> Iterator[Notification]:
     p = event.payload
     if isinstance(p, ReferralRequested):
-        due = f" by {p.due_at:%Y-%m-%d}" if p.due_at else ""
-        due_id = f" paling lambat {p.due_at:%Y-%m-%d}" if p.due_at else ""
+        day = local_date_in(case.region, p.due_at) if p.due_at else None  # the region's date
+        due = f" by {day}" if day else ""
+        due_id = f" paling lambat {day}" if day else ""
         fields = {
             **base,
             "referral_id": p.referral_id,
@@ -387,7 +389,7 @@ def _escalation(
         "step": p.step,
         "service_id": referral.service_id if referral else "",
         "provider_id": referral.provider_id if referral else "",
-        "due": f"{p.due_at:%Y-%m-%d %H:%M} UTC" if p.due_at else "-",
+        "due": local_time_text(case.region, p.due_at) if p.due_at else "-",  # staff's time
     }
     provider = f"provider:{fields['provider_id']}"
     regency = case.region

@@ -27,7 +27,7 @@ from slrt_core.access import (
 )
 from slrt_core.adapters.basics import SystemClock, UuidIds, resumed
 from slrt_core.audit import AuditReport, verify
-from slrt_core.calendar import WorkingCalendar
+from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import (
     CaseApproved,
     CaseAssessed,
@@ -268,7 +268,7 @@ class Slrt:
             done := self._replayed(idempotency_key, Command.REGISTER, actor)
         ):
             return done
-        problems = _household_problems(household, self.clock.now().date())
+        problems = _household_problems(household, _household_day(household, self.clock.now()))
         channel = _enum(Channel, channel, "channel", problems)
         kind = _enum(ComplaintKind, kind, "kind", problems)
         priority = _enum(Priority, priority, "priority", problems)
@@ -1054,7 +1054,7 @@ class Slrt:
             state = _enum(CaseState, state, "state", problems)
             if problems:
                 raise InvalidInputError(problems)
-        on = self.clock.now().date()
+        on = local_date_in(within, self.clock.now())  # the civil date of the region listed
         found = {
             c.case_id: c
             for code in (within, *predecessors_within(within, on))
@@ -1925,6 +1925,11 @@ def _require_text(value: object, path: str) -> None:
             f"{path} must be a non-empty text.",
             f"{path} wajib diisi dengan teks.",
         )
+
+
+def _household_day(household: object, now: datetime) -> Any:
+    """The civil date of *now* where *household* lives (its region's time zone)."""
+    return local_date_in(getattr(household, "region", None), now)
 
 
 def _household_problems(household: object, today: Any) -> list[Problem]:

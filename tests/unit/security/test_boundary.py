@@ -193,3 +193,81 @@ class TestSequentialIdsOnAReopenedFile:
         assert ids.new_id("case") == "case-000002"
         assert ids.new_id("referral") == "referral-000001"
         assert ids.new_id("consent") == "consent-000001"
+
+
+class TestLocalTime:
+    """Issue 12, item 14: civil dates are the region's (WIB, WITA, WIT), not UTC's."""
+
+    EVENING = datetime(2022, 7, 24, 16, 0, tzinfo=UTC)  # 25 July 01:00 WIT, 23:00 WIB
+
+    def test_papua_staff_lose_a_split_regency_at_local_midnight(self):
+        """At 16:00 UTC on 24 July 2022 it is 25 July in Papua: the split is in force."""
+        from slrt_core.access import Actor, Command, Role, RolePolicy
+        from slrt_core.errors import AccessDenied
+
+        village = RegionCode("91.01.01.2001")
+        old = Actor(actor_id="bo-papua", role=Role.BACK_OFFICE, jurisdiction=RegionCode("91"))
+        new = Actor(actor_id="bo-selatan", role=Role.BACK_OFFICE, jurisdiction=RegionCode("93"))
+        policy = RolePolicy(clock=FrozenClock(self.EVENING))
+        policy.authorize(new, Command.REFER, region=village)
+        with pytest.raises(AccessDenied):
+            policy.authorize(old, Command.REFER, region=village)
+        earlier = RolePolicy(clock=FrozenClock(datetime(2022, 7, 24, 14, 0, tzinfo=UTC)))
+        earlier.authorize(old, Command.REFER, region=village)  # 23:00 WIT, still 24 July
+
+    def test_a_new_case_uses_the_local_date_of_its_village(self, store):
+        """A pre-split village code is refused once it is 25 July in Papua, not in UTC."""
+        household = attrs.evolve(sample_household(), region=RegionCode("91.01.01.2001"))
+        late = FrozenClock(self.EVENING)
+        refused(store, lambda: register(store, household, clock=late), "93.01")
+        before = FrozenClock(datetime(2022, 7, 24, 14, 0, tzinfo=UTC))
+        assert register(store, household, clock=before).household.region == household.region
+
+    def test_zones_and_deadline_text(self):
+        """Zones by province; deadlines are shown in the staff's local time."""
+        from slrt_core.calendar import local_time_text, zone_of
+
+        assert [str(zone_of(c)) for c in ("33.74", "64.71", "94", "", None)] == [
+            "WIB",
+            "WITA",
+            "WIT",
+            "WIB",
+            "WIB",
+        ]
+        due = datetime(2026, 8, 19, 17, 0, tzinfo=UTC)
+        assert local_time_text(RegionCode("73.71"), due) == "2026-08-20 01:00 WITA"
+
+    def test_escalation_notice_shows_the_deadline_in_local_time(self):
+        """The overdue notice names the deadline in WIB for a Semarang case, not UTC."""
+        store = MemoryStore()
+        clock = FrozenClock()
+        slrt = sample_slrt(store, clock=clock)
+        staff = sample_staff()
+        case = slrt.register(
+            staff.facilitator,
+            sample_household(),
+            channel=Channel.HOME_VISIT,
+            kind=ComplaintKind.GRIEVANCE,
+            needs=NEEDS,
+        )
+        slrt.record_lawful_basis(
+            staff.back_office,
+            case.case_id,
+            kind="public_service_duty",
+            legal_reference="UU 27/2022 Pasal 20",
+            purposes=["referral"],
+        )
+        slrt.assess(staff.facilitator, case.case_id, findings="Decile 2.")
+        slrt.submit(staff.facilitator, case.case_id)
+        slrt.approve(staff.supervisor, case.case_id)
+        slrt.review(staff.front_office, case.case_id)
+        slrt.refer(staff.back_office, case.case_id, "n1", service_id="pbi-jk")
+        clock.advance(days=30)
+        slrt.sweep()
+        texts = [
+            m.notification.text("en")
+            for m in store.claim_due(clock.now(), limit=1_000, lease_seconds=0)
+            if m.notification.topic.startswith("referral_")
+        ]
+        assert any("WIB" in t for t in texts), texts
+        assert not any(" UTC" in t for t in texts)
