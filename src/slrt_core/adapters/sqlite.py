@@ -35,6 +35,7 @@ from slrt_core.errors import (
     StorageError,
 )
 from slrt_core.identity import RegionCode
+from slrt_core.keys import sealing_codec
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
 from slrt_core.serialization import converter
@@ -151,9 +152,11 @@ class SqliteStore:
         busy_timeout: seconds a writer waits for another to finish.
         migrate: apply pending migrations on open (default); with ``False`` an
             out-of-date database raises :class:`~slrt_core.StorageError`.
-        codec: how events are stored; :class:`~slrt_core.adapters.basics.PlainCodec`
-            (canonical JSON in clear) by default, :class:`~slrt_core.crypto.SealingCodec`
-            to encrypt personal data at rest with per-case keys (and allow erasure).
+        codec: how events are stored. By default a file store seals personal data at
+            rest (:func:`slrt_core.keys.sealing_codec`: per-case keys in
+            ``<path>.keys``, the master key in ``<path>.key``, created on first use with
+            mode 0600); pass ``codec=PlainCodec()`` to opt out, for tests and
+            simulation only. ``":memory:"`` stores in clear.
 
     Raises:
         StorageError: the file cannot be opened, or its schema is newer than this library.
@@ -178,7 +181,11 @@ class SqliteStore:
             msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
             raise StorageError(msg)
         self._path = str(path)
-        self.codec: EventCodec = codec or PlainCodec()
+        # Sealed by default on a file (key beside it, slrt_core.keys); PlainCodec() is the
+        # explicit opt-out for tests and simulation, as is ":memory:".
+        self.codec: EventCodec = codec or (
+            PlainCodec() if self._path == ":memory:" else sealing_codec(self._path)
+        )
         self._synchronous = synchronous.upper()
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
