@@ -62,10 +62,9 @@ class AuditRecord(NamedTuple):
     A named tuple rather than an attrs class: verification reads millions of records,
     and a tuple is built from a database row at a third of the cost.
 
-    Attributes:
-        case_id: the store's ``case_id`` column for this row, checked against the body
-            by :func:`verify`; ``None`` where there is no such column (an export).
-        version: the store's ``version`` column, likewise.
+    ``case_id`` and ``version`` are the store's columns for this row, which
+    :func:`verify` checks against the body; ``None`` where there are no such columns
+    (an export, a list of records sealed by hand).
     """
 
     seq: int

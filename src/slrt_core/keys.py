@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import os
 import secrets
 import stat
@@ -110,8 +111,9 @@ def _key_from(data: bytes, where: str) -> bytes:
 class KeyFile:
     """The embedded default: a key file beside the database, created on first use.
 
-    The file is created with 32 random bytes and mode 0600 (owner only), atomically, so
-    two processes opening a new database at once agree on one key. An existing file that
+    The file is created with 32 random bytes and mode 0600 (owner only), atomically (a
+    private temporary file linked into place), so two processes opening a new database
+    at once agree on one key and neither reads a partial file. An existing file that
     group or others may read is refused.
 
     Args:
@@ -129,18 +131,25 @@ class KeyFile:
         Raises:
             StorageError: the file is readable by others, unreadable, or not a key.
         """
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
+        if self.path.exists():
             return _read_key(self.path)
+        # Written whole to a private temporary file, then linked into place: the link
+        # fails if another process got there first, and nobody ever reads a partial key.
+        temporary = self.path.with_name(f".{self.path.name}.{secrets.token_hex(8)}")
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(_KEY_BYTES))
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):  # another process won: use theirs
+                os.link(temporary, self.path)
         except OSError as exc:
             msg = f"Cannot create the master key file {str(self.path)!r}: {exc}."
             msg_id = f"Berkas kunci induk {str(self.path)!r} tidak dapat dibuat: {exc}."
             raise _refuse(msg, msg_id) from exc
-        with os.fdopen(fd, "wb") as out:
-            out.write(secrets.token_bytes(_KEY_BYTES))
-            out.flush()
-            os.fsync(out.fileno())
+        finally:
+            temporary.unlink(missing_ok=True)
         return _read_key(self.path)
 
 

@@ -116,3 +116,19 @@ def test_key_file_cannot_be_created(tmp_path: Path) -> None:
     """A key file in a folder that does not exist is a StorageError."""
     with pytest.raises(StorageError, match="Cannot create"):
         KeyFile(tmp_path / "no" / "such" / "k").master_key()
+
+
+def test_two_processes_creating_the_key_agree(tmp_path: Path, monkeypatch) -> None:
+    """When another process links its key first, this one uses theirs, never a partial."""
+    path = tmp_path / "slrt.sqlite.key"
+    theirs = os.urandom(32)
+    real_link = os.link
+
+    def racing_link(src: object, dst: object) -> None:
+        Path(str(dst)).write_bytes(theirs)
+        Path(str(dst)).chmod(0o600)
+        real_link(src, dst)  # raises FileExistsError, as the loser's link does
+
+    monkeypatch.setattr(os, "link", racing_link)
+    assert KeyFile(path).master_key() == theirs
+    assert [p.name for p in tmp_path.iterdir()] == ["slrt.sqlite.key"]  # no temporary left
