@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -330,12 +330,16 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         yield _make(event, "case_closed", back_office, {**base, "reason": p.reason.value})
 
 
+_INSTANT = timedelta(microseconds=1)
+
+
 def _referral_notifications(
     case: Case, event: Event, base: Mapping[str, str], back_office: str
 ) -> Iterator[Notification]:
     p = event.payload
     if isinstance(p, ReferralRequested):
-        day = local_date_in(case.region, p.due_at) if p.due_at else None  # the region's date
+        # The region's date the deadline ends (a deadline is the end of a local day).
+        day = local_date_in(case.region, p.due_at - _INSTANT) if p.due_at else None
         due = f" by {day}" if day else ""
         due_id = f" paling lambat {day}" if day else ""
         fields = {
