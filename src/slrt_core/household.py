@@ -19,8 +19,8 @@ from datetime import date, datetime
 import attrs
 
 from slrt_core.errors import InvalidInputError, Problem
+from slrt_core.freetext import DEFAULT_TEXT_POLICY, TextPolicy, nfc
 from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel, Sex, split_of
-from slrt_core.text import DEFAULT_TEXT_POLICY, TextPolicy, nfc
 
 __all__ = [
     "Disability",

@@ -66,6 +66,7 @@ from slrt_core.errors import (
     StorageError,
     TransitionNotAllowed,
 )
+from slrt_core.freetext import clean_text
 from slrt_core.household import Household
 from slrt_core.identity import Nik, RegionCode, RegionLevel, predecessors_within, region_covers
 from slrt_core.notify import notifications_for, reroutes
@@ -122,7 +123,6 @@ from slrt_core.referral._sla import (
 )
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._scalar import decide as decide_programs
-from slrt_core.text import clean_text
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = ["Slrt"]
@@ -351,7 +351,7 @@ class Slrt:
                 date after today).
         """
         _require_text(findings, "findings")
-        findings = clean_text(findings, "findings")  # the text policy (slrt_core.text)
+        findings = clean_text(findings, "findings")  # text policy (freetext)
 
         def decide(case: Case, now: datetime) -> list[_Step]:
             decisions, version = self._eligibility(case, now)
@@ -388,7 +388,7 @@ class Slrt:
     ) -> Case:
         """Send the case back to the assessor with a note saying what to correct."""
         _require_text(note, "note")
-        note = clean_text(note, "note")  # the text policy (slrt_core.text)
+        note = clean_text(note, "note")  # text policy (freetext)
         return self._run(
             actor,
             Command.RETURN_FOR_CORRECTION,
@@ -447,7 +447,7 @@ class Slrt:
     ) -> Case:
         """Record that a need was solved at village level (village program, NGO, advice)."""
         _require_text(how, "how")
-        how = clean_text(how, "how")  # the text policy (slrt_core.text)
+        how = clean_text(how, "how")  # text policy (freetext)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
@@ -475,7 +475,7 @@ class Slrt:
     ) -> Case:
         """Record a service given directly (first, for an emergency)."""
         _require_text(description, "description")
-        description = clean_text(description, "description")  # the text policy (slrt_core.text)
+        description = clean_text(description, "description")  # text policy (freetext)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             _open_need(case, need_id)
@@ -611,7 +611,7 @@ class Slrt:
         told.
         """
         _check_note(note, "note")
-        note = clean_text(note, "note")  # the text policy (slrt_core.text)
+        note = clean_text(note, "note")  # text policy (freetext)
         problems: list[Problem] = []
         status = _enum(ReferralStatus, status, "status", problems)
         if reason is not None:
@@ -703,7 +703,7 @@ class Slrt:
     ) -> Case:
         """Assess the household again after its referrals ended (decided as in :meth:`assess`)."""
         _require_text(findings, "findings")
-        findings = clean_text(findings, "findings")  # the text policy (slrt_core.text)
+        findings = clean_text(findings, "findings")  # text policy (freetext)
 
         def decide(case: Case, now: datetime) -> list[_Step]:
             decisions, version = self._eligibility(case, now)
@@ -727,7 +727,7 @@ class Slrt:
     ) -> Case:
         """Close the case for *reason*; refused while a referral is open."""
         _check_note(note, "note")
-        note = clean_text(note, "note")  # the text policy (slrt_core.text)
+        note = clean_text(note, "note")  # text policy (freetext)
         problems: list[Problem] = []
         reason = _enum(ClosingReason, reason, "reason", problems)
         if problems:
@@ -836,7 +836,7 @@ class Slrt:
             InvalidInputError: an unknown kind or purpose, or no legal reference.
         """
         _check_note(note, "note")
-        note = clean_text(note, "note")  # the text policy (slrt_core.text)
+        note = clean_text(note, "note")  # text policy (freetext)
         problems: list[Problem] = []
         kind = _enum(LawfulBasisKind, kind, "kind", problems)
         wanted = [_enum(Purpose, p, "purposes", problems) for p in _items(purposes)]
@@ -889,7 +889,7 @@ class Slrt:
         """
         _check_id(record_id, "record_id")
         _check_note(note, "note")
-        note = clean_text(note, "note")  # the text policy (slrt_core.text)
+        note = clean_text(note, "note")  # text policy (freetext)
 
         def decide(case: Case, now: datetime) -> list[_Step]:  # noqa: ARG001
             record = next((r for r in case.bases if r.record_id == record_id), None)

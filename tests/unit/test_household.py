@@ -367,7 +367,7 @@ class TestBoundary:
 
     def test_text_limits_are_configurable(self):
         """A stricter policy refuses what the default accepts."""
-        from slrt_core.text import TextPolicy
+        from slrt_core.freetext import TextPolicy
 
         household = Household(region=MIROTO, members=[head(name="Budi Santoso")])
         assert household.problems_on(TODAY) == []
