@@ -14,7 +14,6 @@ from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
     ReferralNotFoundError,
-    SlrtError,
     StorageError,
 )
 from slrt_core.identity import RegionCode
@@ -161,9 +160,7 @@ class SequentialIds:
             return True
         except (CaseNotFoundError, ReferralNotFoundError):
             return False
-        except SlrtError:  # damaged: the id is taken either way
-            return True
-        return True
+        return True  # any other error (a damaged store) goes to the caller
 
 
 def resumed(ids: _Ids, store: Store) -> _Ids:

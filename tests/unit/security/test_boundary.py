@@ -271,3 +271,60 @@ class TestLocalTime:
         ]
         assert any("WIB" in t for t in texts), texts
         assert not any(" UTC" in t for t in texts)
+
+
+class TestSmallCorners:
+    def test_text_policy_refuses_what_is_not_text(self):
+        """A number given as text is a problem of its own, in both languages."""
+        from slrt_core.freetext import TextPolicy
+
+        (problem,) = TextPolicy().problems(5, "name")
+        assert "must be text" in problem.message
+        assert "harus berupa teks" in problem.message_id
+
+    def test_floats_must_be_finite(self):
+        """structure() refuses NaN and bools where a float is meant, and reads the rest."""
+        from slrt_core.serialization import structure
+
+        assert structure(1.5, float) == 1.5
+        for bad in (float("nan"), float("inf"), True):
+            with pytest.raises(InvalidInputError, match="not a finite number"):
+                structure(bad, float)
+
+    def test_an_in_memory_key_store_has_no_log_to_purge(self):
+        """purge() on an in-memory key store does nothing."""
+        from slrt_core.crypto import SqliteKeyStore
+
+        keys = SqliteKeyStore(":memory:")
+        keys.add("a", b"1")
+        assert keys.destroy("a") is True
+        keys.purge()
+        keys.close()
+
+    def test_sequential_ids_scan_every_kind_and_bind_once(self):
+        """Resuming reads cases, referrals, consents and bases of the factory's prefix only."""
+        from slrt_core.adapters.basics import SequentialIds
+        from slrt_core.errors import StorageError
+
+        store = MemoryStore()
+        slrt = sample_slrt(store, id_prefix="a-")
+        staff = sample_staff()
+        case = register(store, sample_household())
+        slrt.record_lawful_basis(
+            staff.back_office,
+            case.case_id,
+            kind="public_service_duty",
+            legal_reference="UU 27/2022 Pasal 20",
+            purposes=["referral"],
+        )
+        ids = SequentialIds("a-").bind(store)
+        assert ids.bind(MemoryStore()) is ids  # the first store stays
+        assert ids.new_id("basis") == "a-basis-000002"
+        assert ids.new_id("case") == "a-case-000001"  # the case above has no prefix
+
+        class Damaged(MemoryStore):
+            def load(self, case_id: str) -> Any:
+                raise StorageError("damaged")
+
+        with pytest.raises(StorageError, match="damaged"):  # said, not looped over
+            SequentialIds(store=Damaged()).new_id("case")
