@@ -126,7 +126,7 @@ def bench_commands(options: Options, cases: int, repeat: int, folder: Path) -> N
                     )
                 )
                 if sealed
-                else None
+                else PlainCodec()  # a file store is sealed by default: opt out explicitly
             )
             store = SqliteStore(folder / f"s{n}.db", synchronous="normal", codec=codec)
             return service(store, sealed=sealed)
@@ -185,7 +185,7 @@ def bench_load(options: Options, cases: int, repeat: int, folder: Path) -> None:
                 )
             )
             if sealed
-            else None
+            else PlainCodec()  # a file store is sealed by default: opt out explicitly
         )
         store = SqliteStore(folder / f"load-{sealed}.db", synchronous="normal", codec=codec)
         run_cases(service(store, sealed=sealed), cases)

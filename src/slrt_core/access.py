@@ -21,6 +21,7 @@ from datetime import date
 
 import attrs
 
+from slrt_core.calendar import local_date_in
 from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode, OutsideJurisdictionError
 from slrt_core.identity import RegionCode, region_covers
 from slrt_core.labels import label
@@ -269,7 +270,8 @@ class RolePolicy:
     Args:
         permissions: the role x command matrix; a pair not in it is denied.
         clock: with a clock, jurisdiction follows region splits from their effective
-            date (the day is the clock's UTC date); without, codes are compared as stored.
+            date (the day is the clock's date in the case region's zone, WIB, WITA or WIT);
+            without, codes are compared as stored.
 
     Examples:
         >>> staff = Actor(actor_id="bo-1", role=Role.BACK_OFFICE,
@@ -335,7 +337,9 @@ class RolePolicy:
                     "yang ditujukan kepada penyedianya sendiri.",
                 )
             return
-        on = self._clock.now().date() if self._clock is not None else None
+        on = (
+            None if self._clock is None else local_date_in(region, self._clock.now())
+        )  # region's zone
         if region is not None and not actor.covers(region, on):
             # The actor's own jurisdiction only: where the case is stays unsaid.
             where = actor.jurisdiction.code or "Indonesia"

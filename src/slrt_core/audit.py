@@ -7,6 +7,14 @@ edited, reordered, deleted or inserted record is found. A chain alone cannot see
 own truncation or a full rewrite; signed checkpoints kept outside the store close that
 gap (docs/explanation/audit.md).
 
+The columns a store keeps beside the body for its reads (``case_id`` and ``version``,
+by which it finds a case's events and orders them) are outside the digest, but not
+outside the check: the body holds both, a store hands its columns to :func:`verify` in
+the record (:attr:`AuditRecord.case_id`, :attr:`AuditRecord.version`), and
+:func:`verify` names a row whose columns disagree with its body
+(:func:`columns_agree`); reads check the decoded events against the case asked for
+(:func:`check_case_events`).
+
 Examples:
     >>> r1 = seal(1, GENESIS, b'{"a":1}')
     >>> r2 = seal(2, r1.digest, b'{"a":2}')
@@ -28,7 +36,7 @@ from typing import IO, NamedTuple
 import attrs
 
 from slrt_core.case._events import Event
-from slrt_core.errors import AuditIntegrityError
+from slrt_core.errors import AuditIntegrityError, StorageError
 from slrt_core.serialization import event_from_json
 
 __all__ = [
@@ -36,6 +44,8 @@ __all__ = [
     "AuditRecord",
     "AuditReport",
     "chain",
+    "check_case_events",
+    "columns_agree",
     "export_jsonl",
     "read_jsonl",
     "seal",
@@ -51,12 +61,18 @@ class AuditRecord(NamedTuple):
 
     A named tuple rather than an attrs class: verification reads millions of records,
     and a tuple is built from a database row at a third of the cost.
+
+    ``case_id`` and ``version`` are the store's columns for this row, which
+    :func:`verify` checks against the body; ``None`` where there are no such columns
+    (an export, a list of records sealed by hand).
     """
 
     seq: int
     prev: str
     digest: str
     body: bytes
+    case_id: str | None = None
+    version: int | None = None
 
     def event(self) -> Event:
         """The event this record holds."""
@@ -69,6 +85,55 @@ def _digest(seq: int, prev: str, body: bytes) -> str:
     return hashlib.sha256(
         b'{"event":%s,"prev":"%s","seq":%d}' % (body, prev.encode(), seq)
     ).hexdigest()
+
+
+def columns_agree(body: bytes, case_id: str, version: int) -> bool:
+    """Whether a stored row's ``case_id`` and ``version`` columns are the body's own.
+
+    The body is canonical JSON with sorted keys: ``"actor_id"`` and ``"at"`` (plain
+    strings) come before ``"case_id"``, so the first ``"case_id":`` is the event's; and
+    ``"version"`` is the last key, so the body ends with it. Two byte comparisons, no
+    JSON parsing: verification stays at its speed.
+
+    Examples:
+        >>> body = b'{"actor_id":"a","at":"t","case_id":"c-1","payload":{},"version":2}'
+        >>> columns_agree(body, "c-1", 2), columns_agree(body, "c-2", 2)
+        (True, False)
+        >>> columns_agree(body, "c-1", 1)
+        False
+    """
+    at = body.find(b'"case_id":')
+    wanted = b'"case_id":%s,' % json.dumps(case_id, ensure_ascii=False).encode()
+    return at >= 0 and body.startswith(wanted, at) and body.endswith(b',"version":%d}' % version)
+
+
+def check_case_events(case_id: str, events: list[Event]) -> list[Event]:
+    """*events* read for *case_id*, checked to be its own, numbered 1 to n in order.
+
+    A store finds and orders a case's events by columns outside the chain; this checks
+    the decoded events, so a swapped ``case_id`` or ``version`` never returns another
+    case's event or a reordered history.
+
+    Raises:
+        StorageError: an event belongs to another case or is out of place.
+    """
+    for expected, event in enumerate(events, start=1):
+        if event.case_id != case_id or event.version != expected:
+            msg = (
+                f"The stored events of case {case_id!r} are damaged: the row read as version "
+                f"{expected} holds the event of case {event.case_id!r} version "
+                f"{event.version}, so a column outside the audit chain was edited. Run "
+                "verify_audit to find the record, and restore the store from a backup."
+            )
+            msg_id = (
+                f"Peristiwa tersimpan dari kasus {case_id!r} rusak: baris yang dibaca sebagai "
+                f"versi {expected} memuat peristiwa kasus {event.case_id!r} versi "
+                f"{event.version}, jadi sebuah kolom di luar rantai audit telah diubah. "
+                "Jalankan verify_audit untuk menemukan catatannya, lalu pulihkan penyimpanan "
+                "dari cadangan."
+            )
+            raise StorageError(msg, message_id=msg_id)
+    return events
 
 
 def seal(seq: int, prev: str, body: bytes) -> AuditRecord:
@@ -106,7 +171,7 @@ def verify(records: Iterable[AuditRecord]) -> AuditReport:
     expected = 1
     sha256 = hashlib.sha256
     # Unpacked in the loop header: the hot path of verification, kept free of lookups.
-    for seq, record_prev, digest, body in records:
+    for seq, record_prev, digest, body, case_id, version in records:
         if seq != expected:
             what = "missing or reordered" if seq > expected else "duplicated or reordered"
             return AuditReport(
@@ -135,6 +200,27 @@ def verify(records: Iterable[AuditRecord]) -> AuditReport:
                 head=prev,
                 first_bad=seq,
                 reason="content does not match its digest (edited)",
+            )
+        # columns_agree(), inlined with the quick spelling of an id (no quote, backslash
+        # or control character: every id the library makes; f-strings are the fastest
+        # way to build the bytes); columns_agree() decides the rest, and only runs when
+        # the quick test fails.
+        if (
+            case_id is not None
+            and version is not None
+            and not (
+                body.startswith(f'"case_id":"{case_id}",'.encode(), body.find(b'"case_id":'))
+                and body.endswith(f',"version":{version}}}'.encode())
+            )
+            and not columns_agree(body, case_id, version)
+        ):
+            return AuditReport(
+                ok=False,
+                records=expected,
+                head=prev,
+                first_bad=seq,
+                reason="its case_id or version column does not match the record (edited "
+                "outside the chain)",
             )
         prev = digest
         expected += 1

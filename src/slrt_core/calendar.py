@@ -52,6 +52,9 @@ __all__ = [
     "HolidayKind",
     "MissingYears",
     "WorkingCalendar",
+    "local_date_in",
+    "local_time_text",
+    "zone_of",
 ]
 
 #: Western Indonesia Time (Sumatra, Java, West and Central Kalimantan), UTC+7.
@@ -60,6 +63,61 @@ WIB = timezone(timedelta(hours=7), "WIB")
 WITA = timezone(timedelta(hours=8), "WITA")
 #: Eastern Indonesia Time (Maluku, Papua), UTC+9.
 WIT = timezone(timedelta(hours=9), "WIT")
+
+#: The provinces (first two digits of a Kemendagri code) in WITA and in WIT; every
+#: other province is in WIB (Keppres 41/1987).
+_WITA_PROVINCES = frozenset(
+    {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+)
+_WIT_PROVINCES = frozenset({"81", "82", "91", "92", "93", "94", "95", "96"})
+
+
+def zone_of(region: object) -> tzinfo:
+    """The time zone of *region* (a :class:`~slrt_core.identity.RegionCode` or its code).
+
+    WIB for Sumatra, Java, West and Central Kalimantan; WITA for Bali, Nusa Tenggara,
+    South, East and North Kalimantan and Sulawesi; WIT for Maluku and Papua. The whole
+    country (``""``) and anything that is not a code get WIB, the zone of the capital.
+
+    Examples:
+        >>> from slrt_core.identity import RegionCode
+        >>> [str(zone_of(c)) for c in (RegionCode("33.74"), RegionCode("51"), "91.01.01")]
+        ['WIB', 'WITA', 'WIT']
+    """
+    code = getattr(region, "code", region)
+    province = code[:2] if isinstance(code, str) else ""
+    if province in _WIT_PROVINCES:
+        return WIT
+    if province in _WITA_PROVINCES:
+        return WITA
+    return WIB
+
+
+def local_date_in(region: object, at: datetime) -> date:
+    """The civil date of the instant *at* in *region* (see :func:`zone_of`).
+
+    Dates used by rules, region splits and deadlines are the region's own: at
+    2022-07-24 16:00 UTC it is already 25 July in Papua, the day the 2022 splits took
+    effect, and still 24 July in Semarang.
+
+    Examples:
+        >>> at = datetime(2022, 7, 24, 16, 0, tzinfo=UTC)
+        >>> local_date_in("91.01", at), local_date_in("33.74", at)
+        (datetime.date(2022, 7, 25), datetime.date(2022, 7, 24))
+    """
+    return _aware(at).astimezone(zone_of(region)).date()
+
+
+def local_time_text(region: object, at: datetime) -> str:
+    """*at* as staff of *region* read it: ``"2026-08-19 17:00 WIB"``.
+
+    Examples:
+        >>> local_time_text("91.01", datetime(2026, 8, 19, 10, 0, tzinfo=UTC))
+        '2026-08-19 19:00 WIT'
+    """
+    zone = zone_of(region)
+    return f"{_aware(at).astimezone(zone):%Y-%m-%d %H:%M} {zone.tzname(None)}"
+
 
 MissingYears = Literal["weekends_only", "error"]
 

@@ -175,20 +175,31 @@ class SqliteKeyStore:
     """A :class:`KeyStore` in its own SQLite file (keep it apart from the event store).
 
     ``secure_delete`` is on, so a destroyed key is overwritten in the file, not only
-    unlinked; the WAL is checkpointed after each destruction.
+    unlinked. In WAL mode the old pages (the key among them) stay in the write-ahead log
+    until a checkpoint copies the overwritten page back and the log is truncated; a
+    reader in another connection that holds a read transaction prevents that. So
+    :meth:`destroy` runs ``wal_checkpoint(TRUNCATE)``, waits up to *busy_timeout* for
+    readers to finish, checks that the checkpoint completed, and raises
+    :class:`~slrt_core.errors.StorageError` when it did not: the key is then unreadable
+    through SQL but its bytes may still be in the log, and calling :meth:`destroy` again
+    (or :meth:`purge`) once the readers are gone completes it.
 
     Args:
         path: the key file; ``":memory:"`` for a private in-memory database.
         synchronous: ``"full"`` (default) or ``"normal"``, as for
             :class:`~slrt_core.adapters.SqliteStore`: give the key store at least the
             durability of the event store (a lost key is lost data).
+        busy_timeout: seconds a destruction waits for other connections' readers.
 
     Raises:
         StorageError: the file cannot be opened.
     """
 
-    def __init__(self, path: str | Path, *, synchronous: str = "full") -> None:
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "full", busy_timeout: float = 5.0
+    ) -> None:
         self._lock = threading.Lock()
+        self._path = str(path)
         if synchronous not in ("full", "normal"):
             msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
             raise StorageError(msg)
@@ -198,6 +209,7 @@ class SqliteKeyStore:
                 self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             self._conn.execute("PRAGMA secure_delete = ON")
+            self._conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS data_keys (key_id TEXT PRIMARY KEY, wrapped BLOB)"
             )
@@ -226,10 +238,40 @@ class SqliteKeyStore:
         return kept
 
     def destroy(self, key_id: str, /) -> bool:
-        """Remove the key and overwrite it in the file."""
+        """Remove the key and overwrite it in every file (the database and its log).
+
+        Raises:
+            StorageError: another connection's reader kept the write-ahead log from being
+                checkpointed and truncated; the key is deleted but its old bytes may still
+                be in the log. Call :meth:`purge` once the readers are done.
+        """
         gone = self._run("DELETE FROM data_keys WHERE key_id = ?", (key_id,)).rowcount > 0
-        self._run("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.purge()
         return gone
+
+    def purge(self) -> None:
+        """Checkpoint and truncate the write-ahead log, checking that it completed.
+
+        Raises:
+            StorageError: a reader in another connection kept the log from being truncated.
+        """
+        if self._path == ":memory:":
+            return
+        busy, _log, _done = self._run("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        if busy:
+            msg = (
+                f"A destroyed key may still be in the write-ahead log of the key store "
+                f"{self._path!r}: another connection is reading it, so the log could not be "
+                "checkpointed and truncated. The key can no longer be read; end the other "
+                "readers (or wait) and call purge() again to remove its bytes."
+            )
+            msg_id = (
+                f"Kunci yang dimusnahkan mungkin masih ada di log tulis-depan penyimpanan kunci "
+                f"{self._path!r}: sambungan lain sedang membacanya, sehingga log tidak dapat "
+                "dipindahkan dan dikosongkan. Kunci tidak dapat dibaca lagi; hentikan pembaca "
+                "lain (atau tunggu) lalu panggil purge() lagi untuk menghapus byte kunci itu."
+            )
+            raise StorageError(msg, message_id=msg_id)
 
     def replace(self, key_id: str, wrapped: bytes, /) -> None:
         """Store *wrapped* in place of the existing key."""

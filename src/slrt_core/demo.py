@@ -41,7 +41,7 @@ from slrt_core.rules import load_pack
 from slrt_core.service import Slrt
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector, Tier
 
-__all__ = ["DemoResult", "demo_directory", "run_demo"]
+__all__ = ["DemoResult", "demo_directory", "run_demo", "sample_family"]
 
 DISTRICT = RegionCode("33.74")
 KECAMATAN = RegionCode("33.74.01")
@@ -173,9 +173,29 @@ def _actors() -> dict[str, Actor]:
     }
 
 
-def _household(region: RegionCode, *, in_registry: bool) -> Household:
-    # Made-up NIKs of the right shape (kecamatan, birth date, +40 for women, serial):
-    # the parents have theirs; the daughter's birth certificate, and so her NIK, is missing.
+def sample_family(
+    region: RegionCode = MIROTO, *, in_registry: bool = True, full_record: bool = True
+) -> Household:
+    """The family of three of the demo: head ``m1``, spouse ``m2``, school child ``m3``.
+
+    The one sample household of the library: the demo uses it with its full record, and
+    :func:`slrt_core.testing.sample_household` without it.
+
+    Args:
+        region: the village they live in.
+        in_registry: whether they are in the social registry (decile 2) or not.
+        full_record: with the parents' NIKs (made up, of the right shape: kecamatan,
+            birth date with +40 for women, serial; the daughter's birth certificate, and so
+            her NIK, is missing) and the spouse's pregnancy recorded as ``False``; without
+            it, no NIK and pregnancy not recorded.
+
+    Examples:
+        >>> family = sample_family()
+        >>> [m.member_id for m in family.members], family.members[0].nik
+        (['m1', 'm2', 'm3'], Nik('************0001'))
+        >>> sample_family(full_record=False).members[0].nik is None
+        True
+    """
     return Household(
         region=region,
         members=(
@@ -184,7 +204,7 @@ def _household(region: RegionCode, *, in_registry: bool) -> Household:
                 relationship=Relationship.HEAD,
                 birth_date=date(1982, 3, 14),
                 sex=Sex.MALE,
-                nik=Nik("3374011403820001"),
+                nik=Nik("3374011403820001") if full_record else None,
                 working=True,
                 monthly_income=1_200_000,
             ),
@@ -193,8 +213,8 @@ def _household(region: RegionCode, *, in_registry: bool) -> Household:
                 relationship=Relationship.SPOUSE,
                 birth_date=date(1986, 7, 2),
                 sex=Sex.FEMALE,
-                nik=Nik("3374014207860002"),
-                pregnant=False,
+                nik=Nik("3374014207860002") if full_record else None,
+                pregnant=False if full_record else None,
                 working=False,
                 monthly_income=0,
             ),
@@ -217,7 +237,7 @@ def _flows(
     # 1. The full flow: a return for correction, a rejected and re-sent referral, a re-assessment.
     case = slrt.register(
         a["facilitator"],
-        _household(MIROTO, in_registry=True),
+        sample_family(MIROTO, in_registry=True),
         channel=Channel.HOME_VISIT,
         kind=ComplaintKind.GRIEVANCE,
         needs=[
@@ -301,7 +321,7 @@ def _flows(
     # 2. An emergency: direct service first, paperwork after.
     case = slrt.register(
         a["back"],
-        _household(PEKUNDEN, in_registry=False),
+        sample_family(PEKUNDEN, in_registry=False),
         channel=Channel.SECRETARIAT_DESK,
         kind=ComplaintKind.GRIEVANCE,
         needs=[Need(sector=Sector.FOOD, description="House burnt down; no food")],
@@ -317,7 +337,7 @@ def _flows(
     # 3. A question answered at the Puskesos desk.
     case = slrt.register(
         a["puskesos"],
-        _household(MIROTO, in_registry=False),
+        sample_family(MIROTO, in_registry=False),
         channel=Channel.PUSKESOS_DESK,
         kind=ComplaintKind.QUESTION,
         needs=[

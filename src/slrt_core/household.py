@@ -12,13 +12,15 @@ recorded, and the rules engine answers "needs verification" for it.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import date, datetime
 
 import attrs
 
 from slrt_core.errors import InvalidInputError, Problem
-from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel, Sex
+from slrt_core.freetext import DEFAULT_TEXT_POLICY, TextPolicy, nfc
+from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel, Sex, split_of
 
 __all__ = [
     "Disability",
@@ -109,12 +111,12 @@ class Person:
         44
     """
 
-    member_id: str
+    member_id: str = attrs.field(converter=nfc)
     relationship: Relationship
     birth_date: date
     sex: Sex
     nik: Nik | None = None
-    name: str = ""
+    name: str = attrs.field(default="", converter=nfc)
     pregnant: bool | None = None
     disability: Disability | None = None
     schooling: Schooling | None = None
@@ -156,11 +158,27 @@ class RegistryStatus:
 
 
 def _persons(members: Iterable[Person]) -> tuple[Person, ...]:
+    given: object = members  # built from untrusted input: anything but text iterates
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise InvalidInputError.single(
+            "members",
+            f"Give the members as a list of Person values, not a {type(given).__name__}.",
+            f"Berikan anggota sebagai daftar nilai Person, bukan {type(given).__name__}.",
+        )
     return tuple(members)
 
 
 def _codes(codes: Iterable[str]) -> frozenset[str]:
-    return frozenset(codes)
+    given: object = codes
+    if isinstance(given, str | bytes) or not isinstance(given, Iterable):
+        raise InvalidInputError.single(
+            "programs_received",
+            f"Give the programs received as a list of codes such as ['PKH'], not a "
+            f"{type(given).__name__}.",
+            f"Berikan program yang diterima sebagai daftar kode seperti ['PKH'], bukan "
+            f"{type(given).__name__}.",
+        )
+    return frozenset(nfc(code) for code in codes)  # type: ignore[misc] # checked in the post-init
 
 
 @attrs.frozen(kw_only=True)
@@ -230,9 +248,25 @@ class Household:
             f"{', '.join(m.member_id for m in self.members)}.",
         )
 
-    def problems_on(self, day: date) -> list[Problem]:
-        """Date-dependent problems on *day*: birth dates after it (a negative age)."""
-        return [
+    def problems_on(self, day: date, *, text: TextPolicy = DEFAULT_TEXT_POLICY) -> list[Problem]:
+        """The problems of a household entering a new case on *day* (its local date).
+
+        Birth dates after *day* (a negative age); a village code not in the Kemendagri
+        2025 list, or replaced by a region split (pemekaran) in force on *day*, naming the
+        code to use instead; text longer than *text* allows (names, member ids, program
+        codes). The constructor checks only the shape of the code, so that recorded
+        households and synthetic populations read back as they were written.
+
+        Examples:
+            >>> head = Person(member_id="m1", relationship=Relationship.HEAD,
+            ...               birth_date=date(1980, 5, 1), sex=Sex.FEMALE)
+            >>> old = Household(region=RegionCode("91.01.01.2001"), members=(head,))
+            >>> old.problems_on(date(2022, 7, 24))
+            []
+            >>> print(old.problems_on(date(2022, 7, 25))[0].message)  # doctest: +ELLIPSIS
+            Village code 91.01.01.2001 is from before UU 14/2022 formed Papua Selatan: ...
+        """
+        problems = [
             Problem(
                 f"members[{i}].birth_date",
                 f"Birth date {m.birth_date} is after {day}, which gives a negative age. "
@@ -243,17 +277,55 @@ class Household:
             for i, m in enumerate(self.members)
             if m.birth_date > day
         ]
+        split = None if self.region.is_known() else split_of(self.region)
+        if split is None and not self.region.is_known():
+            problems.append(
+                Problem(
+                    "region",
+                    f"Village code {self.region} is not in the Kemendagri 2025 list "
+                    "(Kepmendagri 300.2.2-2138/2025), nor under a regency re-coded in 2022. "
+                    "Check the code on the KK card.",
+                    f"Kode desa {self.region} tidak ada dalam daftar Kemendagri 2025 "
+                    "(Kepmendagri 300.2.2-2138/2025), dan bukan di bawah kabupaten yang "
+                    "berganti kode pada 2022. Periksa kode pada kartu KK.",
+                )
+            )
+        elif split is not None and day >= split.effective:
+            problems.append(
+                Problem(
+                    "region",
+                    f"Village code {self.region} is from before {split.law} formed "
+                    f"{split.province}: since {split.effective} {split.name} is {split.new}. "
+                    "New cases use today's code: take the village code under "
+                    f"{split.new} from the KK card or the Kemendagri list.",
+                    f"Kode desa {self.region} adalah kode sebelum {split.law} membentuk "
+                    f"{split.province}: sejak {split.effective} {split.name} menjadi "
+                    f"{split.new}. Kasus baru memakai kode sekarang: ambil kode desa di bawah "
+                    f"{split.new} dari kartu KK atau daftar Kemendagri.",
+                )
+            )
+        for i, m in enumerate(self.members):
+            problems += text.problems(m.member_id, "member_id", path=f"members[{i}].member_id")
+            if m.name:
+                problems += text.problems(m.name, "name", path=f"members[{i}].name")
+        for code in sorted(self.programs_received):
+            problems += text.problems(code, "program", path="programs_received")
+        return problems
 
     def _structural_problems(self) -> Iterator[Problem]:
-        region: object = self.region  # built from untrusted input: check the type too
-        if not isinstance(region, RegionCode) or region.level is not RegionLevel.VILLAGE:
+        yield from _region_problems(self.region)
+        members: tuple[object, ...] = self.members
+        strangers = [(i, m) for i, m in enumerate(members) if not isinstance(m, Person)]
+        for i, m in strangers:
             yield Problem(
-                "region",
-                f"The household region must be a village (kelurahan/desa) code such as "
-                f"33.74.01.1001; got {self.region!s}.",
-                f"Wilayah rumah tangga harus kode kelurahan/desa seperti 33.74.01.1001; "
-                f"diterima {self.region!s}.",
+                f"members[{i}]",
+                f"A member must be a Person value; got a {type(m).__name__}. Build it with "
+                "Person(...), or read JSON with slrt_core.serialization.structure.",
+                f"Anggota harus berupa nilai Person; diterima {type(m).__name__}. Buat dengan "
+                "Person(...), atau baca JSON dengan slrt_core.serialization.structure.",
             )
+        if strangers:
+            return
         heads = sum(1 for m in self.members if m.relationship is Relationship.HEAD)
         if heads != 1:
             yield Problem(
@@ -266,20 +338,39 @@ class Household:
         yield from _duplicate_problems(self.members)
         for i, m in enumerate(self.members):
             yield from _person_problems(i, m)
+        for code in self.programs_received:
+            yield from DEFAULT_TEXT_POLICY.problems(
+                code, "program", path="programs_received", lengths=False
+            )
         decile = self.registry.decile
-        if decile is not None and not 1 <= decile <= 10:  # noqa: PLR2004 - deciles
+        if decile is not None and not _is_integer(decile):
+            yield _not_a_number("registry.decile", decile, "The DTSEN decile", "Desil DTSEN")
+        elif decile is not None and not 1 <= decile <= 10:  # noqa: PLR2004 - deciles
             yield Problem(
                 "registry.decile",
                 f"The DTSEN decile must be 1 to 10; got {decile}.",
                 f"Desil DTSEN harus 1 sampai 10; diterima {decile}.",
             )
         va = self.housing.electricity_va
-        if va is not None and va < 0:
+        if va is not None and not _is_integer(va):
+            yield _not_a_number("housing.electricity_va", va, "Electricity power", "Daya listrik")
+        elif va is not None and va < 0:
             yield Problem(
                 "housing.electricity_va",
                 f"Electricity power must be 0 (none) or more VA; got {va}.",
                 f"Daya listrik harus 0 (tidak ada) atau lebih VA; diterima {va}.",
             )
+
+
+def _region_problems(given: object) -> Iterator[Problem]:
+    if not isinstance(given, RegionCode) or given.level is not RegionLevel.VILLAGE:
+        yield Problem(
+            "region",
+            f"The household region must be a village (kelurahan/desa) code such as "
+            f"33.74.01.1001; got {given!s}.",
+            f"Wilayah rumah tangga harus kode kelurahan/desa seperti 33.74.01.1001; "
+            f"diterima {given!s}.",
+        )
 
 
 def _duplicate_problems(members: tuple[Person, ...]) -> Iterator[Problem]:
@@ -307,14 +398,76 @@ def _duplicate_problems(members: tuple[Person, ...]) -> Iterator[Problem]:
             seen_niks.setdefault(m.nik, i)
 
 
+def _is_integer(value: object) -> bool:
+    """Whether *value* is a whole number: an int that is not a bool, or a finite whole float."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return math.isfinite(value) and value.is_integer()
+    return isinstance(value, int)
+
+
+def _not_a_number(path: str, value: object, en: str, id_: str) -> Problem:
+    return Problem(
+        path,
+        f"{en} must be a whole number; got {value!r} ({type(value).__name__}). A yes/no, "
+        "NaN or infinity is not a number: give the value as an integer.",
+        f"{id_} harus bilangan bulat; diterima {value!r} ({type(value).__name__}). Nilai "
+        "ya/tidak, NaN atau tak hingga bukan bilangan: berikan nilai sebagai bilangan bulat.",
+    )
+
+
+def _type_problems(i: int, m: Person) -> Iterator[Problem]:
+    """Attributes of the wrong type: the checks below could not even read them."""
+    expected: tuple[tuple[str, object, type | tuple[type, ...], str], ...] = (
+        ("relationship", m.relationship, Relationship, "a Relationship"),
+        ("sex", m.sex, Sex, "a Sex"),
+        ("nik", m.nik, (Nik, type(None)), "a Nik or None"),
+    )
+    for name, value, kind, words in expected:
+        if not isinstance(value, kind):
+            yield Problem(
+                f"members[{i}].{name}",
+                f"The member's {name} must be {words}; got a {type(value).__name__}.",
+                f"Isian {name} anggota harus {words}; diterima {type(value).__name__}.",
+            )
+    birth: object = m.birth_date
+    if not isinstance(birth, date) or isinstance(birth, datetime):
+        yield Problem(
+            f"members[{i}].birth_date",
+            f"The birth date must be a date such as date(1980, 5, 1); got a "
+            f"{type(birth).__name__}.",
+            f"Tanggal lahir harus berupa tanggal seperti date(1980, 5, 1); diterima "
+            f"{type(birth).__name__}.",
+        )
+
+
 def _person_problems(i: int, m: Person) -> Iterator[Problem]:
-    if not m.member_id.strip():
+    wrong = list(_type_problems(i, m))
+    if wrong:
+        yield from wrong
+        return
+    # Characters only: the limits apply to new input (Household.problems_on).
+    text = DEFAULT_TEXT_POLICY
+    yield from text.problems(
+        m.member_id, "member_id", path=f"members[{i}].member_id", lengths=False
+    )
+    yield from text.problems(m.name, "name", path=f"members[{i}].name", lengths=False)
+    member_id: object = m.member_id
+    if isinstance(member_id, str) and not member_id.strip():
         yield Problem(
             f"members[{i}].member_id",
             "The member id is empty; give each member an id such as 'm1'.",
             "Id anggota kosong; beri setiap anggota id seperti 'm1'.",
         )
-    if m.monthly_income is not None and m.monthly_income < 0:
+    if m.monthly_income is not None and not _is_integer(m.monthly_income):
+        yield _not_a_number(
+            f"members[{i}].monthly_income",
+            m.monthly_income,
+            "Monthly income",
+            "Penghasilan bulanan",
+        )
+    elif m.monthly_income is not None and m.monthly_income < 0:
         yield Problem(
             f"members[{i}].monthly_income",
             f"Monthly income cannot be negative; got {m.monthly_income}. Use 0 for no income.",
@@ -336,3 +489,20 @@ def _person_problems(i: int, m: Person) -> Iterator[Problem]:
             f"NIK menunjukkan jenis kelamin {m.nik.sex.value} tetapi anggota tercatat "
             f"{m.sex.value}. Periksa NIK atau jenis kelamin.",
         )
+    if m.nik is not None and _nik_birth_digits(m.nik) != m.birth_date.strftime("%d%m%y"):
+        yield Problem(
+            f"members[{i}].birth_date",
+            f"The NIK encodes the birth date {_nik_birth_digits(m.nik)} (digits 7-12, DDMMYY, "
+            f"with 40 taken off the day for a woman) but the member is recorded as born on "
+            f"{m.birth_date}. Check the NIK or the birth date against the KTP or KK card.",
+            f"NIK menunjukkan tanggal lahir {_nik_birth_digits(m.nik)} (digit 7-12, HHBBTT, "
+            f"dengan tanggal dikurangi 40 untuk perempuan) tetapi anggota tercatat lahir "
+            f"{m.birth_date}. Periksa NIK atau tanggal lahir dengan KTP atau kartu KK.",
+        )
+
+
+def _nik_birth_digits(nik: Nik) -> str:
+    """Digits 7-12 of *nik* as DDMMYY, with the +40 for women taken off the day."""
+    digits = nik.reveal()
+    day = int(digits[6:8])
+    return f"{day - 40 if day > 40 else day:02d}{digits[8:12]}"  # noqa: PLR2004 - the +40 rule

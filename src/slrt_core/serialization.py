@@ -15,6 +15,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime
@@ -25,7 +26,7 @@ from cattrs.gen import make_dict_unstructure_fn
 
 from slrt_core.case._events import EVENT_TYPES, DomainEvent, Event
 from slrt_core.errors import InvalidInputError, Problem
-from slrt_core.identity import KkNumber, Nik, RegionCode
+from slrt_core.identity import KkNumber, Nik, RegionCode, split_of
 
 __all__ = ["canonical_json", "converter", "event_from_json", "event_to_json", "structure"]
 
@@ -48,6 +49,38 @@ converter.register_unstructure_hook(date, date.isoformat)
 converter.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
 converter.register_unstructure_hook(RegionCode, lambda v: v.code)
 converter.register_structure_hook(RegionCode, lambda v, _: RegionCode(v))
+
+
+def _not_a_number(value: object, kind_en: str, kind_id: str) -> InvalidInputError:
+    return InvalidInputError.single(
+        "",
+        f"{value!r} is not {kind_en}: a yes/no, NaN or infinity is not a number. Give the "
+        "value as a number.",
+        f"{value!r} bukan {kind_id}: nilai ya/tidak, NaN atau tak hingga bukan bilangan. "
+        "Berikan nilai sebagai bilangan.",
+    )
+
+
+def _int_in(value: Any, _: object) -> int:
+    # A bool is an int to Python and NaN a float to JSON: neither is a count or an amount.
+    if isinstance(value, bool) or (
+        isinstance(value, float) and not (math.isfinite(value) and value.is_integer())
+    ):
+        raise _not_a_number(value, "a whole number", "bilangan bulat")
+    return int(value)
+
+
+def _float_in(value: Any, _: object) -> float:
+    number = float(value)
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise _not_a_number(value, "a finite number", "bilangan terhingga")
+    return number
+
+
+converter.register_structure_hook(int, _int_in)
+converter.register_structure_hook(float, _float_in)
+# bool is a subclass of int: without its own hook it would take the int hook above.
+converter.register_structure_hook(bool, lambda v, _: bool(v))
 converter.register_unstructure_hook(Nik, lambda v: v.reveal())
 converter.register_structure_hook(Nik, lambda v, _: Nik(v))
 converter.register_unstructure_hook(KkNumber, lambda v: v.reveal())
@@ -92,12 +125,71 @@ converter.register_unstructure_hook(Event, _event_out)
 
 
 # One encoder for every call: json.dumps builds a new one per call when given options.
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
+def _known_region(value: Any, _: object) -> RegionCode:
+    region = RegionCode(value)
+    if not region.is_known() and split_of(region) is None:
+        raise InvalidInputError.single(
+            "",
+            f"Region code {region} is not in the Kemendagri 2025 list (Kepmendagri "
+            "300.2.2-2138/2025), nor under a regency re-coded in 2022. Check the code on the "
+            "KK card.",
+            f"Kode wilayah {region} tidak ada dalam daftar Kemendagri 2025 (Kepmendagri "
+            "300.2.2-2138/2025), dan bukan di bawah kabupaten yang berganti kode pada 2022. "
+            "Periksa kode pada kartu KK.",
+        )
+    return region
+
+
+# What enters from outside (structure) is checked further than what the store reads back:
+# every region code must be in the Kemendagri list, or a pre-split code (history).
+_boundary = converter.copy()
+_boundary.register_structure_hook(RegionCode, _known_region)
 
 
 def canonical_json(value: Any) -> bytes:
-    """Canonical JSON bytes of an unstructured value: sorted keys, no spaces, UTF-8."""
-    return _CANONICAL.encode(value).encode()
+    """Canonical JSON bytes of an unstructured value: sorted keys, no spaces, UTF-8.
+
+    Raises:
+        InvalidInputError: *value* is nested too deeply to encode, holds a number that is
+            not finite (strict JSON has no NaN), or text that is not valid Unicode.
+    """
+    try:
+        return _CANONICAL.encode(value).encode()
+    except RecursionError as exc:
+        raise _too_deep("the value") from exc
+    except UnicodeEncodeError as exc:
+        raise InvalidInputError.single(
+            "",
+            "The value holds text with a lone UTF-16 surrogate, which is not a character. "
+            "Copy the text again from its source.",
+            "Nilai memuat teks dengan separuh pasangan pengganti UTF-16, yang bukan karakter. "
+            "Salin ulang teks dari sumbernya.",
+        ) from exc
+    except ValueError as exc:  # NaN or infinity: strict JSON parsers reject them
+        raise InvalidInputError.single(
+            "",
+            f"The value holds a number JSON cannot carry ({exc}). Give finite numbers only.",
+            f"Nilai memuat bilangan yang tidak dapat dibawa JSON ({exc}). Berikan hanya "
+            "bilangan terhingga.",
+        ) from exc
+
+
+def _too_deep(subject: str) -> InvalidInputError:
+    return InvalidInputError(
+        [
+            Problem(
+                "",
+                "The value is nested too deeply to read. Send a flatter value.",
+                "Nilai bersarang terlalu dalam untuk dibaca. Kirim nilai yang lebih datar.",
+            )
+        ],
+        subject=subject,
+    )
 
 
 def event_to_json(event: Event) -> bytes:
@@ -113,7 +205,12 @@ def event_from_json(data: bytes | str) -> Event:
 def structure(data: Any, cls: type[T], *, subject: str = "the input") -> T:
     """Structure *data* into *cls*, turning cattrs' errors into :class:`InvalidInputError`.
 
-    Every problem is listed with its path.
+    Every problem is listed with its path. This is the boundary: beyond the shape, every
+    region code must be in the Kemendagri 2025 list (or a code from before a 2022 split),
+    a whole number cannot be a bool, a fraction, NaN or infinity, and a value nested too
+    deep to read is refused like any other bad value. Whether a pre-split code may open
+    a new case is decided by the command, on its date
+    (:meth:`~slrt_core.household.Household.problems_on`).
 
     Examples:
         >>> from slrt_core.household import Housing
@@ -124,7 +221,7 @@ def structure(data: Any, cls: type[T], *, subject: str = "the input") -> T:
           - electricity_va: invalid value for type, expected int | None ...
     """
     try:
-        return converter.structure(data, cls)
+        return _boundary.structure(data, cls)
     except InvalidInputError:
         raise
     except cattrs.BaseValidationError as exc:

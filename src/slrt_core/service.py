@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from slrt_core.access import AccessPurpose, Actor, Command, RolePolicy, purpose_for
-from slrt_core.adapters.basics import SystemClock, UuidIds
+from slrt_core.adapters.basics import SystemClock, UuidIds, resumed
 from slrt_core.application import Collaborators, Outcome, Pipeline
 from slrt_core.application import commands as cmd
 from slrt_core.application._base import NothingDue, overlaps_of
@@ -38,7 +38,7 @@ from slrt_core.application.queries import (
 from slrt_core.application.referral import referral_of, routing
 from slrt_core.application.sweep import sweep as sweep_overdue
 from slrt_core.audit import AuditReport, verify
-from slrt_core.calendar import WorkingCalendar
+from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
 from slrt_core.errors import (
@@ -183,7 +183,7 @@ class Slrt:
         if overlaps is None and rulebook is not None:
             overlaps = overlaps_of(rulebook)
         self.clock: Clock = clock or SystemClock()
-        self.ids: IdFactory = ids or UuidIds()
+        self.ids: IdFactory = resumed(ids or UuidIds(), store)  # restart-safe sequential ids
         self.notifier = notifier
         self.directory = directory or Directory()
         self.authorizer = authorizer or RolePolicy(clock=self.clock)
@@ -966,7 +966,9 @@ class Slrt:
             state = enum_value(CaseState, state, "state", problems)
             if problems:
                 raise InvalidInputError(problems)
-        found = cases_within(self.store, within, state, self.clock.now().date())
+        found = cases_within(
+            self.store, within, state, local_date_in(within, self.clock.now())
+        )  # the civil date of the region listed
         self._log_read(actor, "list_cases", f"region:{within.code or 'ID'}", why)
         return found
 

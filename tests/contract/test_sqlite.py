@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from slrt_core.adapters import SqliteStore
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.ports import Store
 from slrt_core.testing import StoreContract
 
@@ -23,7 +24,9 @@ class TestSqliteFileStore(StoreContract):
             shutil.rmtree(directory, ignore_errors=True)
 
     def _open(self, path: Path) -> SqliteStore:
-        store = SqliteStore(path)
+        # The plaintext file store: the contract reads record bodies as plain events. The
+        # sealed default is tested in tests/unit/security.
+        store = SqliteStore(path, codec=PlainCodec())
         self._paths[id(store)] = path
         return store
 

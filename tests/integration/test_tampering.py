@@ -17,6 +17,7 @@ import pytest
 from slrt_core import AuditIntegrityError
 from slrt_core.audit import verify
 from slrt_core.demo import run_demo
+from slrt_core.errors import StorageError
 from slrt_core.identity import RegionCode
 from slrt_core.ports import Store
 from slrt_core.testing import sample_slrt, sample_staff
@@ -101,3 +102,56 @@ def test_untouched_store_verifies(store: Store) -> None:
     assert report.ok
     cases = store.find_cases(within=RegionCode.INDONESIA)
     assert report.records == sum(len(store.events(c.case_id)) for c in cases) > 20
+
+
+def _two_cases(backend: Backend) -> tuple[str, str, int, int]:
+    """Two case ids and, for each, the seq of one of its events at the same version."""
+    rows = _sql(backend, "SELECT seq, case_id, version FROM events WHERE version = 2 ORDER BY seq")
+    (seq_a, case_a, _), (seq_b, case_b, _) = rows[0], next(r for r in rows if r[1] != rows[0][1])
+    return case_a, case_b, seq_a, seq_b
+
+
+def test_swapped_case_ids_fail_verify_and_reads(backend: Backend, store: Store) -> None:
+    """Swapping events.case_id between two cases' rows fails verify; history refuses.
+
+    Regression (issue 12, item 11): the column is outside the digest, so the swap passed
+    verify and history returned another case's event.
+    """
+    case_a, case_b, seq_a, seq_b = _two_cases(backend)
+    _sql(backend, "UPDATE events SET case_id = 'tmp' WHERE seq = %s", seq_a)
+    _sql(backend, "UPDATE events SET case_id = %s WHERE seq = %s", case_a, seq_b)
+    _sql(backend, "UPDATE events SET case_id = %s WHERE seq = %s", case_b, seq_a)
+    reopened = backend.open()
+    try:
+        report = verify(reopened.audit_records())
+        assert not report.ok
+        assert report.first_bad == min(seq_a, seq_b)
+        assert "column" in report.reason
+        with pytest.raises(StorageError, match="damaged") as caught:
+            reopened.events(case_a)
+        assert "rusak" in caught.value.message("id")
+    finally:
+        reopened.close()  # type: ignore[attr-defined]
+
+
+def test_swapped_versions_within_a_case_fail_verify_and_reads(
+    backend: Backend, store: Store
+) -> None:
+    """Swapping the version of two events of one case fails verify; its events refuse."""
+    seq, case_id, _ = _sql(
+        backend, "SELECT seq, case_id, version FROM events WHERE version = 2 ORDER BY seq"
+    )[0]
+    (other,) = _sql(backend, "SELECT seq FROM events WHERE case_id = %s AND version = 3", case_id)[
+        0
+    ]
+    _sql(backend, "UPDATE events SET version = -1 WHERE seq = %s", seq)
+    _sql(backend, "UPDATE events SET version = 2 WHERE seq = %s", other)
+    _sql(backend, "UPDATE events SET version = 3 WHERE seq = %s", seq)
+    reopened = backend.open()
+    try:
+        report = verify(reopened.audit_records())
+        assert (report.ok, report.first_bad) == (False, seq)
+        with pytest.raises(StorageError, match="damaged"):
+            reopened.events(case_id)
+    finally:
+        reopened.close()  # type: ignore[attr-defined]

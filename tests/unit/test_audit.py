@@ -218,7 +218,8 @@ class TestJsonl:
         out = io.StringIO()
         assert export_jsonl(records, out) == len(records)
         back = list(read_jsonl(out.getvalue().splitlines(keepends=True)))
-        assert back == records
+        # An export carries the chain, not the store's columns (case_id, version).
+        assert back == [r._replace(case_id=None, version=None) for r in records]
         assert verify(back) == verify(records)
         assert verify(back).ok
 
@@ -232,7 +233,9 @@ class TestJsonl:
             text = path.read_text(encoding="utf-8")
             assert len(text.splitlines()) == len(records)
             with path.open(encoding="utf-8") as fh:
-                assert list(read_jsonl([*fh, "\n", "   \n"])) == records
+                assert list(read_jsonl([*fh, "\n", "   \n"])) == [
+                    r._replace(case_id=None, version=None) for r in records
+                ]
         finally:
             shutil.rmtree(directory)
 
@@ -351,3 +354,34 @@ class TestSqliteTampering:
             )
             _execute(path, *statements)
             assert _verify_file(path).first_bad == 20
+
+
+class TestColumnsOutsideTheChain:
+    BODY = b'{"actor_id":"a","at":"t","case_id":"c-1","payload":{"case_id":"c-2"},"version":2}'
+
+    def test_columns_agree_reads_the_event_not_the_payload(self):
+        """The first case_id is the event's (a payload's own case_id does not count)."""
+        from slrt_core.audit import columns_agree
+
+        assert columns_agree(self.BODY, "c-1", 2)
+        assert not columns_agree(self.BODY, "c-2", 2)
+        assert not columns_agree(self.BODY, "c-1", 3)
+        assert not columns_agree(self.BODY, "c", 2)  # a prefix of the id is not the id
+        assert not columns_agree(b'{"version":2}', "c-1", 2)
+
+    def test_verify_names_a_row_whose_columns_disagree(self):
+        """A record whose case_id or version column is not its body's fails verify."""
+        first = seal(1, GENESIS, self.BODY)
+        good = first._replace(case_id="c-1", version=2)
+        assert verify([good]).ok
+        for bad in (good._replace(case_id="c-2"), good._replace(version=1)):
+            report = verify([bad])
+            assert (report.ok, report.first_bad) == (False, 1)
+            assert "column" in report.reason
+
+    def test_ids_the_quick_test_cannot_spell_are_still_checked_exactly(self):
+        """An id with a quote is checked by the exact (slower) test."""
+        body = b'{"actor_id":"a","at":"t","case_id":"c\\"1","payload":{},"version":1}'
+        record = seal(1, GENESIS, body)._replace(case_id='c"1', version=1)
+        assert verify([record]).ok
+        assert not verify([record._replace(case_id='c"2')]).ok

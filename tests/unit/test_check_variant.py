@@ -355,10 +355,14 @@ class _Drifting(Rulebook):
 
 
 class _Crashing(Rulebook):
-    """A defect: a lookup fails in some villages of Semarang (codes ending in 2)."""
+    """A defect: a lookup fails in one village of Semarang.
+
+    The first village of the district, which Hypothesis tries early and shrinks to: with
+    another one, whether 50 examples reach it depends on the run.
+    """
 
     def resolved(self, region: str, on: date) -> Resolved:
-        if region.startswith("33.74.01.") and region.endswith("2"):
+        if region == "33.74.01.1001":
             raise ZeroDivisionError("division by zero in a regional lookup")
         return super().resolved(region, on)
 
@@ -388,7 +392,7 @@ class TestDoubles:
         assert result.status is CheckStatus.FAILED
         (failure,) = result.failures
         assert failure.program == ""
-        assert failure.household.region.code.endswith("2")
+        assert failure.household.region.code == "33.74.01.1001"
         assert "ZeroDivisionError" in failure.en
         # The other checks skip the crashing households and still run on the rest.
         assert report.check("deterministic").status is CheckStatus.PASSED

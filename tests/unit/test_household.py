@@ -147,7 +147,9 @@ class TestHouseholdProblems:
 
     def test_nik_twice(self):
         """A NIK listed twice is reported at the second member."""
-        twin = spouse(sex=Sex.MALE, relationship=Relationship.CHILD, nik=MAN_NIK)
+        twin = spouse(
+            sex=Sex.MALE, relationship=Relationship.CHILD, nik=MAN_NIK, birth_date=date(1982, 3, 14)
+        )
         assert paths(members=(head(nik=MAN_NIK), twin)) == ["members[1].nik"]
 
     def test_head_missing(self):
@@ -245,13 +247,129 @@ class TestHouseholdProblems:
                 "members[0].monthly_income",
                 "members[0].pregnant",
                 "members[0].sex",
+                "members[0].birth_date",
                 "registry.decile",
                 "housing.electricity_va",
             ]
         )
-        assert str(err).startswith("9 problems in the household:")
-        assert err.message("id").startswith("9 masalah pada data rumah tangga:")
+        assert str(err).startswith("10 problems in the household:")
+        assert err.message("id").startswith("10 masalah pada data rumah tangga:")
         for problem in err.problems:
             assert problem.render("en") == f"{problem.path}: {problem.message}"
             assert problem.render("id") == f"{problem.path}: {problem.message_id}"
             assert problem.message_id != problem.message
+
+
+class TestBoundary:
+    """Bad values a caller may pass are refused with the library's error, never a raw one."""
+
+    @pytest.mark.parametrize("income", [float("nan"), float("inf"), -float("inf"), True, "5"])
+    def test_income_not_a_number(self, income):
+        """NaN, infinity, a bool or text as income is refused at the member's income."""
+        found = problems(members=(head(monthly_income=income),))
+        assert [path for path, _ in found] == ["members[0].monthly_income"]
+        assert "whole number" in found[0][1]
+
+    def test_whole_float_income_is_accepted(self):
+        """A finite whole float (as JSON may carry) is still a number."""
+        assert Household(region=MIROTO, members=[head(monthly_income=1.2e6)]).size == 1
+
+    @pytest.mark.parametrize("decile", [True, float("nan"), 2.5])
+    def test_decile_not_a_number(self, decile):
+        """A bool, NaN or fraction as decile is refused."""
+        assert paths(registry=RegistryStatus(decile=decile)) == ["registry.decile"]
+
+    @pytest.mark.parametrize("va", [False, float("inf")])
+    def test_electricity_not_a_number(self, va):
+        """A bool or infinity as electricity power is refused."""
+        assert paths(housing=Housing(electricity_va=va)) == ["housing.electricity_va"]
+
+    def test_members_holding_a_dict(self):
+        """A members list holding a dict is an InvalidInputError, not an AttributeError."""
+        assert paths(members=[head(), {"member_id": "m2"}]) == ["members[1]"]
+
+    @pytest.mark.parametrize("members", ["m1", 5, None])
+    def test_members_not_a_list(self, members):
+        """Members given as text or a number are refused."""
+        with pytest.raises(InvalidInputError, match="list of Person"):
+            Household(region=MIROTO, members=members)
+
+    def test_programs_not_a_list(self):
+        """Programs received given as one text are refused (it would split into letters)."""
+        with pytest.raises(InvalidInputError, match="list of codes"):
+            Household(region=MIROTO, members=[head()], programs_received="PKH")
+
+    def test_wrong_types_of_member_fields(self):
+        """A member with a text sex, relationship, NIK or birth date gets a problem each."""
+        bad = head(sex="male", relationship="head", nik="3374011403820001", birth_date="1982")
+        assert paths(members=(bad,)) == [
+            "members",
+            "members[0].relationship",
+            "members[0].sex",
+            "members[0].nik",
+            "members[0].birth_date",
+        ]
+
+    def test_nik_birth_date_mismatch(self):
+        """A NIK whose birth date is not the member's is refused at birth_date (as sex is)."""
+        found = problems(members=(head(nik=MAN_NIK, birth_date=date(1982, 3, 15)),))
+        assert [path for path, _ in found] == ["members[0].birth_date"]
+        assert "140382" in found[0][1]
+
+    def test_nik_birth_date_of_a_woman(self):
+        """For a woman the day in the NIK has 40 added: 42 stands for the 2nd."""
+        household = Household(region=MIROTO, members=[head(), spouse(nik=WOMAN_NIK)])
+        assert household.members[1].nik == WOMAN_NIK
+        wrong = spouse(nik=WOMAN_NIK, birth_date=date(1986, 7, 12))
+        assert paths(members=(head(), wrong)) == ["members[1].birth_date"]
+
+    def test_unknown_village(self):
+        """A village code of the right shape that is not in the Kemendagri list is refused."""
+        household = Household(region=RegionCode("35.03.01.2999"), members=[head()])
+        (problem,) = household.problems_on(TODAY)
+        assert problem.path == "region"
+        assert "not in the Kemendagri 2025 list" in problem.message
+
+    def test_pre_split_village_refused_for_new_cases_after_the_split(self):
+        """A pre-split Papua village code is history: refused on and after the split day."""
+        old = Household(region=RegionCode("91.01.01.2001"), members=[head()])
+        assert old.problems_on(date(2022, 7, 24)) == []
+        (problem,) = old.problems_on(date(2022, 7, 25))
+        assert problem.path == "region"
+        assert "93.01" in problem.message
+        assert "93.01" in problem.message_id
+
+    def test_name_is_normalised_to_nfc(self):
+        """A decomposed name is stored composed (NFC), so equal names are equal."""
+        assert head(name="Sri\u0301").name == "Srí"
+
+    @pytest.mark.parametrize(
+        ("name", "words"),
+        [
+            ("abc\ud800def", "surrogate"),
+            ("Budi\x00", "control character"),
+            ("Bu\u200bdi", "invisible formatting"),
+            ("Budi\nSantoso", "control character"),
+        ],
+    )
+    def test_bad_characters_in_a_name(self, name, words):
+        """Lone surrogates, NUL, controls and zero-width characters in a name are refused."""
+        found = problems(members=(head(name=name),))
+        assert [path for path, _ in found] == ["members[0].name"]
+        assert words in found[0][1]
+
+    def test_text_limits_on_a_new_case(self):
+        """A 100,000-character name is refused when the household enters a case."""
+        household = Household(region=MIROTO, members=[head(name="a" * 100_000)])
+        (problem,) = household.problems_on(TODAY)
+        assert problem.path == "members[0].name"
+        assert "at most 200" in problem.message
+
+    def test_text_limits_are_configurable(self):
+        """A stricter policy refuses what the default accepts."""
+        from slrt_core.freetext import TextPolicy
+
+        household = Household(region=MIROTO, members=[head(name="Budi Santoso")])
+        assert household.problems_on(TODAY) == []
+        strict = TextPolicy(limits={"name": 4})
+        assert [p.path for p in household.problems_on(TODAY, text=strict)] == ["members[0].name"]

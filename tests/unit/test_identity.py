@@ -487,12 +487,12 @@ class TestRegionSplits:
         with pytest.raises(
             DefinitionError, match=re.escape("region_splits.toml is malformed")
         ) as excinfo:
-            identity._parse_splits(text)
+            identity._region._parse_splits(text)
         assert "Pasang ulang slrt_core" in excinfo.value.message("id")
 
     def test_well_formed_table_parses(self):
         """A well-formed row becomes a RegionSplit keyed by its old code."""
-        table = identity._parse_splits(
+        table = identity._region._parse_splits(
             '[[regency]]\nold = "91.01"\nnew = "93.01"\nname = "M"\nprovince = "P"\n'
             'law = "L"\neffective = 2022-07-25\n'
         )
@@ -506,10 +506,11 @@ class TestLazyData:
     def test_import_loads_no_region_data(self):
         """Importing the module reads no region data; a name reads no villages."""
         script = (
-            "import slrt_core.identity as m\n"
+            "import slrt_core.identity._data as m\n"
+            "import slrt_core.identity as i\n"
             "print(len(m._REGIONS._box), len(m._VILLAGES._box))\n"
-            "m.RegionCode('33.74').name\n"
-            "m.Nik.parse('3374014508900001')\n"
+            "i.RegionCode('33.74').name\n"
+            "i.Nik.parse('3374014508900001')\n"
             "print(len(m._REGIONS._box), len(m._VILLAGES._box))\n"
         )
         out = subprocess.run(
@@ -529,7 +530,7 @@ class TestLazyData:
             release.wait(5)
             return "table"
 
-        once = identity._Once(build)
+        once = identity._data._Once(build)
         results = []
         first = threading.Thread(target=lambda: results.append(once.get()))
         first.start()

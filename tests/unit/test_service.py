@@ -7,6 +7,7 @@ outbox and the notifier are exactly as before, and that the message is translate
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -210,12 +211,17 @@ class World:
             sent=tuple(self.notifier.sent),
         )
 
+    @contextlib.contextmanager
+    def writes_nothing(self) -> Iterator[None]:
+        """Assert that the block changes nothing a command could change (see Snapshot)."""
+        before = self.snapshot()
+        yield
+        assert self.snapshot() == before
+
     def refused(self, error: type[E], command: Callable[..., object], *args: Any, **kw: Any) -> E:
         """Run a command that must be refused with *error*; assert it changed nothing."""
-        before = self.snapshot()
-        with pytest.raises(error) as excinfo:
+        with self.writes_nothing(), pytest.raises(error) as excinfo:
             command(*args, **kw)
-        assert self.snapshot() == before
         err = excinfo.value
         assert err.message("en") == str(err)
         assert err.message("id")
@@ -1705,10 +1711,9 @@ class TestRouting:
     def test_route_query(self, world):
         """route() ranks the services for a need and sends nothing; reads are checked."""
         case = world.case_in(CaseState.REVIEWED)
-        before = world.snapshot()
-        routing = world.slrt.route(BACK, case.case_id, "n1")
-        assert [c.service_id for c in routing.candidates] == ["pbi-desk", "pbi-bpjs"]
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            routing = world.slrt.route(BACK, case.case_id, "n1")
+            assert [c.service_id for c in routing.candidates] == ["pbi-desk", "pbi-bpjs"]
         world.refused(AccessDenied, world.slrt.route, OUTSIDER, case.case_id, "n1")
 
 
@@ -1730,10 +1735,9 @@ class TestSweep:
         assert (retry.replaces, retry.provider_id) == (referral.referral_id, "bpjs")
         assert {e.actor_id for e in world.store.events(case.case_id)[-6:]} == {"slrt-system"}
         assert_replays(world, case)
-        before = world.snapshot()
-        again = world.slrt.sweep()
-        assert (again.escalated, again.expired) == (0, 0)
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            again = world.slrt.sweep()
+            assert (again.escalated, again.expired) == (0, 0)
 
     def test_each_step_is_taken_once(self, world):
         """Just past the deadline the sweep reminds once; a second sweep does nothing."""
@@ -1741,10 +1745,9 @@ class TestSweep:
         world.clock.set(referral.due_at + timedelta(minutes=1))
         first = world.slrt.sweep()
         assert first.steps == {"reminder": 1}
-        before = world.snapshot()
-        second = world.slrt.sweep()
-        assert (second.checked, second.escalated) == (1, 0)
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            second = world.slrt.sweep()
+            assert (second.checked, second.escalated) == (1, 0)
 
     def test_conflict_is_left_for_the_next_sweep(self, world):
         """A case changed during the sweep is counted as a conflict and left unchanged."""
@@ -1764,10 +1767,9 @@ class TestSweep:
     def test_nothing_due(self, world):
         """A sweep before any deadline does nothing."""
         world.referral_in(ReferralStatus.REQUESTED)
-        before = world.snapshot()
-        report = world.slrt.sweep()
-        assert (report.checked, report.escalated) == (0, 0)
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            report = world.slrt.sweep()
+            assert (report.checked, report.escalated) == (0, 0)
 
     def test_service_gone_from_the_directory(self, world):
         """A referral whose service left the directory still moves, on default deadlines."""
@@ -1955,19 +1957,17 @@ class TestIdempotency:
     def test_register_twice(self, world):
         """A retried registration returns the same case and writes nothing."""
         first = world.register(idempotency_key="visit-1")
-        before = world.snapshot()
-        again = world.register(idempotency_key="visit-1")
-        assert again == first
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            again = world.register(idempotency_key="visit-1")
+            assert again == first
 
     def test_command_twice(self, world):
         """A retried assessment returns the same case and writes nothing."""
         case = world.register()
         first = world.slrt.assess(FACILITATOR, case.case_id, findings="x", idempotency_key="a")
-        before = world.snapshot()
-        again = world.slrt.assess(FACILITATOR, case.case_id, findings="x", idempotency_key="a")
-        assert again == first
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            again = world.slrt.assess(FACILITATOR, case.case_id, findings="x", idempotency_key="a")
+            assert again == first
 
     def test_returns_the_result_as_it_was(self, world):
         """A late retry returns the result of the first run, not the current case."""
@@ -1990,15 +1990,13 @@ class TestIdempotency:
         rid = first.referral_id
         for status in (ReferralStatus.ACCEPTED, ReferralStatus.COMPLETED):
             done = s.update_referral(DINSOS, rid, status=status, idempotency_key=f"u-{status}")
-            before = world.snapshot()
-            assert s.update_referral(DINSOS, rid, status=status, idempotency_key=f"u-{status}") == (
-                done
-            )
-            assert world.snapshot() == before
+            with world.writes_nothing():
+                assert s.update_referral(
+                    DINSOS, rid, status=status, idempotency_key=f"u-{status}"
+                ) == (done)
         confirmed = s.confirm_receipt(FACILITATOR, rid, idempotency_key="c")
-        before = world.snapshot()
-        assert s.confirm_receipt(FACILITATOR, rid, idempotency_key="c") == confirmed
-        assert world.snapshot() == before
+        with world.writes_nothing():
+            assert s.confirm_receipt(FACILITATOR, rid, idempotency_key="c") == confirmed
         assert world.store.load(case.case_id).version == case.version + 4
 
     def test_key_reused_for_another_command(self, world):

@@ -175,7 +175,12 @@ class MemoryStore:
         if self._unsealed:
             prev = self._records[-1].digest if self._records else GENESIS
             bodies = (self.codec.encode(e) for e in self._unsealed)
-            self._records.extend(chain(bodies, after_seq=len(self._records), prev=prev))
+            sealed = chain(bodies, after_seq=len(self._records), prev=prev)
+            # With the case_id and version the record stands for, as a database row has.
+            self._records.extend(
+                r._replace(case_id=e.case_id, version=e.version)
+                for r, e in zip(sealed, self._unsealed, strict=True)
+            )
             self._unsealed.clear()
 
     # Outbox

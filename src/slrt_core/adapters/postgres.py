@@ -59,7 +59,7 @@ from slrt_core.adapters._records import (
     idempotency_record,
 )
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
-from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.audit import GENESIS, AuditRecord, chain, check_case_events
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
@@ -423,7 +423,7 @@ class PostgresStore:
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        return decode_events(case_id, rows, self.codec.decode)
+        return check_case_events(case_id, decode_events(case_id, rows, self.codec.decode))
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
@@ -562,13 +562,14 @@ class PostgresStore:
         while True:
             rows = self._read(
                 lambda c, s=seq: c.execute(  # type: ignore[misc]
-                    "SELECT seq, prev, digest, body FROM events WHERE seq >= %s "
-                    "ORDER BY seq LIMIT %s",
+                    "SELECT seq, prev, digest, body, case_id, version FROM events "
+                    "WHERE seq >= %s ORDER BY seq LIMIT %s",
                     (s, AUDIT_PAGE),
                 ).fetchall()
             )
             for r in rows:
-                yield AuditRecord(seq=r[0], prev=r[1], digest=r[2], body=bytes(r[3]))
+                # verify() checks the columns outside the chain against the body.
+                yield AuditRecord(r[0], r[1], r[2], bytes(r[3]), r[4], r[5])
             if len(rows) < AUDIT_PAGE:
                 return
             seq = rows[-1][0] + 1

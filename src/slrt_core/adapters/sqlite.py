@@ -31,7 +31,7 @@ from slrt_core.adapters._records import (
     idempotency_record,
 )
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
-from slrt_core.audit import GENESIS, AuditRecord, chain
+from slrt_core.audit import GENESIS, AuditRecord, chain, check_case_events
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
@@ -42,6 +42,7 @@ from slrt_core.errors import (
     StorageError,
 )
 from slrt_core.identity import RegionCode
+from slrt_core.keys import sealing_codec
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.referral._model import ReferralStatus
 from slrt_core.serialization import converter
@@ -125,6 +126,11 @@ _BEFORE_WRITE = (
 # Builds an AuditRecord from a row tuple in C (AuditRecord._make goes through Python).
 _record = partial(tuple.__new__, AuditRecord)
 
+#: The audit columns and the two columns outside the chain that reads depend on, which
+#: verify() checks against the body. CAST: a hand-edited row may hold TEXT; hash the
+#: stored bytes either way.
+_AUDIT_COLUMNS = "SELECT seq, prev, digest, CAST(body AS BLOB), case_id, version FROM events"
+
 #: How many entries each in-process cache keeps (cases by id, referral -> case).
 CACHE_ENTRIES = 50_000
 
@@ -186,9 +192,11 @@ class SqliteStore:
         busy_timeout: seconds a writer waits for another to finish.
         migrate: apply pending migrations on open (default); with ``False`` an
             out-of-date database raises :class:`~slrt_core.StorageError`.
-        codec: how events are stored; :class:`~slrt_core.adapters.basics.PlainCodec`
-            (canonical JSON in clear) by default, :class:`~slrt_core.crypto.SealingCodec`
-            to encrypt personal data at rest with per-case keys (and allow erasure).
+        codec: how events are stored. By default a file store seals personal data at
+            rest (:func:`slrt_core.keys.sealing_codec`: per-case keys in
+            ``<path>.keys``, the master key in ``<path>.key``, created on first use with
+            mode 0600); pass ``codec=PlainCodec()`` to opt out, for tests and
+            simulation only. ``":memory:"`` stores in clear.
 
     Raises:
         StorageError: the file cannot be opened, or its schema is newer than this library.
@@ -213,7 +221,11 @@ class SqliteStore:
             msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
             raise StorageError(msg)
         self._path = str(path)
-        self.codec: EventCodec = codec or PlainCodec()
+        # Sealed by default on a file (key beside it, slrt_core.keys); PlainCodec() is the
+        # explicit opt-out for tests and simulation, as is ":memory:".
+        self.codec: EventCodec = codec or (
+            PlainCodec() if self._path == ":memory:" else sealing_codec(self._path)
+        )
         self._synchronous = synchronous.upper()
         self._busy_ms = int(busy_timeout * 1000)
         self._local = threading.local()
@@ -364,7 +376,7 @@ class SqliteStore:
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        return decode_events(case_id, rows, self.codec.decode)
+        return check_case_events(case_id, decode_events(case_id, rows, self.codec.decode))
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
@@ -515,8 +527,7 @@ class SqliteStore:
         if self._shared is not None:
             yield from self._audit_pages(start)
             return
-        # CAST: a hand-edited row may hold TEXT; hash the stored bytes either way.
-        sql = "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events WHERE seq >= ? ORDER BY seq"
+        sql = _AUDIT_COLUMNS + " WHERE seq >= ? ORDER BY seq"
         conn: sqlite3.Connection | None = None
         try:
             uri = Path(self._path).resolve().as_uri() + "?mode=ro"  # quotes odd characters
@@ -536,8 +547,7 @@ class SqliteStore:
         while True:
             rows = self._read(
                 lambda c, s=seq: c.execute(  # type: ignore[misc]
-                    "SELECT seq, prev, digest, CAST(body AS BLOB) FROM events"
-                    " WHERE seq >= ? ORDER BY seq LIMIT ?",
+                    _AUDIT_COLUMNS + " WHERE seq >= ? ORDER BY seq LIMIT ?",
                     (s, page),
                 ).fetchall()
             )

@@ -58,6 +58,7 @@ from slrt_core.errors import (
     StorageError,
     TransitionNotAllowed,
 )
+from slrt_core.freetext import clean_text
 from slrt_core.identity import RegionCode
 from slrt_core.notify import notifications_for
 from slrt_core.outbox import OutboxRelay
@@ -168,7 +169,7 @@ class Pipeline:
         """
         deps = self.collaborators
         handler = HANDLERS[type(command)]
-        command = handler.check(command, deps)
+        command = _clean_texts(handler.check(command, deps))
         if isinstance(command, Erase):
             return self._erase(command, handler)
         _check_target(command)
@@ -415,3 +416,24 @@ def _not_visible(command: AnyCommand) -> Exception:
     if isinstance(command, REFERRAL_COMMANDS):
         return ReferralNotVisibleError(command.referral_id)
     return CaseNotVisibleError(command.case_id)  # type: ignore[union-attr]
+
+
+#: The free-text arguments of commands, cleaned by one policy (:mod:`slrt_core.freetext`).
+FREE_TEXT_FIELDS = ("findings", "note", "how", "description", "override_reason", "request_ref")
+
+
+def _clean_texts(command: AnyCommand) -> AnyCommand:
+    """*command* with its free text in NFC, refusing what no store can keep or show.
+
+    Raises:
+        InvalidInputError: a lone surrogate, NUL or a control character, or a text over
+            its field's limit (nothing is written).
+    """
+    changed: dict[str, Any] = {}
+    for field in FREE_TEXT_FIELDS:
+        value = getattr(command, field, None)
+        if isinstance(value, str):
+            clean = clean_text(value, field)
+            if clean != value:
+                changed[field] = clean
+    return attrs.evolve(command, **changed) if changed else command

@@ -33,6 +33,7 @@ from slrt_core.application.commands import (
     Review,
     Submit,
 )
+from slrt_core.calendar import local_date_in
 from slrt_core.case._events import (
     CaseApproved,
     CaseAssessed,
@@ -55,7 +56,9 @@ __all__ = ["HANDLERS", "eligibility"]
 
 
 def _check_register(command: RegisterCase, deps: Collaborators) -> RegisterCase:
-    problems = household_problems(command.household, deps.clock.now().date())
+    # The civil date where the household lives (its region's time zone).
+    day = local_date_in(getattr(command.household, "region", None), deps.clock.now())
+    problems = household_problems(command.household, day)
     channel = enum_value(Channel, command.channel, "channel", problems)
     kind = enum_value(ComplaintKind, command.kind, "kind", problems)
     priority = enum_value(Priority, command.priority, "priority", problems)

@@ -28,7 +28,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Literal, TypeAlias
 
 import attrs
@@ -36,8 +35,9 @@ import attrs
 from slrt_core.access import Actor, Role
 from slrt_core.adapters.basics import SequentialIds
 from slrt_core.case._model import Need
-from slrt_core.household import Household, Person, RegistryStatus, Relationship, Schooling
-from slrt_core.identity import RegionCode, Sex
+from slrt_core.demo import sample_family
+from slrt_core.household import Household
+from slrt_core.identity import RegionCode
 from slrt_core.ports import Clock, Notifier, Store
 from slrt_core.referral._directory import Directory, Provider, Service
 from slrt_core.referral._model import ReferralReason, ReferralStatus
@@ -119,37 +119,12 @@ def sample_staff(jurisdiction: RegionCode = PROVINCE) -> Staff:
 
 
 def sample_household(region: RegionCode = VILLAGES[0], *, in_registry: bool = True) -> Household:
-    """A family of three (head ``m1``, spouse ``m2``, school child ``m3``) in *region*."""
-    return Household(
-        region=region,
-        members=(
-            Person(
-                member_id="m1",
-                relationship=Relationship.HEAD,
-                birth_date=date(1982, 3, 14),
-                sex=Sex.MALE,
-                working=True,
-                monthly_income=1_200_000,
-            ),
-            Person(
-                member_id="m2",
-                relationship=Relationship.SPOUSE,
-                birth_date=date(1986, 7, 2),
-                sex=Sex.FEMALE,
-                working=False,
-                monthly_income=0,
-            ),
-            Person(
-                member_id="m3",
-                relationship=Relationship.CHILD,
-                birth_date=date(2016, 1, 20),
-                sex=Sex.FEMALE,
-                schooling=Schooling.SD,
-                monthly_income=0,
-            ),
-        ),
-        registry=RegistryStatus(in_registry=in_registry, decile=2 if in_registry else None),
-    )
+    """A family of three (head ``m1``, spouse ``m2``, school child ``m3``) in *region*.
+
+    The demo's family (:func:`slrt_core.demo.sample_family`) without its full record: no
+    NIK and pregnancy not recorded.
+    """
+    return sample_family(region, in_registry=in_registry, full_record=False)
 
 
 def sample_directory() -> Directory:

@@ -128,6 +128,52 @@ class TestSqliteKeyStore:
         again.close()
         assert wrapped not in path.read_bytes()
 
+    def test_destroyed_key_is_gone_from_every_file_despite_a_reader(self, tmp_path: Path):
+        """A key destroyed while another connection reads is gone from db, WAL and shm.
+
+        Regression (issue 12, item 10): the unchecked checkpoint left the key in the WAL
+        while a reader held a read transaction. Now destroy() waits for the reader, and
+        when it cannot, says so; purge() completes it afterwards.
+        """
+        path = tmp_path / "keys.sqlite"
+        store = SqliteKeyStore(path, busy_timeout=0.05)
+        v = SubjectVault(StaticKeyring({1: MASTER1}), store)
+        v.seal("case-1", b"data", aad=b"")
+        v.seal("case-2", b"data", aad=b"")
+        wrapped = store.get("case-1")
+        assert wrapped is not None
+
+        reader = sqlite3.connect(str(path), isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT * FROM data_keys").fetchall()  # holds a read snapshot
+        with pytest.raises(StorageError, match="write-ahead log") as excinfo:
+            v.destroy("case-1")
+        assert "log tulis-depan" in excinfo.value.message("id")
+        assert store.get("case-1") is None  # unreadable already
+        reader.execute("COMMIT")
+        reader.close()
+        store.purge()
+
+        def files() -> list[Path]:
+            return [p for p in tmp_path.iterdir() if p.name.startswith("keys.sqlite")]
+
+        assert files()
+        for file in files():
+            assert wrapped not in file.read_bytes(), file.name
+        assert store.get("case-2") is not None
+        store.close()
+
+    def test_destroy_checkpoints_at_once_without_readers(self, tmp_path: Path):
+        """Without other readers the log is truncated by destroy() itself."""
+        path = tmp_path / "keys.sqlite"
+        store = SqliteKeyStore(path)
+        store.add("case-1", b"K" * 60)
+        assert store.destroy("case-1") is True
+        for file in tmp_path.iterdir():
+            assert b"K" * 60 not in file.read_bytes(), file.name
+        assert store.destroy("case-1") is False
+        store.close()
+
     def test_unopenable_file_and_failures_are_storage_errors(self, tmp_path: Path):
         """A directory path or a closed store raise StorageError."""
         with pytest.raises(StorageError, match="Cannot open the key store"):
