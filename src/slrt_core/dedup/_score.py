@@ -1,0 +1,289 @@
+"""The scorer: Fellegi-Sunter weights on token agreement, per member pair and household.
+
+Each comparison has ordered *levels*; the first level that holds gives its weight
+``log2(m / u)``, where *m* is the chance of that level for two records of the same
+person and *u* for two different people filed under a shared blocking key (Fellegi and
+Sunter, "A Theory for Record Linkage", JASA 64, 1969; levels as in Splink). A member
+pair's score is the sum over the comparisons; a missing value on either side weighs 0.
+
+============  ========================================  =====  ======  ======
+comparison    level                                     m      u       weight
+============  ========================================  =====  ======  ======
+name          same normalised full name                 0.60   0.0005  +10.2
+name          same phonetic key                         0.25   0.002   +7.0
+name          every part of one name is in the other    0.08   0.01    +3.0
+name          some part shared                          0.04   0.06    -0.6
+name          nothing shared                            0.03   0.93    -5.0
+birth date    same date                                 0.85   0.003   +8.1
+birth date    same year only                            0.10   0.02    +2.3
+birth date    different years                           0.05   0.977   -4.3
+village       same village code                         0.85   0.05    +4.1
+village       different village code                    0.15   0.95    -2.7
+NIK           different NIKs (both known)               0.02   0.999   -5.6
+============  ========================================  =====  ======  ======
+
+The *m* and *u* values are estimates for a district (the *u* of a full name is that of a
+common Javanese name among the people sharing a blocking key), not fitted: the labelled
+set of :mod:`slrt_core.dedup.labelled` checks them (docs/explanation/deduplication.md).
+
+A household's score is the best member pair's score plus :data:`MEMBER_BONUS` for each
+further member matched one to one (a maximum matching of the pairs that score at least
+:data:`LIKELY`, so the figure is the same both ways round). The decision: ``same`` when a
+NIK or KK token is shared, ``likely`` when the score is at least :data:`LIKELY`,
+``distinct`` otherwise. A likely match never blocks a registration: it raises a
+duplicate-suspect flag that a supervisor resolves.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from slrt_core.dedup._tokens import HouseholdTokens, MemberTokens
+from slrt_core.errors import InvalidInputError
+from slrt_core.formatting import number
+from slrt_core.texts import LanguageCode, text
+
+__all__ = [
+    "LIKELY",
+    "MEMBER_BONUS",
+    "Agreement",
+    "MatchDecision",
+    "MatchResult",
+    "MemberMatch",
+    "score_households",
+    "score_members",
+]
+
+#: The household score from which a match is ``likely`` (a duplicate suspect).
+LIKELY = 12.0
+#: Added to a household's score for each further member matched one to one.
+MEMBER_BONUS = 2.0
+
+
+def _w(m: float, u: float) -> float:
+    return round(math.log2(m / u), 1)
+
+
+_NAME_LEVELS = {
+    "name": _w(0.60, 0.0005),
+    "phonetic": _w(0.25, 0.002),
+    "parts_all": _w(0.08, 0.01),
+    "parts_some": _w(0.04, 0.06),
+    "name_none": _w(0.03, 0.93),
+}
+_DOB_LEVELS = {
+    "birth_date": _w(0.85, 0.003),
+    "birth_year": _w(0.10, 0.02),
+    "birth_none": _w(0.05, 0.977),
+}
+_VILLAGE = {"village": _w(0.85, 0.05), "village_none": _w(0.15, 0.95)}
+_NIK_DIFFERS = _w(0.02, 0.999)
+
+
+class MatchDecision(enum.StrEnum):
+    """What a match means for the intake."""
+
+    SAME = "same"
+    """A NIK or KK token is shared: the household already has a case."""
+    LIKELY = "likely"
+    """The score is at least :data:`LIKELY`: a duplicate suspect for a supervisor."""
+    DISTINCT = "distinct"
+    """Not the same household, as far as the fields tell."""
+
+
+@attrs.frozen(kw_only=True)
+class Agreement:
+    """One comparison's outcome: the level that held and its weight.
+
+    Args:
+        field: the comparison level (``"name"``, ``"phonetic"``, ``"birth_year"`` ...);
+            its labels are ``dedup.field.<field>`` in :mod:`slrt_core.texts`.
+        weight: its Fellegi-Sunter weight (negative for a disagreement).
+    """
+
+    field: str
+    weight: float
+
+    def label(self, language: LanguageCode = "id") -> str:
+        """The level's name for staff in *language*."""
+        return text(f"dedup.field.{self.field}", language)
+
+
+@attrs.frozen(kw_only=True)
+class MemberMatch:
+    """The comparison of two members.
+
+    Args:
+        intake_member: the member id on the intake side.
+        candidate_member: the member id on the candidate side.
+        score: the sum of the weights.
+        agreements: every comparison's outcome, in a fixed order.
+        nik: whether their NIK tokens are equal.
+    """
+
+    intake_member: str
+    candidate_member: str
+    score: float
+    agreements: tuple[Agreement, ...]
+    nik: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class MatchResult:
+    """The comparison of an intake household with one candidate.
+
+    Args:
+        case_id: the candidate's case id (``""`` when compared outside an index).
+        decision: same, likely or distinct.
+        score: the household score.
+        kk: whether the KK tokens are equal.
+        pairs: the member pairs matched one to one, best first.
+
+    Examples:
+        >>> result = MatchResult(case_id="C-1", decision=MatchDecision.DISTINCT,
+        ...                      score=-3.0, kk=False, pairs=())
+        >>> result.explain("en")
+        'Case C-1: distinct, score -3.0. No field agreed.'
+    """
+
+    case_id: str
+    decision: MatchDecision
+    score: float
+    kk: bool
+    pairs: tuple[MemberMatch, ...]
+
+    @property
+    def agreed(self) -> tuple[str, ...]:
+        """The fields that agreed (a positive weight) in the best pair, KK and NIK first."""
+        fields = ["kk"] if self.kk else []
+        if self.pairs:
+            best = self.pairs[0]
+            fields += ["nik"] if best.nik else []
+            fields += [a.field for a in best.agreements if a.weight > 0]
+        return tuple(fields)
+
+    def explain(self, language: LanguageCode = "id") -> str:
+        """One sentence for staff: the decision, the score and the fields that agreed."""
+        decision = text(f"dedup.decision.{self.decision.value}", language)
+        score = number(self.score, language, digits=1)
+        fields = ", ".join(text(f"dedup.field.{f}", language) for f in self.agreed)
+        key = "dedup.explain" if fields else "dedup.explain.none"
+        return text(key, language, case_id=self.case_id, decision=decision, score=score,
+                    fields=fields)  # fmt: skip
+
+
+def _name_level(a: MemberTokens, b: MemberTokens) -> str | None:
+    if a.name is None or b.name is None:
+        return None
+    if a.name == b.name:
+        return "name"
+    if a.phonetic == b.phonetic:
+        return "phonetic"
+    shared = a.parts & b.parts
+    if shared and (shared in (a.parts, b.parts)):
+        return "parts_all"
+    return "parts_some" if shared else "name_none"
+
+
+def _dob_level(a: MemberTokens, b: MemberTokens) -> str:
+    if a.birth_date == b.birth_date:
+        return "birth_date"
+    return "birth_year" if a.birth_year == b.birth_year else "birth_none"
+
+
+def score_members(a: MemberTokens, b: MemberTokens, *, same_village: bool) -> MemberMatch:
+    """Compare two members (the village is the households').
+
+    Symmetric: swapping *a* and *b* swaps the member ids and nothing else.
+    """
+    agreements = []
+    level = _name_level(a, b)
+    if level is not None:
+        agreements.append(Agreement(field=level, weight=_NAME_LEVELS[level]))
+    level = _dob_level(a, b)
+    agreements.append(Agreement(field=level, weight=_DOB_LEVELS[level]))
+    level = "village" if same_village else "village_none"
+    agreements.append(Agreement(field=level, weight=_VILLAGE[level]))
+    nik = a.nik is not None and a.nik == b.nik
+    if a.nik is not None and b.nik is not None and not nik:
+        agreements.append(Agreement(field="nik_differs", weight=_NIK_DIFFERS))
+    return MemberMatch(
+        intake_member=a.member_id,
+        candidate_member=b.member_id,
+        score=round(sum(x.weight for x in agreements), 1),
+        agreements=tuple(agreements),
+        nik=nik,
+    )
+
+
+def _max_matching(scores: Sequence[Sequence[float]], good: Callable[[float], bool]) -> int:
+    """The size of a maximum one-to-one matching over the pairs *good* accepts (Kuhn)."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j, value in enumerate(scores[i]):
+            if good(value) and j not in seen:
+                seen.add(j)
+                if j not in owner or augment(owner[j], seen):
+                    owner[j] = i
+                    return True
+        return False
+
+    return sum(augment(i, set()) for i in range(len(scores)))
+
+
+def score_households(
+    intake: HouseholdTokens, candidate: HouseholdTokens, *, case_id: str = ""
+) -> MatchResult:
+    """Compare an intake household with a candidate; both under one pepper version.
+
+    Raises:
+        InvalidInputError: the two were tokenised under different pepper versions.
+    """
+    if intake.version != candidate.version:
+        raise InvalidInputError.single(
+            "version",
+            f"Tokens of pepper versions {intake.version} and {candidate.version} cannot be "
+            "compared; tokenise the intake under the candidate's version.",
+            f"Token kunci versi {intake.version} dan {candidate.version} tidak dapat "
+            "dibandingkan; buat token data masuk dengan versi kandidat.",
+        )
+    same_village = intake.village == candidate.village
+    grid = [
+        [score_members(a, b, same_village=same_village) for b in candidate.members]
+        for a in intake.members
+    ]
+    pairs = sorted(
+        (pair for row in grid for pair in row),
+        key=lambda p: (-p.nik, -p.score, p.intake_member, p.candidate_member),
+    )
+    kk = intake.kk is not None and intake.kk == candidate.kk
+    best = pairs[0].score if pairs else 0.0
+    matched = _max_matching([[p.score for p in row] for row in grid], lambda s: s >= LIKELY)
+    score = round(best + MEMBER_BONUS * max(0, matched - 1), 1)
+    if kk or any(p.nik for p in pairs):
+        decision = MatchDecision.SAME
+    elif score >= LIKELY:
+        decision = MatchDecision.LIKELY
+    else:
+        decision = MatchDecision.DISTINCT
+    return MatchResult(
+        case_id=case_id, decision=decision, score=score, kk=kk, pairs=_one_to_one(pairs)
+    )
+
+
+def _one_to_one(pairs: list[MemberMatch]) -> tuple[MemberMatch, ...]:
+    """The pairs taken best first, each member at most once (for the explanation)."""
+    used_a: set[str] = set()
+    used_b: set[str] = set()
+    kept = []
+    for pair in pairs:
+        if pair.intake_member not in used_a and pair.candidate_member not in used_b:
+            used_a.add(pair.intake_member)
+            used_b.add(pair.candidate_member)
+            kept.append(pair)
+    return tuple(kept)
