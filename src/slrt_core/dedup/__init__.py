@@ -13,10 +13,20 @@ docs/explanation/deduplication.md.
 from __future__ import annotations
 
 from slrt_core.dedup._index import MemoryCandidateIndex, check_intake
-from slrt_core.dedup._normalise import name_parts, normalise_name, phonetic_key
+from slrt_core.dedup._labelled import (
+    LabelledPair,
+    generated_pairs,
+    hand_written_pairs,
+    labelled_pairs,
+    synthetic_household,
+    villages,
+)
+from slrt_core.dedup._normalise import compact_name, name_parts, normalise_name, phonetic_key
 from slrt_core.dedup._score import (
     LIKELY,
     MEMBER_BONUS,
+    MEMBER_MATCH,
+    NO_OTHER_MEMBER,
     Agreement,
     MatchDecision,
     MatchResult,
@@ -29,18 +39,27 @@ from slrt_core.dedup._tokens import BlindIndexer, HouseholdTokens, MemberTokens
 __all__ = [
     "LIKELY",
     "MEMBER_BONUS",
+    "MEMBER_MATCH",
+    "NO_OTHER_MEMBER",
     "Agreement",
     "BlindIndexer",
     "HouseholdTokens",
+    "LabelledPair",
     "MatchDecision",
     "MatchResult",
     "MemberMatch",
     "MemberTokens",
     "MemoryCandidateIndex",
     "check_intake",
+    "compact_name",
+    "generated_pairs",
+    "hand_written_pairs",
+    "labelled_pairs",
     "name_parts",
     "normalise_name",
     "phonetic_key",
     "score_households",
     "score_members",
+    "synthetic_household",
+    "villages",
 ]

@@ -41,8 +41,9 @@ respelled form of their lists; rule 8 runs last.
 Single names (``Sukarno``, very common in Java) need no rule: the name is its one part.
 
 :func:`phonetic_key` goes further for a looser comparison: ``kh`` -> ``h``, ``q`` -> ``k``,
-``v`` -> ``f``, a final ``h`` after a vowel dropped (``Fatimah``/``Fatima``), then each part
-through Metaphone (Lawrence Philips 1990, from ``jellyfish``).
+``v`` -> ``f``, a final ``h`` after a vowel dropped (``Fatimah``/``Fatima``), then the
+name, its parts joined, through Metaphone (Lawrence Philips 1990, from ``jellyfish``).
+:func:`compact_name` joins the parts too, for the full-name comparison.
 
 Examples:
     >>> normalise_name("H. Moch. Soeharto, S.Pd.")
@@ -68,6 +69,7 @@ __all__ = [
     "CONNECTORS",
     "DEGREES",
     "TITLES",
+    "compact_name",
     "name_parts",
     "normalise_name",
     "phonetic_key",
@@ -188,6 +190,16 @@ def normalise_name(name: str) -> str:
     return " ".join(_words(name))
 
 
+def compact_name(name: str) -> str:
+    """The normalised *name* without spaces: ``Nur Hayati`` and ``Nurhayati`` agree.
+
+    Examples:
+        >>> compact_name("Nur Hayati") == compact_name("NURHAYATI")
+        True
+    """
+    return "".join(_words(name))
+
+
 def name_parts(name: str) -> tuple[str, ...]:
     """The parts of the normalised *name*, initials (one letter) left out.
 
@@ -204,12 +216,16 @@ def _sound(word: str) -> str:
 
 
 def phonetic_key(name: str) -> str:
-    """A key that sounds of *name* share: each part's Metaphone code after rule 8.
+    """A key that the sounds of *name* share: the Metaphone code of the normalised name.
+
+    The parts are joined without spaces first, so ``Nur Hayati`` and ``Nurhayati`` agree.
 
     Examples:
         >>> phonetic_key("Khadijah") == phonetic_key("Hadijah")
         True
+        >>> phonetic_key("Nur Hayati") == phonetic_key("Nurhayati")
+        True
         >>> phonetic_key("Sukarno") == phonetic_key("Sukirman")
         False
     """
-    return " ".join(_sound(w) for w in _words(name))
+    return _sound("".join(_words(name)))

@@ -33,7 +33,7 @@ from datetime import date
 
 import attrs
 
-from slrt_core.dedup._normalise import name_parts, normalise_name, phonetic_key
+from slrt_core.dedup._normalise import compact_name, name_parts, phonetic_key
 from slrt_core.errors import InvalidInputError
 from slrt_core.household import Household, Person
 from slrt_core.privacy import NikTokenizer
@@ -51,7 +51,7 @@ class MemberTokens:
     Args:
         member_id: the member's id inside its household (for the explanation).
         nik: the NIK token, ``None`` when the NIK is unknown.
-        name: token of the normalised full name, ``None`` when no name was given.
+        name: token of the normalised full name without spaces, ``None`` when no name was given.
         phonetic: token of the phonetic key of the name.
         parts: tokens of the name's parts (initials left out).
         birth_date: token of the birth date.
@@ -172,7 +172,7 @@ class BlindIndexer:
         def tok(kind: str, value: str) -> str:
             return self.token(kind, value, version=version)
 
-        name = normalise_name(person.name)
+        name = compact_name(person.name)
         born: date = person.birth_date
         return MemberTokens(
             member_id=person.member_id,
@@ -185,8 +185,7 @@ class BlindIndexer:
         )
 
     def _blocks(self, person: Person, village: str, version: int) -> set[str]:
-        name = normalise_name(person.name)
-        if not name:
+        if not compact_name(person.name):
             return set()
         sound = phonetic_key(person.name)
         year = str(person.birth_date.year)
