@@ -70,6 +70,7 @@ __all__ = [
     "DEGREES",
     "TITLES",
     "compact_name",
+    "name_keys",
     "name_parts",
     "normalise_name",
     "phonetic_key",
@@ -213,6 +214,18 @@ def name_parts(name: str) -> tuple[str, ...]:
 def _sound(word: str) -> str:
     word = word.replace("kh", "h").replace("q", "k").replace("v", "f")
     return jellyfish.metaphone(_FINAL_H.sub("", word)) or word
+
+
+def name_keys(name: str) -> tuple[str, str, tuple[str, ...]]:
+    """The compact name, the phonetic key and the parts of *name*, normalised once.
+
+    Examples:
+        >>> name_keys("Nur Hayati")
+        ('nurhayati', 'NRHYT', ('nur', 'hayati'))
+    """
+    words = _words(name)
+    compact = "".join(words)
+    return compact, _sound(compact), tuple(w for w in words if len(w) > 1)
 
 
 def phonetic_key(name: str) -> str:

@@ -98,6 +98,7 @@ _DOB_LEVELS = {
 }
 _VILLAGE = {"village": _w(0.85, 0.05), "village_none": _w(0.15, 0.95)}
 _NIK_DIFFERS = _w(0.02, 0.999)
+_WEIGHTS = {**_NAME_LEVELS, **_DOB_LEVELS, **_VILLAGE, "nik_differs": _NIK_DIFFERS}
 
 
 class MatchDecision(enum.StrEnum):
@@ -211,27 +212,30 @@ def _dob_level(a: MemberTokens, b: MemberTokens) -> str:
     return "birth_year" if a.birth_year == b.birth_year else "birth_none"
 
 
+def _compare(
+    a: MemberTokens, b: MemberTokens, *, same_village: bool
+) -> tuple[float, tuple[str, ...], bool]:
+    """The score, the levels that held and the NIK agreement: no objects built."""
+    levels = [] if (level := _name_level(a, b)) is None else [level]
+    levels.append(_dob_level(a, b))
+    levels.append("village" if same_village else "village_none")
+    nik = a.nik is not None and a.nik == b.nik
+    if a.nik is not None and b.nik is not None and not nik:
+        levels.append("nik_differs")
+    return round(sum(_WEIGHTS[x] for x in levels), 1), tuple(levels), nik
+
+
 def score_members(a: MemberTokens, b: MemberTokens, *, same_village: bool) -> MemberMatch:
     """Compare two members (the village is the households').
 
     Symmetric: swapping *a* and *b* swaps the member ids and nothing else.
     """
-    agreements = []
-    level = _name_level(a, b)
-    if level is not None:
-        agreements.append(Agreement(field=level, weight=_NAME_LEVELS[level]))
-    level = _dob_level(a, b)
-    agreements.append(Agreement(field=level, weight=_DOB_LEVELS[level]))
-    level = "village" if same_village else "village_none"
-    agreements.append(Agreement(field=level, weight=_VILLAGE[level]))
-    nik = a.nik is not None and a.nik == b.nik
-    if a.nik is not None and b.nik is not None and not nik:
-        agreements.append(Agreement(field="nik_differs", weight=_NIK_DIFFERS))
+    score, levels, nik = _compare(a, b, same_village=same_village)
     return MemberMatch(
         intake_member=a.member_id,
         candidate_member=b.member_id,
-        score=round(sum(x.weight for x in agreements), 1),
-        agreements=tuple(agreements),
+        score=score,
+        agreements=tuple(Agreement(field=x, weight=_WEIGHTS[x]) for x in levels),
         nik=nik,
     )
 
@@ -270,41 +274,48 @@ def score_households(
         )
     same_village = intake.village == candidate.village
     grid = [
-        [score_members(a, b, same_village=same_village) for b in candidate.members]
+        [_compare(a, b, same_village=same_village) for b in candidate.members]
         for a in intake.members
     ]
-    pairs = sorted(
-        (pair for row in grid for pair in row),
-        key=lambda p: (-p.nik, -p.score, p.intake_member, p.candidate_member),
+    order = sorted(
+        ((i, j) for i in range(len(grid)) for j in range(len(grid[i]))),
+        key=lambda ij: (
+            -grid[ij[0]][ij[1]][2],
+            -grid[ij[0]][ij[1]][0],
+            intake.members[ij[0]].member_id,
+            candidate.members[ij[1]].member_id,
+        ),
     )
     kk = intake.kk is not None and intake.kk == candidate.kk
-    best = pairs[0].score if pairs else 0.0
+    best = grid[order[0][0]][order[0][1]][0] if order else 0.0
     score = best
     if min(len(intake.members), len(candidate.members)) > 1:
         matched = _max_matching(
-            [[p.score for p in row] for row in grid], lambda s: s >= MEMBER_MATCH
+            [[cell[0] for cell in row] for row in grid], lambda s: s >= MEMBER_MATCH
         )
         score += MEMBER_BONUS * (matched - 1) if matched > 1 else NO_OTHER_MEMBER
     score = round(score, 1)
-    if kk or any(p.nik for p in pairs):
+    if kk or any(cell[2] for row in grid for cell in row):
         decision = MatchDecision.SAME
     elif score >= LIKELY:
         decision = MatchDecision.LIKELY
     else:
         decision = MatchDecision.DISTINCT
-    return MatchResult(
-        case_id=case_id, decision=decision, score=score, kk=kk, pairs=_one_to_one(pairs)
+    pairs = tuple(
+        score_members(intake.members[i], candidate.members[j], same_village=same_village)
+        for i, j in _one_to_one(order)
     )
+    return MatchResult(case_id=case_id, decision=decision, score=score, kk=kk, pairs=pairs)
 
 
-def _one_to_one(pairs: list[MemberMatch]) -> tuple[MemberMatch, ...]:
+def _one_to_one(order: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """The pairs taken best first, each member at most once (for the explanation)."""
-    used_a: set[str] = set()
-    used_b: set[str] = set()
+    used_a: set[int] = set()
+    used_b: set[int] = set()
     kept = []
-    for pair in pairs:
-        if pair.intake_member not in used_a and pair.candidate_member not in used_b:
-            used_a.add(pair.intake_member)
-            used_b.add(pair.candidate_member)
-            kept.append(pair)
-    return tuple(kept)
+    for i, j in order:
+        if i not in used_a and j not in used_b:
+            used_a.add(i)
+            used_b.add(j)
+            kept.append((i, j))
+    return kept

@@ -33,7 +33,7 @@ from datetime import date
 
 import attrs
 
-from slrt_core.dedup._normalise import compact_name, name_parts, phonetic_key
+from slrt_core.dedup._normalise import name_keys
 from slrt_core.errors import InvalidInputError
 from slrt_core.household import Household, Person
 from slrt_core.privacy import NikTokenizer
@@ -42,6 +42,8 @@ __all__ = ["BlindIndexer", "HouseholdTokens", "MemberTokens"]
 
 #: Hex digits kept of a field token's MAC (128 bits).
 _HEX = 32
+#: A name's compact form, phonetic key and parts (:func:`name_keys`).
+_Keys = tuple[str, str, tuple[str, ...]]
 
 
 @attrs.frozen(kw_only=True)
@@ -157,8 +159,9 @@ class BlindIndexer:
         blocks: set[str] = set()
         members = []
         for person in household.members:
-            members.append(self._member(person, version))
-            blocks.update(self._blocks(person, village, version))
+            keys = name_keys(person.name)
+            members.append(self._member(person, keys, version))
+            blocks.update(self._blocks(person, keys, village, version))
         kk = household.kk
         return HouseholdTokens(
             version=version,
@@ -168,26 +171,26 @@ class BlindIndexer:
             blocks=frozenset(blocks),
         )
 
-    def _member(self, person: Person, version: int) -> MemberTokens:
+    def _member(self, person: Person, keys: _Keys, version: int) -> MemberTokens:
         def tok(kind: str, value: str) -> str:
             return self.token(kind, value, version=version)
 
-        name = compact_name(person.name)
+        name, sound, parts = keys
         born: date = person.birth_date
         return MemberTokens(
             member_id=person.member_id,
             nik=None if person.nik is None else self._numbers.token(person.nik, version=version),
             name=tok("name", name) if name else None,
-            phonetic=tok("phonetic", phonetic_key(person.name)) if name else None,
-            parts=frozenset(tok("part", p) for p in name_parts(person.name)),
+            phonetic=tok("phonetic", sound) if name else None,
+            parts=frozenset(tok("part", p) for p in parts),
             birth_date=tok("dob", born.isoformat()),
             birth_year=tok("yob", str(born.year)),
         )
 
-    def _blocks(self, person: Person, village: str, version: int) -> set[str]:
-        if not compact_name(person.name):
+    def _blocks(self, person: Person, keys: _Keys, village: str, version: int) -> set[str]:
+        name, sound, parts = keys
+        if not name:
             return set()
-        sound = phonetic_key(person.name)
         year = str(person.birth_date.year)
 
         def tok(kind: str, value: str) -> str:
@@ -198,8 +201,5 @@ class BlindIndexer:
             tok("block.village.dob", f"{village}|{person.birth_date.isoformat()}"),
             tok("block.phonetic.yob", f"{sound}|{year}"),
         }
-        blocks.update(
-            tok("block.part.village.yob", f"{part}|{village}|{year}")
-            for part in name_parts(person.name)
-        )
+        blocks.update(tok("block.part.village.yob", f"{part}|{village}|{year}") for part in parts)
         return blocks

@@ -119,3 +119,13 @@ class TestCheckIntake:
         results = check_intake(index, homes[42], INDEXER)
         assert results[0].case_id == "C-42"
         assert results[0].decision is MatchDecision.LIKELY
+
+
+class TestSharedKeys:
+    def test_removing_one_keeps_the_other(self) -> None:
+        """Two cases under one key: removing one leaves the other findable."""
+        index = MemoryCandidateIndex()
+        index.add("C-1", INDEXER.household(household("Siti Aminah")))
+        index.add("C-2", INDEXER.household(household("Siti Aminah")))
+        index.remove("C-1")
+        assert index.candidates(INDEXER.household(household("Siti Aminah"))) == ("C-2",)

@@ -190,3 +190,13 @@ class TestSymmetry:
         """Every household scores at least `likely` against itself."""
         a, _ = pair
         assert score(a, a).decision is not MatchDecision.DISTINCT
+
+
+class TestEdges:
+    def test_no_members(self) -> None:
+        """Token sets without members (built by hand) score 0 and are distinct."""
+        from slrt_core.dedup import HouseholdTokens
+
+        empty = HouseholdTokens(version=1, kk=None, village="v1:x", members=(), blocks=frozenset())
+        result = score_households(empty, empty)
+        assert (result.score, result.decision, result.pairs) == (0.0, MatchDecision.DISTINCT, ())
