@@ -9,7 +9,7 @@ pair's score is the sum over the comparisons; a missing value on either side wei
 ============  ========================================  =====  ======  ======
 comparison    level                                     m      u       weight
 ============  ========================================  =====  ======  ======
-name          same normalised full name                 0.60   0.0005  +10.2
+name          same normalised name, spaces ignored      0.60   0.0005  +10.2
 name          same phonetic key                         0.25   0.002   +7.0
 name          every part of one name is in the other    0.08   0.01    +3.0
 name          some part shared                          0.04   0.06    -0.6
