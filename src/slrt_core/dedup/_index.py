@@ -1,0 +1,137 @@
+"""The candidate index: blocking keys -> case ids, in memory.
+
+:class:`MemoryCandidateIndex` files each open case's household under its keys (NIK and
+KK tokens, and the blocking keys of :class:`~slrt_core.dedup.HouseholdTokens`) and keeps
+its tokens for scoring. One intake looks up its own keys and scores only the cases found,
+a handful in a district of 200,000, instead of all of them.
+
+Every query is one a SQL table ``dedup_key(key TEXT, case_id TEXT, PRIMARY KEY (key,
+case_id))`` with an index on ``case_id`` serves the same way (the store-backed index
+comes with the store, docs/explanation/deduplication.md):
+
+* :meth:`~MemoryCandidateIndex.add`: ``INSERT`` one row per key;
+* :meth:`~MemoryCandidateIndex.remove`: ``DELETE ... WHERE case_id = ?``;
+* :meth:`~MemoryCandidateIndex.candidates`: ``SELECT case_id, count(*) FROM dedup_key
+  WHERE key IN (...) GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT ?``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from slrt_core.dedup._score import MatchDecision, MatchResult, score_households
+from slrt_core.dedup._tokens import BlindIndexer, HouseholdTokens
+from slrt_core.household import Household
+
+__all__ = ["MemoryCandidateIndex", "check_intake"]
+
+_ORDER = {MatchDecision.SAME: 0, MatchDecision.LIKELY: 1, MatchDecision.DISTINCT: 2}
+
+
+class MemoryCandidateIndex:
+    """Blocking keys -> case ids, with each case's tokens, in memory.
+
+    Examples:
+        >>> from datetime import date
+        >>> from slrt_core import Household, Person, RegionCode, Relationship, Sex
+        >>> def household(name, born=date(1980, 5, 1)):
+        ...     head = Person(member_id="m1", relationship=Relationship.HEAD, sex=Sex.FEMALE,
+        ...                   birth_date=born, name=name)
+        ...     return Household(region=RegionCode("33.74.01.1001"), members=(head,))
+        >>> indexer = BlindIndexer({1: b"k" * 32})
+        >>> index = MemoryCandidateIndex()
+        >>> index.add("C-1", indexer.household(household("Siti Aminah")))
+        >>> index.add("C-2", indexer.household(household("Dewi Sartika", date(1979, 2, 3))))
+        >>> index.candidates(indexer.household(household("St. Aminah")))
+        ('C-1',)
+        >>> [r.decision.value for r in check_intake(index, household("Siti Aminah"), indexer)]
+        ['likely']
+        >>> index.remove("C-1"); len(index)
+        1
+    """
+
+    def __init__(self) -> None:
+        self._cases: dict[str, HouseholdTokens] = {}
+        self._postings: dict[str, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._cases)
+
+    def __contains__(self, case_id: object) -> bool:
+        return case_id in self._cases
+
+    def add(self, case_id: str, tokens: HouseholdTokens, /) -> None:
+        """File *case_id* under its keys; a case already here is filed anew."""
+        if case_id in self._cases:
+            self.remove(case_id)
+        self._cases[case_id] = tokens
+        postings = self._postings
+        for key in tokens.keys:
+            bucket = postings.get(key)
+            if bucket is None:
+                postings[key] = [case_id]
+            else:
+                bucket.append(case_id)
+
+    def remove(self, case_id: str, /) -> None:
+        """Take *case_id* out (a closed or merged case); unknown ids are ignored."""
+        tokens = self._cases.pop(case_id, None)
+        if tokens is None:
+            return
+        for key in tokens.keys:
+            bucket = self._postings[key]
+            bucket.remove(case_id)
+            if not bucket:
+                del self._postings[key]
+
+    def tokens_of(self, case_id: str, /) -> HouseholdTokens:
+        """The tokens *case_id* was filed with.
+
+        Raises:
+            KeyError: the case is not in the index.
+        """
+        return self._cases[case_id]
+
+    def candidates(self, tokens: HouseholdTokens, /, *, limit: int = 50) -> tuple[str, ...]:
+        """The cases sharing a key with *tokens*, most shared keys first, at most *limit*."""
+        hits: Counter[str] = Counter()
+        postings = self._postings
+        for key in tokens.keys:
+            bucket = postings.get(key)
+            if bucket is not None:
+                hits.update(bucket)
+        ranked = sorted(hits.items(), key=lambda item: (-item[1], item[0]))
+        return tuple(case_id for case_id, _ in ranked[:limit])
+
+
+def check_intake(
+    index: MemoryCandidateIndex,
+    household: Household,
+    indexer: BlindIndexer,
+    *,
+    limit: int = 50,
+    exclude: Iterable[str] = (),
+) -> tuple[MatchResult, ...]:
+    """Score *household* against its candidates in *index*, most serious first.
+
+    The intake is tokenised under every active pepper version, so cases filed before a
+    rotation are still found. Results are ordered same, likely, distinct, then by score.
+
+    Args:
+        index: the open cases.
+        household: the household being registered.
+        indexer: the peppers.
+        limit: candidates scored per pepper version.
+        exclude: case ids to leave out (the intake's own case, when re-checked).
+    """
+    skip = set(exclude)
+    results: dict[str, MatchResult] = {}
+    for version in indexer.versions:
+        tokens = indexer.household(household, version=version)
+        for case_id in index.candidates(tokens, limit=limit):
+            stored = index.tokens_of(case_id)
+            if case_id in skip or case_id in results or stored.version != version:
+                continue
+            results[case_id] = score_households(tokens, stored, case_id=case_id)
+    return tuple(sorted(results.values(), key=lambda r: (_ORDER[r.decision], -r.score, r.case_id)))
