@@ -386,9 +386,10 @@ class CorruptRecordError(StorageError, ValueError):
         case_id: the case whose record is bad.
         version: the version (sequence within the case) of the bad event, if known.
         reason: what is wrong with it.
+        reason_id: the same in Bahasa Indonesia (the English one when not given).
 
     Examples:
-        >>> err = CorruptRecordError("case-1", 3, "the body is not JSON")
+        >>> err = CorruptRecordError("case-1", 3, "the body is not JSON", "isinya bukan JSON")
         >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
         The stored event 3 of case 'case-1' cannot be read: the body is not JSON. Check the
         record against the audit trail (verify) and restore it from a backup.
@@ -398,7 +399,9 @@ class CorruptRecordError(StorageError, ValueError):
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, case_id: str, version: int | None, reason: str) -> None:
+    def __init__(
+        self, case_id: str, version: int | None, reason: str, reason_id: str | None = None
+    ) -> None:
         self.case_id = case_id
         self.version = version
         self.reason = reason
@@ -408,7 +411,7 @@ class CorruptRecordError(StorageError, ValueError):
             f"The stored {which} of case {case_id!r} cannot be read: {reason}. Check the "
             "record against the audit trail (verify) and restore it from a backup.",
             message_id=f"{which_id.capitalize()} tersimpan pada kasus {case_id!r} tidak dapat "
-            f"dibaca: {reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
+            f"dibaca: {reason_id or reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
             "pulihkan dari cadangan.",
         )
 

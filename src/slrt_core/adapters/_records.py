@@ -55,14 +55,20 @@ def decode_events(
         except SlrtError:
             raise
         except Exception as exc:
-            reason = f"the body does not decode ({type(exc).__name__})"
-            raise CorruptRecordError(case_id, version, reason) from exc
+            kind = type(exc).__name__
+            reason = f"the body does not decode ({kind})"
+            reason_id = f"isinya tidak dapat diurai ({kind})"
+            raise CorruptRecordError(case_id, version, reason, reason_id) from exc
         if event.case_id != case_id or event.version != version:
             reason = (
                 f"its body belongs to case {event.case_id!r} version {event.version}, "
-                "not to this row"
+                "not to this row, so the record is damaged"
             )
-            raise CorruptRecordError(case_id, version, reason)
+            reason_id = (
+                f"isinya milik kasus {event.case_id!r} versi {event.version}, bukan baris "
+                "ini, jadi catatannya rusak"
+            )
+            raise CorruptRecordError(case_id, version, reason, reason_id)
         events.append(event)
     return events
 

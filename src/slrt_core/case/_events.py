@@ -340,18 +340,24 @@ def apply(case: Case | None, event: Event) -> Case:
     if case is None:
         if not isinstance(payload, CaseRegistered) or event.version != 1:
             reason = f"a case starts with case_registered at version 1, not {event.type}"
-            raise CorruptRecordError(event.case_id, event.version, reason)
+            reason_id = f"kasus dimulai dengan case_registered pada versi 1, bukan {event.type}"
+            raise CorruptRecordError(event.case_id, event.version, reason, reason_id)
         return _registered(event, payload)
     if event.version != case.version + 1 or event.case_id != case.case_id:
         reason = (
             f"event {event.case_id!r} version {event.version} does not follow case "
             f"{case.case_id!r} version {case.version}"
         )
-        raise CorruptRecordError(case.case_id, event.version, reason)
+        reason_id = (
+            f"peristiwa {event.case_id!r} versi {event.version} tidak menyambung kasus "
+            f"{case.case_id!r} versi {case.version}"
+        )
+        raise CorruptRecordError(case.case_id, event.version, reason, reason_id)
     state = next_state(case, payload.transition)
     if state is None:
         reason = f"{event.type} is not allowed in state {case.state}"
-        raise CorruptRecordError(case.case_id, event.version, reason)
+        reason_id = f"{event.type} tidak diperbolehkan pada status {case.state}"
+        raise CorruptRecordError(case.case_id, event.version, reason, reason_id)
     # One copy per event: the handler returns only the fields the event changes.
     changes = _APPLY[type(payload)](case, event, payload)
     changes["state"] = state

@@ -60,7 +60,7 @@ class RegionVersion:
         successor: the code that replaced it, if any.
         law: the law of the change, if any.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
 
     code: RegionCode
@@ -90,7 +90,7 @@ def region_versions(code: RegionCode) -> tuple[RegionVersion, ...]:
         >>> str(new.code), new.valid_from, str(new.predecessor)
         ('93.01', datetime.date(2022, 7, 25), '91.01')
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if code.level < RegionLevel.REGENCY:
         return (RegionVersion(code=code),)
@@ -136,7 +136,7 @@ def region_covers(outer: RegionCode, inner: RegionCode, on: date | None = None) 
         >>> region_covers(RegionCode("91"), village, date(2022, 7, 25))
         False
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if on is None or not outer.code or outer.level > RegionLevel.REGENCY:
         return outer.contains(inner)
@@ -159,7 +159,7 @@ def predecessors_within(region: RegionCode, on: date) -> tuple[RegionCode, ...]:
         >>> predecessors_within(RegionCode("93.01"), date(2022, 1, 1))
         ()
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     if region.level > RegionLevel.REGENCY:
         return ()

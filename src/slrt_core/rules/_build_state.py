@@ -212,12 +212,14 @@ class BuildState:
         outside = None if domain is None or not ok else domain.problem(value.value)
         if outside is not None:
             why = f" ({domain.reason})" if domain is not None and domain.reason else ""
+            why_id = f" ({domain.reason_id})" if domain is not None and domain.reason_id else ""
             self._problem(
                 source,
                 f"{at}.value",
                 f"The value of {name!r} is impossible: {outside[0]}{why}. Correct the value "
                 "(a typo?).",
-                f"Nilai {name!r} tidak mungkin: {outside[1]}. Perbaiki nilainya (salah ketik?).",
+                f"Nilai {name!r} tidak mungkin: {outside[1]}{why_id}. Perbaiki nilainya "
+                "(salah ketik?).",
             )
             ok = False
         return ok

@@ -15,6 +15,8 @@ from typing import Literal
 
 import attrs
 
+from slrt_core import formatting
+
 __all__ = [
     "Benefit",
     "BenefitLine",
@@ -105,14 +107,14 @@ def _value_text(value: str | None, language: Language) -> str:
     return value
 
 
-def rupiah(amount: int) -> str:
-    """An amount of Rupiah as Indonesians write it.
+def rupiah(amount: int, language: Language = "id") -> str:
+    """An amount of Rupiah as staff of *language* write it (Babel, see formatting.money).
 
     Examples:
-        >>> rupiah(3_000_000)
-        'Rp3.000.000'
+        >>> rupiah(3_000_000), rupiah(3_000_000, "en")
+        ('Rp3.000.000', 'Rp3,000,000')
     """
-    return "Rp" + f"{amount:,}".replace(",", ".")
+    return formatting.money(amount, language)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -307,7 +309,9 @@ class Benefit:
         """
         if self.amount is None:
             return self.description_en if language == "en" else self.description_id
-        text = f"{rupiah(self.amount)} {_PERIOD_WORD[self.period or Period.ONCE][language]}"
+        text = (
+            f"{rupiah(self.amount, language)} {_PERIOD_WORD[self.period or Period.ONCE][language]}"
+        )
         if self.unit not in {"household", "family"}:
             text += f" (per {self.unit})"
         if not self.complete:

@@ -306,7 +306,7 @@ class _Reader(ProblemLog):
         if data is None:
             return None
         body = self.table(data, path)
-        self.keys(body, path, {"min", "max", "in", "reason"})
+        self.keys(body, path, {"min", "max", "in", "reason", "reason_id"})
         choices = body.get("in", [])
         if not isinstance(choices, list) or not all(
             isinstance(c, (int, str)) and not isinstance(c, bool) for c in choices
@@ -322,17 +322,19 @@ class _Reader(ProblemLog):
             maximum=self.bound(body, "max", path),
             choices=choices,
             reason=self.text(body, "reason", path, required=False),
+            reason_id=self.text(body, "reason_id", path, required=False),
         )
 
     def plausible(self, data: object, path: str) -> Plausible | None:
         if data is None:
             return None
         body = self.table(data, path)
-        self.keys(body, path, {"min", "max", "reason"})
+        self.keys(body, path, {"min", "max", "reason", "reason_id"})
         return Plausible(
             minimum=self.bound(body, "min", path),
             maximum=self.bound(body, "max", path),
             reason=self.text(body, "reason", path),
+            reason_id=self.text(body, "reason_id", path, required=False),
         )
 
     def values(self, data: object, path: str) -> Iterator[ParameterValue]:

@@ -94,6 +94,7 @@ class Domain:
         maximum: the largest value allowed (ints), or ``None``.
         choices: the only values allowed, or ``()`` for any.
         reason: why (``"DTSEN deciles are 1-10"``), shown in the message.
+        reason_id: the same reason in Bahasa Indonesia.
 
     Examples:
         >>> Domain(minimum=1, maximum=10).problem(60) is not None
@@ -108,6 +109,8 @@ class Domain:
     maximum: int | None = None
     choices: tuple[int | str, ...] = attrs.field(default=(), converter=_choices)
     reason: str = ""
+    # The reason in Bahasa Indonesia; a translation, so outside the rulebook's hash.
+    reason_id: str = attrs.field(default="", repr=False, eq=False)
 
     def problem(self, value: LiteralValue) -> tuple[str, str] | None:
         """Why *value* is outside the domain, in English and Indonesian; ``None`` if inside."""
@@ -143,6 +146,7 @@ class Plausible:
         minimum: the smallest plausible value, or ``None``.
         maximum: the largest plausible value, or ``None``.
         reason: why this range (a regulation, a statistic, common practice).
+        reason_id: the same reason in Bahasa Indonesia.
 
     Examples:
         >>> Plausible(minimum=55, maximum=75, reason="elderly ages in use").contains(65)
@@ -154,6 +158,8 @@ class Plausible:
     minimum: int | None = None
     maximum: int | None = None
     reason: str = ""
+    # The reason in Bahasa Indonesia; a translation, so outside the rulebook's hash.
+    reason_id: str = attrs.field(default="", repr=False, eq=False)
 
     def contains(self, value: LiteralValue) -> bool:
         """Whether *value* (every element of a list) lies in the range."""
@@ -178,10 +184,25 @@ class Plausible:
 PLN_VA_CLASSES = (450, 900, 1300, 2200, 3500, 4400, 5500, 6600, 7700, 10600, 11000, 13200)
 
 _UNIT_DOMAINS = {
-    "decile": Domain(minimum=1, maximum=10, reason="DTSEN welfare deciles are 1-10"),
-    "years": Domain(minimum=0, maximum=120, reason="ages are 0-120 years"),
-    "persons": Domain(minimum=0, reason="a count of persons is never negative"),
-    "VA": Domain(choices=PLN_VA_CLASSES, reason="PLN household connection classes"),
+    "decile": Domain(
+        minimum=1,
+        maximum=10,
+        reason="DTSEN welfare deciles are 1-10",
+        reason_id="desil kesejahteraan DTSEN adalah 1-10",
+    ),
+    "years": Domain(
+        minimum=0, maximum=120, reason="ages are 0-120 years", reason_id="umur adalah 0-120 tahun"
+    ),
+    "persons": Domain(
+        minimum=0,
+        reason="a count of persons is never negative",
+        reason_id="jumlah orang tidak pernah negatif",
+    ),
+    "VA": Domain(
+        choices=PLN_VA_CLASSES,
+        reason="PLN household connection classes",
+        reason_id="golongan daya sambungan rumah tangga PLN",
+    ),
 }
 
 
@@ -222,7 +243,11 @@ def unit_domain(unit: str) -> Domain | None:
         True
     """
     if unit.startswith("IDR"):
-        return Domain(minimum=0, reason="an amount of Rupiah is never negative")
+        return Domain(
+            minimum=0,
+            reason="an amount of Rupiah is never negative",
+            reason_id="jumlah rupiah tidak pernah negatif",
+        )
     return _UNIT_DOMAINS.get(unit)
 
 

@@ -912,6 +912,7 @@ def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
         unit = f" {unit_label(change.unit)}" if change.unit else ""
         unit_id = f" {unit_label(change.unit, 'id')}" if change.unit else ""
         reason = f" ({change.plausible.reason})" if change.plausible.reason else ""
+        reason_id = f" ({change.plausible.reason_id})" if change.plausible.reason_id else ""
         failures.append(
             VariantFailure(
                 check="plausible",
@@ -921,7 +922,7 @@ def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
                 '"..." on the override; otherwise correct the value (a typo?). '
                 "A household it would decide:",
                 id=f"{change.parameter} = {new}{unit_id} (sebelumnya {old}) di luar rentang "
-                f"wajarnya {shown}. Bila {new} memang dimaksud, tulis alasannya dengan "
+                f"wajarnya {shown}{reason_id}. Bila {new} memang dimaksud, tulis alasannya dengan "
                 'acknowledge = "..." pada override; bila tidak, perbaiki nilainya (salah '
                 "ketik?). Rumah tangga yang akan diputuskannya:",
                 on=change.valid_from,

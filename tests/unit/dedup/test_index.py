@@ -21,16 +21,21 @@ from slrt_core.identity import Nik
 VILLAGE = RegionCode("33.74.01.1001")
 
 
-def household(name: str, born: date = date(1980, 5, 1), nik: str | None = None) -> Household:
+def household(
+    name: str,
+    born: date = date(1990, 8, 5),
+    nik: str | None = None,
+    region: RegionCode = VILLAGE,
+) -> Household:
     head = Person(
         member_id="m1",
         relationship=Relationship.HEAD,
         sex=Sex.FEMALE,
         birth_date=born,
         name=name,
-        nik=None if nik is None else Nik(nik),
+        nik=None if nik is None else Nik(_born_in(nik, born)),
     )
-    return Household(region=VILLAGE, members=(head,))
+    return Household(region=region, members=(head,))
 
 
 INDEXER = BlindIndexer({1: b"k" * 32})
@@ -52,8 +57,12 @@ class TestMemoryCandidateIndex:
         assert index.candidates(INDEXER.household(household("Joko", date(1999, 9, 9)))) == ()
 
     def test_nik_is_a_key(self) -> None:
-        """A NIK token finds its case even when nothing else agrees."""
-        intake = household("Bambang", date(2001, 1, 1), "3374014508900001")
+        """A NIK token finds its case when the name and the village differ.
+
+        (A valid NIK encodes the birth date, so that agrees with it.)
+        """
+        elsewhere = RegionCode("33.74.02.1001")
+        intake = household("Bambang", date(1960, 3, 3), "3374014508900001", elsewhere)
         assert filled().candidates(INDEXER.household(intake)) == ("C-3",)
 
     def test_ranked_and_limited(self) -> None:
@@ -129,3 +138,8 @@ class TestSharedKeys:
         index.add("C-2", INDEXER.household(household("Siti Aminah")))
         index.remove("C-1")
         assert index.candidates(INDEXER.household(household("Siti Aminah"))) == ("C-2",)
+
+
+def _born_in(nik: str, born: date) -> str:
+    """*nik* with digits 7-12 encoding *born* for a woman (day + 40), as a real NIK does."""
+    return f"{nik[:6]}{born.day + 40:02d}{born.month:02d}{born.year % 100:02d}{nik[12:]}"

@@ -155,7 +155,7 @@ class TestExplanations:
         english = decided["PKH"].render("en")
         indonesian = decided["PKH"].render("id")
         assert english.startswith("PKH (Family Hope Programme (PKH)")
-        assert "Benefit: Rp9.300.000 per year" in english
+        assert "Benefit: Rp9,300,000 per year" in english
         assert "Manfaat: Rp9.300.000 per tahun" in indonesian
         assert "[v] Lanjut usia: ya" in indonesian
         assert "pkh.elderly_min_age = 70 years (from 2021-01-01, national" in english
@@ -181,7 +181,7 @@ class TestExplanations:
         """Labels and one-line benefits exist in both languages."""
         assert Status.ELIGIBLE.label("id") == "layak"
         assert Benefit(amount=20_000_000, period=Period.ONCE, unit="house").render("en") == (
-            "Rp20.000.000 once (per house)"
+            "Rp20,000,000 once (per house)"
         )
         in_kind = Benefit(amount=None, description_id="Tarif subsidi", description_en="Tariff")
         assert in_kind.render("id") == "Tarif subsidi"
