@@ -16,6 +16,7 @@ Indonesia) with exit status 1; failing cases also give exit status 1.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -105,6 +106,39 @@ def _villages(regions: list[RegionCode]) -> list[str]:
     return inside + outside
 
 
+def _population_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--population``, ``--synthetic`` and ``--seed``: the households a command screens."""
+    command = click.option(
+        "--seed", default=0, show_default=True, help="Seed of the synthetic population."
+    )(command)
+    command = click.option(
+        "--synthetic",
+        type=click.IntRange(min=1),
+        help="Use this many synthetic households in and around the variants' regions instead.",
+    )(command)
+    return click.option(
+        "--population",
+        type=click.Path(exists=True),
+        help="An .npz file (households/<col>, persons/<col>, regions) or a folder "
+        "with households.parquet and persons.parquet.",
+    )(command)
+
+
+def _tables(
+    population: str | None, synthetic: int | None, seed: int, regions: list[RegionCode]
+) -> tuple[Any, str]:
+    """The households to screen, and a line saying what they are.
+
+    The extract at *population*, or else *synthetic* (10,000 by default) synthetic
+    households in and around *regions*.
+    """
+    if population is not None:
+        return _population(population), population
+    count = synthetic or 10_000
+    tables = synthetic_tables(count, seed=seed, regions=_villages(regions))
+    return tables, f"synthetic ({count} households, seed {seed})"
+
+
 @rules.command("diff")
 @click.argument("variants", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
@@ -121,18 +155,7 @@ def _villages(regions: list[RegionCode]) -> list[str]:
     type=click.Path(dir_okay=False),
     help="A variant already in force, applied on both sides (repeatable).",
 )
-@click.option(
-    "--population",
-    type=click.Path(exists=True),
-    help="An .npz file (households/<col>, persons/<col>, regions) or a folder "
-    "with households.parquet and persons.parquet.",
-)
-@click.option(
-    "--synthetic",
-    type=click.IntRange(min=1),
-    help="Screen this many synthetic households in the variants' regions instead.",
-)
-@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic population.")
+@_population_options
 @click.option(
     "--level",
     type=click.Choice(["province", "regency", "district", "village"]),
@@ -162,11 +185,7 @@ def diff(
         loaded = [load_variant(v) for v in variants]
         # A variant named like one of the base's is its new revision: it replaces it.
         changed = base.replacing(*loaded)
-        if population is not None:
-            tables = _population(population)
-        else:
-            regions = [v.region for v in loaded]
-            tables = synthetic_tables(synthetic or 10_000, seed=seed, regions=_villages(regions))
+        tables, _ = _tables(population, synthetic, seed, [v.region for v in loaded])
         result = compare(base, changed, tables, on=day, level=RegionLevel[level.upper()])
     except SlrtError as error:
         raise _fail(error, language) from None
@@ -179,18 +198,7 @@ def diff(
 
 @rules.command("report")
 @click.argument("variant", type=click.Path(dir_okay=False, exists=True))
-@click.option(
-    "--population",
-    type=click.Path(exists=True),
-    help="An .npz file (households/<col>, persons/<col>, regions) or a folder "
-    "with households.parquet and persons.parquet.",
-)
-@click.option(
-    "--synthetic",
-    type=click.IntRange(min=1),
-    help="Use this many synthetic households in and around the variant's region instead.",
-)
-@click.option("--seed", default=0, show_default=True, help="Seed of the synthetic population.")
+@_population_options
 @click.option(
     "--base",
     "bases",
@@ -229,13 +237,7 @@ def report(
     try:
         base = load_rulebook(*bases)
         loaded = load_variant(variant)
-        if population is not None:
-            tables = _population(population)
-            data = population
-        else:
-            count = synthetic or 10_000
-            tables = synthetic_tables(count, seed=seed, regions=_villages([loaded.region]))
-            data = f"synthetic ({count} households, seed {seed})"
+        tables, data = _tables(population, synthetic, seed, [loaded.region])
         verdict = check_variant(base.replacing(loaded), max_examples=examples) if check else None
         made = impact_report(
             loaded,
