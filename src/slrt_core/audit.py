@@ -36,7 +36,7 @@ from typing import IO, NamedTuple
 import attrs
 
 from slrt_core.case._events import Event
-from slrt_core.errors import AuditIntegrityError, StorageError
+from slrt_core.errors import AuditIntegrityError, CorruptRecordError
 from slrt_core.serialization import event_from_json
 
 __all__ = [
@@ -107,32 +107,35 @@ def columns_agree(body: bytes, case_id: str, version: int) -> bool:
     return at >= 0 and body.startswith(wanted, at) and body.endswith(b',"version":%d}' % version)
 
 
-def check_case_events(case_id: str, events: list[Event]) -> list[Event]:
-    """*events* read for *case_id*, checked to be its own, numbered 1 to n in order.
+def check_case_events(case_id: str, events: list[Event], *, after: int = 0) -> list[Event]:
+    """*events* read for *case_id*, checked to be its own, numbered ``after + 1`` on in order.
 
     A store finds and orders a case's events by columns outside the chain; this checks
     the decoded events, so a swapped ``case_id`` or ``version`` never returns another
-    case's event or a reordered history.
+    case's event or a reordered history, and a missing row shows as a gap.
+
+    Args:
+        case_id: the case asked for.
+        events: its events as read, in the store's order.
+        after: the version the events follow (``0`` for the whole history; the cached
+            version when a store reads only what came since).
 
     Raises:
-        StorageError: an event belongs to another case or is out of place.
+        CorruptRecordError: an event belongs to another case or is out of place; it
+            names the row read as that version.
     """
-    for expected, event in enumerate(events, start=1):
+    for expected, event in enumerate(events, start=after + 1):
         if event.case_id != case_id or event.version != expected:
-            msg = (
-                f"The stored events of case {case_id!r} are damaged: the row read as version "
-                f"{expected} holds the event of case {event.case_id!r} version "
-                f"{event.version}, so a column outside the audit chain was edited. Run "
-                "verify_audit to find the record, and restore the store from a backup."
+            reason = (
+                f"its body belongs to case {event.case_id!r} version {event.version}, "
+                "not to this row: a column outside the audit chain was edited, so the "
+                "record is damaged"
             )
-            msg_id = (
-                f"Peristiwa tersimpan dari kasus {case_id!r} rusak: baris yang dibaca sebagai "
-                f"versi {expected} memuat peristiwa kasus {event.case_id!r} versi "
-                f"{event.version}, jadi sebuah kolom di luar rantai audit telah diubah. "
-                "Jalankan verify_audit untuk menemukan catatannya, lalu pulihkan penyimpanan "
-                "dari cadangan."
+            reason_id = (
+                f"isinya milik kasus {event.case_id!r} versi {event.version}, bukan baris "
+                "ini: sebuah kolom di luar rantai audit telah diubah, jadi catatannya rusak"
             )
-            raise StorageError(msg, message_id=msg_id)
+            raise CorruptRecordError(case_id, expected, reason, reason_id)
     return events
 
 

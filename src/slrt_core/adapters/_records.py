@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from slrt_core.adapters._outbox import outbox_body
-from slrt_core.audit import AuditRecord
+from slrt_core.audit import AuditRecord, check_case_events
 from slrt_core.case._events import Event, apply, replay
 from slrt_core.case._model import Case
 from slrt_core.errors import CorruptRecordError, SlrtError
@@ -40,12 +40,19 @@ ERASED = "erased"
 
 
 def decode_events(
-    case_id: str, rows: Iterable[tuple[int, bytes]], decode: Callable[[bytes], Event]
+    case_id: str,
+    rows: Iterable[tuple[int, bytes]],
+    decode: Callable[[bytes], Event],
+    *,
+    after: int = 0,
 ) -> list[Event]:
     """The events of *case_id* from its ``(version, body)`` rows, oldest first.
 
+    *after* is the version the rows follow (``0`` for the whole history).
+
     Raises:
-        CorruptRecordError: a body does not decode, or belongs to another case or version.
+        CorruptRecordError: a body does not decode, or belongs to another case or
+            version, or a row is missing (:func:`~slrt_core.audit.check_case_events`).
         CaseErasedError: the codec can no longer open the case's sealed parts.
     """
     events = []
@@ -59,18 +66,8 @@ def decode_events(
             reason = f"the body does not decode ({kind})"
             reason_id = f"isinya tidak dapat diurai ({kind})"
             raise CorruptRecordError(case_id, version, reason, reason_id) from exc
-        if event.case_id != case_id or event.version != version:
-            reason = (
-                f"its body belongs to case {event.case_id!r} version {event.version}, "
-                "not to this row, so the record is damaged"
-            )
-            reason_id = (
-                f"isinya milik kasus {event.case_id!r} versi {event.version}, bukan baris "
-                "ini, jadi catatannya rusak"
-            )
-            raise CorruptRecordError(case_id, version, reason, reason_id)
         events.append(event)
-    return events
+    return check_case_events(case_id, events, after=after)
 
 
 def fold_events(events: list[Event], cached: Case | None = None) -> Case:

@@ -31,7 +31,7 @@ from slrt_core.adapters._records import (
     idempotency_record,
 )
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
-from slrt_core.audit import GENESIS, AuditRecord, chain, check_case_events
+from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
@@ -376,7 +376,7 @@ class SqliteStore:
         )
         if not rows:
             raise CaseNotFoundError(case_id)
-        return check_case_events(case_id, decode_events(case_id, rows, self.codec.decode))
+        return decode_events(case_id, rows, self.codec.decode)
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
