@@ -71,14 +71,20 @@ class Options(argparse.Namespace):
 
 
 def parse_args(
-    description: str, argv: list[str] | None = None, *, parts: tuple[str, ...] = ()
+    description: str,
+    argv: list[str] | None = None,
+    *,
+    parts: tuple[str, ...] = (),
+    extra: Callable[[argparse.ArgumentParser], object] | None = None,
 ) -> Options:
     """Parse ``--quick``, ``--full``, ``--json``, ``--repeat``, ``--dir``, ``--only``, ``--no-gc``.
 
     *parts* names the parts of the script that ``--only`` may select; without them the
-    script has no ``--only``.
+    script has no ``--only``. *extra* adds a script's own options to the parser.
     """
     parser = argparse.ArgumentParser(description=description)
+    if extra is not None:
+        extra(parser)
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small sizes: under 60 s")
     size.add_argument("--full", action="store_true", help="full sizes (the default)")
