@@ -33,6 +33,7 @@ from slrt_core.application.queries import (
     no_rulebook,
     programs_for_need,
     visible_case,
+    visible_cases,
     visible_referral,
 )
 from slrt_core.application.referral import referral_of, routing
@@ -42,8 +43,6 @@ from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
 from slrt_core.errors import (
-    AccessDenied,
-    CaseNotFoundError,
     InvalidInputError,
     Problem,
     StorageError,
@@ -1048,15 +1047,10 @@ class Slrt:
                 msg,
                 message_id="Layanan ini tidak punya indeks NIK: berikan nik_index ke Slrt.",
             )
-        found = []
-        for case_id in self.nik_index.find(nik):
-            try:
-                case = self.store.load(case_id)
-                self.authorizer.authorize(actor, Command.READ_CASE, region=case.region)
-            except (CaseNotFoundError, AccessDenied):  # a token of a failed commit, or elsewhere
-                continue
-            self._log_read(actor, "find_by_nik", case_id, why)
-            found.append(case)
+        ids = self.nik_index.find(nik)
+        found = visible_cases(self.store, self.authorizer, actor, Command.READ_CASE, ids)
+        for case in found:
+            self._log_read(actor, "find_by_nik", case.case_id, why)
         return found
 
     def subject_access(

@@ -6,12 +6,13 @@ that does not exist and for one outside their jurisdiction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 from slrt_core.access import Actor, Command
 from slrt_core.case._model import Case, CaseState, ProgramDecision
 from slrt_core.errors import (
+    AccessDenied,
     CaseErasedError,
     CaseNotFoundError,
     CaseNotVisibleError,
@@ -61,6 +62,27 @@ def visible_case(
     except OutsideJurisdictionError:
         raise CaseNotVisibleError(case_id) from None
     return case
+
+
+def visible_cases(
+    store: EventStore,
+    authorizer: Authorizer,
+    actor: Actor,
+    command: Command,
+    case_ids: Iterable[str],
+) -> list[Case]:
+    """The cases among *case_ids* that *actor* may run *command* on, in that order.
+
+    The others are left out, saying nothing of them: a case elsewhere, an erased one,
+    or an id an index kept from a commit that failed.
+    """
+    found = []
+    for case_id in case_ids:
+        try:
+            found.append(visible_case(store, authorizer, actor, command, case_id))
+        except (CaseNotFoundError, AccessDenied):
+            continue
+    return found
 
 
 def visible_referral(
