@@ -221,10 +221,17 @@ def test_workers_through_a_crash_and_restart_lose_and_duplicate_nothing(
         done = [0] * WORKERS
         failures = [0] * WORKERS
         errors: list[BaseException] = []
+        # Worker 0 waits halfway for the crash, so that at least one command meets the
+        # server down however fast the others run; they keep going and may be cut off
+        # mid-command.
+        paused, crashed = threading.Event(), threading.Event()
 
         def work(i: int) -> None:
             try:
                 for k in range(COMMANDS):
+                    if i == 0 and k == COMMANDS // 2:
+                        paused.set()
+                        crashed.wait(timeout=60)
                     key = f"w{i}-{k}"
                     failures[i] += _retry(lambda key=key: _need(slrt, cases[i], key))
                     done[i] += 1
@@ -234,10 +241,9 @@ def test_workers_through_a_crash_and_restart_lose_and_duplicate_nothing(
         threads = [threading.Thread(target=work, args=(i,)) for i in range(WORKERS)]
         for t in threads:
             t.start()
-        deadline = time.monotonic() + 30
-        while sum(done) < WORKERS * COMMANDS // 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert paused.wait(timeout=30), "worker 0 never got halfway"
         server.stop("immediate")  # a crash: no checkpoint, clients cut off mid-command
+        crashed.set()
         time.sleep(0.5)
         server.start()  # crash recovery replays the WAL
         for t in threads:
