@@ -280,14 +280,7 @@ class NikTokenizer:
 
         A NIK and a KK number with the same digits get different tokens.
         """
-        version = self.current if version is None else version
-        key = self._keys.get(version)
-        if key is None:
-            raise InvalidInputError.single(
-                "version",
-                f"Pepper version {version} is not active; active: {list(self.versions)}.",
-                f"Kunci versi {version} tidak aktif; yang aktif: {list(self.versions)}.",
-            )
+        version = self._active(version)
         if not isinstance(number, Nik | KkNumber):
             raise InvalidInputError.single(
                 "number",
@@ -297,8 +290,36 @@ class NikTokenizer:
                 "dengan Nik.parse().",
             )
         kind = b"nik:" if isinstance(number, Nik) else b"kk:"
-        mac = hmac.new(key, kind + number.reveal().encode(), hashlib.sha256).hexdigest()
-        return f"v{version}:{mac}"
+        return self.digest(kind + number.reveal().encode(), version=version)
+
+    def digest(self, message: bytes, *, version: int | None = None) -> str:
+        """The keyed token ``v<version>:<HMAC-SHA256 hex>`` of *message*.
+
+        Under *version* (the current one by default). :meth:`token` is this over a NIK
+        or KK number and its kind; other blind indexes (``slrt_core.dedup``) key their
+        fields with it too.
+
+        Raises:
+            InvalidInputError: *version* is not active.
+
+        Examples:
+            >>> tokens = NikTokenizer({1: b"k" * 32})
+            >>> tokens.digest(b"village:33.74.01.1001")[:3]
+            'v1:'
+        """
+        version = self._active(version)
+        return f"v{version}:{hmac.new(self._keys[version], message, hashlib.sha256).hexdigest()}"
+
+    def _active(self, version: int | None) -> int:
+        """*version* (the current one when ``None``), refused unless it is active."""
+        version = self.current if version is None else version
+        if version not in self._keys:
+            raise InvalidInputError.single(
+                "version",
+                f"Pepper version {version} is not active; active: {list(self.versions)}.",
+                f"Kunci versi {version} tidak aktif; yang aktif: {list(self.versions)}.",
+            )
+        return version
 
     def tokens(self, number: Nik | KkNumber) -> tuple[str, ...]:
         """The tokens of *number* under every active version, current first (for lookups)."""

@@ -26,8 +26,6 @@ Examples:
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -35,7 +33,6 @@ from datetime import date
 import attrs
 
 from slrt_core.dedup._normalise import name_keys
-from slrt_core.errors import InvalidInputError
 from slrt_core.household import Household, Person
 from slrt_core.privacy import NikTokenizer
 
@@ -124,7 +121,6 @@ class BlindIndexer:
 
     def __init__(self, keys: Mapping[int, bytes], *, current: int | None = None) -> None:
         self._numbers = NikTokenizer(keys, current=current)
-        self._keys = dict(keys)
 
     @property
     def current(self) -> int:
@@ -142,18 +138,10 @@ class BlindIndexer:
         Raises:
             InvalidInputError: *version* is not active.
         """
-        version = self.current if version is None else version
-        key = self._keys.get(version)
-        if key is None:
-            raise InvalidInputError.single(
-                "version",
-                f"Pepper version {version} is not active; active: {list(self.versions)}.",
-                f"Kunci versi {version} tidak aktif; yang aktif: {list(self.versions)}.",
-            )
-        message = f"{kind}:{value}".encode()
+        digest = self._numbers.digest(f"{kind}:{value}".encode(), version=version)
         # Interned: equal tokens (a village, a birth year, a common name part) share one
         # string across every household in memory; a token reveals nothing to share.
-        return sys.intern(f"v{version}:{hmac.new(key, message, hashlib.sha256).hexdigest()[:_HEX]}")
+        return sys.intern(digest[: digest.index(":") + 1 + _HEX])
 
     def household(self, household: Household, *, version: int | None = None) -> HouseholdTokens:
         """The tokens of *household* under *version* (the current one by default)."""
