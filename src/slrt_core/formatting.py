@@ -24,12 +24,13 @@ Examples:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from slrt_core.calendar import WIB, WIT, WITA
+# One table of zones by province, the calendar's (re-exported: formatting.zone_of).
+from slrt_core.calendar import zone_of
 from slrt_core.texts import LanguageCode, text
 
 __all__ = ["day", "deadline", "local_time", "money", "number", "quantity", "zone_of"]
@@ -38,10 +39,6 @@ _LOCALE = {"id": "id_ID", "en": "en"}
 # Babel's "long" English date is "December 2, 2026"; staff in Indonesia write the day first.
 _DATE = "d MMMM y"
 _TIME = {"id": "HH.mm", "en": "HH:mm"}
-
-#: Provinces (first two digits of a Kemendagri code) on WITA and on WIT; the rest is WIB.
-_WITA = frozenset({"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"})
-_WIT = frozenset({"81", "82", "91", "92", "93", "94", "95", "96"})
 
 
 def number(value: float, language: LanguageCode = "id", *, digits: int | None = None) -> str:
@@ -58,17 +55,6 @@ def money(amount: float, language: LanguageCode = "id") -> str:
 def day(value: date, language: LanguageCode = "id") -> str:
     """A date with the month's name: ``2 Desember 2026``."""
     return format_date(value, _DATE, locale=_LOCALE[language])
-
-
-def zone_of(province: str) -> tzinfo:
-    """The time zone of a province, by its two-digit Kemendagri code (``"33"``).
-
-    A longer region code works too: only its first two digits count.
-    """
-    code = str(province)[:2]
-    if code in _WIT:
-        return WIT
-    return WITA if code in _WITA else WIB
 
 
 def local_time(at: datetime, language: LanguageCode = "id", *, province: str = "31") -> str:
