@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
-import json
 import multiprocessing
 import sys
 import time
@@ -50,9 +49,10 @@ from _common import Options, compare, finish, parse_args, peak_alloc, report
 
 from slrt_core import Slrt
 from slrt_core.adapters import MemoryStore
+from slrt_core.adapters._outbox import outbox_body
 from slrt_core.adapters.postgres import PostgresStore
 from slrt_core.ports import Commit
-from slrt_core.serialization import converter, event_to_json
+from slrt_core.serialization import event_to_json
 from slrt_core.testing import sample_slrt, sample_staff, walk_case
 from slrt_core.testing.postgres import PostgresServer
 
@@ -124,10 +124,7 @@ def flow_templates() -> list[tuple[Any, ...]]:
                     for r in case.referrals
                     if r.referral_id in touched
                 ],
-                [
-                    (n.message_id, json.dumps(converter.unstructure(n)), n.created_at)
-                    for n in c.notifications
-                ],
+                [(n.message_id, outbox_body(n), n.created_at) for n in c.notifications],
             )
         )
     return templates
