@@ -3,7 +3,10 @@
 Notifications are derived from events by :func:`notifications_for`, written to the
 outbox in the same transaction as the events, and delivered after the commit by the
 :class:`~slrt_core.outbox.OutboxRelay`. They carry ids and places, never a NIK, name or
-other personal data: the recipient opens the case in their own app.
+other personal data: the recipient opens the case in their own app. Free text (the note of
+a return for correction or of a referral's status change) never goes into a
+notification: it may hold a name or a NIK, and it stays sealed in the case. A status
+change says its status and reason as codes shown by their labels.
 """
 
 from __future__ import annotations
@@ -194,7 +197,8 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
     elif isinstance(p, CaseSubmitted):
         yield _make(event, "case_submitted", f"role:supervisor@{district}", base)
     elif isinstance(p, CaseReturned):
-        yield _make(event, "case_returned", f"actor:{_assessor(case)}", {**base, "note": p.note})
+        # The note stays in the case (sealed with it): a notification names, never quotes.
+        yield _make(event, "case_returned", f"actor:{_assessor(case)}", base)
     elif isinstance(p, CaseApproved):
         yield _make(event, "case_approved", f"role:front_office@{district}", base)
     elif isinstance(p, ReferralRequested | ReferralStatusChanged | ReferralEscalated):
@@ -224,8 +228,15 @@ def _referral_notifications(
         to = f"provider:{p.provider_id}"
         yield _make(event, "referral_requested", to, fields, p.referral_id, variant=variant)
     elif isinstance(p, ReferralStatusChanged):
-        fields = {**base, "referral_id": p.referral_id, "status": p.status, "note": p.note}
-        yield _make(event, "referral_status_changed", back_office, fields, p.referral_id)
+        # Codes only: the status and its reason; the free-text note stays in the case.
+        fields = {**base, "referral_id": p.referral_id, "status": p.status}
+        variant = ""
+        if p.reason is not None:
+            fields["reason"] = p.reason
+            variant = "reason"
+        yield _make(
+            event, "referral_status_changed", back_office, fields, p.referral_id, variant=variant
+        )
         referral = case.referral(p.referral_id)
         if referral is not None and _left_unrouted(case, p):
             fields = {**fields, "need_id": referral.need_id}

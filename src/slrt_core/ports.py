@@ -19,7 +19,9 @@ The ports, by side:
   :class:`TokenIndex`.
 
 This module depends on nothing of slrt_core at run time (the types in its signatures
-are imported for type checkers only), so every layer may import it. The Protocols are
+are imported for type checkers only), so every layer may import it. Besides the
+Protocols it holds the small values they exchange (:class:`Commit`,
+:class:`IdempotencyRecord`, :class:`OutboxMessage`, :class:`CaseList`). The Protocols are
 also importable from their older homes (``slrt_core.access.Authorizer``,
 ``slrt_core.referral.ServiceDirectory``, ``slrt_core.crypto.Keyring``, ...).
 """
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from slrt_core.audit import AuditRecord
     from slrt_core.case._events import Event
     from slrt_core.case._model import Case, CaseState
+    from slrt_core.errors import CorruptRecordError
     from slrt_core.identity import RegionCode
     from slrt_core.notify import Notification
     from slrt_core.privacy import AccessRecord
@@ -48,6 +51,7 @@ __all__ = [
     "AccessLog",
     "AuditLog",
     "Authorizer",
+    "CaseList",
     "CaseQueries",
     "CaseStore",
     "Clock",
@@ -124,6 +128,40 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str = ""
     dead: bool = False
+
+
+class CaseList(list["Case"]):
+    """The cases a listing found, and the damaged ones it had to leave out.
+
+    A plain list of :class:`~slrt_core.case.Case` (it compares equal to one) with one
+    more attribute, :attr:`skipped`: one
+    :class:`~slrt_core.errors.CorruptRecordError` per case whose stored record does not
+    decode, naming the case and the version of the bad event. One damaged case never
+    breaks a listing, and is never hidden either: check :attr:`skipped` (or
+    :attr:`skipped_ids`) and restore those records from a backup.
+
+    Examples:
+        >>> from slrt_core.errors import CorruptRecordError
+        >>> found = CaseList([], skipped=[CorruptRecordError("case-9", 2, "not JSON")])
+        >>> found == [], found.skipped_ids
+        (True, ('case-9',))
+
+    .. versionadded:: 0.1.0
+    """
+
+    def __init__(
+        self, cases: Iterable[Case] = (), /, *, skipped: Iterable[CorruptRecordError] = ()
+    ) -> None:
+        super().__init__(cases)
+        #: The errors of the cases left out, by case id.
+        self.skipped: tuple[CorruptRecordError, ...] = tuple(
+            sorted(skipped, key=lambda e: e.case_id)
+        )
+
+    @property
+    def skipped_ids(self) -> tuple[str, ...]:
+        """The ids of the damaged cases left out, sorted."""
+        return tuple(e.case_id for e in self.skipped)
 
 
 class Clock(Protocol):
@@ -234,7 +272,12 @@ class CaseQueries(Protocol):
     """
 
     def find_cases(self, *, within: RegionCode, state: CaseState | None = None) -> list[Case]:
-        """Cases whose village lies within *within*, optionally in *state*, by id."""
+        """Cases whose village lies within *within*, optionally in *state*, by id.
+
+        A case whose stored record does not decode is left out and reported: the
+        adapters return a :class:`CaseList` whose ``skipped`` holds its
+        :class:`~slrt_core.errors.CorruptRecordError`.
+        """
         ...
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
@@ -285,12 +328,33 @@ class Outbox(Protocol):
 
 @runtime_checkable
 class ErasableStore(Protocol):
-    """**Protocol**: a store that can erase a case's personal data through its codec."""
+    """**Protocol**: a store that can erase a case's personal data through its codec.
+
+    Erasure is crash-safe in three steps. (1) The commit of the
+    :class:`~slrt_core.case.CaseErased` event also records the erasure as *pending*, in
+    the same transaction. (2) :meth:`erase` destroys the case's key, (3) then, in one
+    transaction, deletes the case's outbox rows (pending and delivered) and the pending
+    mark. A crash between the steps leaves a pending erasure that
+    :meth:`pending_erasures` lists and :meth:`erase` finishes (every step may run again),
+    never a case marked erased whose key survives unnoticed.
+    """
 
     codec: EventCodec
 
     def erase(self, case_id: str, /) -> None:
-        """Destroy the case's key (:meth:`EventCodec.erase`) and forget cached copies."""
+        """Destroy the case's key, delete its outbox rows, then clear its pending mark.
+
+        Forgets cached copies too. Safe to call again; the mark stays when destroying
+        the key fails.
+
+        Raises:
+            StorageError: the codec keeps personal data in clear, or the key could not be
+                destroyed for good (the erasure stays pending).
+        """
+        ...
+
+    def pending_erasures(self) -> list[str]:
+        """The cases whose erasure was committed but not yet finished, sorted."""
         ...
 
 

@@ -11,6 +11,7 @@ handlers' (:mod:`slrt_core.application`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from slrt_core.application._checks import (
     enum_value,
     require_text,
 )
+from slrt_core.application.privacy import complete_pending_erasures
 from slrt_core.application.queries import (
     cases_within,
     explain_assessment,
@@ -52,6 +54,7 @@ from slrt_core.identity import Nik, RegionCode, RegionLevel
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.ports import (
     Authorizer,
+    CaseList,
     Clock,
     IdFactory,
     Notifier,
@@ -78,6 +81,8 @@ from slrt_core.rules._rulebook import Rulebook
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind
 
 __all__ = ["Slrt"]
+
+_log = logging.getLogger("slrt_core.erasure")
 
 
 class _Collaborator:
@@ -197,6 +202,10 @@ class Slrt:
             if notifier is not None
             else None
         )
+        try:  # an erasure a crash interrupted is finished before anything else runs
+            self.complete_pending_erasures()
+        except StorageError as exc:  # the store is unreachable now: the next call retries
+            _log.warning("pending erasures not checked: %s", exc)
 
     @property
     def calendar(self) -> WorkingCalendar:
@@ -824,7 +833,8 @@ class Slrt:
         sweep's time; their notifications go out once the service's clock reaches it.
 
         Returns:
-            What it did.
+            What it did; cases whose stored record is damaged are not escalated and are
+            named in its ``skipped``.
         """
         if now is not None:
             check_when(now, "now")
@@ -842,11 +852,14 @@ class Slrt:
         """Erase a closed case's personal data (UU PDP 27/2022 Art. 8, 43): crypto-shredding.
 
         Appends a :class:`~slrt_core.case.CaseErased` event (in clear, with *request_ref*
-        and no personal data), then destroys the case's data key: every sealed event
-        becomes unreadable, the audit chain still verifies, and the case no longer loads
-        (:class:`~slrt_core.errors.CaseErasedError`). Its NIK tokens are dropped.
-        Running it again on an erased case destroys the key again (finishing an erasure
-        that failed after its event was written) and does nothing else.
+        and no personal data) and, in the same transaction, marks the erasure pending;
+        then destroys the case's data key, deletes the case's notifications from the
+        outbox (pending and delivered) and clears the mark. Every sealed event becomes
+        unreadable, the audit chain still verifies, and the case no longer loads
+        (:class:`~slrt_core.errors.CaseErasedError`). Its NIK tokens are dropped. A crash
+        after the commit leaves the erasure pending, and
+        :meth:`complete_pending_erasures` (run when a service is built) finishes it.
+        Running it again on an erased case finishes it too and does nothing else.
 
         Args:
             actor: the manager deciding the request for the controller.
@@ -860,12 +873,36 @@ class Slrt:
         """
         self.pipeline.run(cmd.Erase(actor=actor, case_id=case_id, request_ref=request_ref))
 
+    def complete_pending_erasures(self) -> list[str]:
+        """Finish the erasures a crash left half done; the ids of the cases finished.
+
+        :meth:`erase` commits the erasure event and a *pending* mark together, then
+        destroys the key, deletes the case's notifications from the outbox and clears
+        the mark (:class:`~slrt_core.ports.ErasableStore`). A process killed in between
+        leaves the mark; this finishes each such erasure (key, outbox rows, NIK tokens),
+        once the case's own events confirm it was requested. The service calls it when
+        it is built; call it again after another process may have crashed (a worker
+        restart, a periodic job). A case it cannot finish now stays pending and is
+        logged on the ``slrt_core.erasure`` logger.
+
+        Raises:
+            StorageError: the store cannot list its pending erasures.
+
+        .. versionadded:: 0.1.0
+        """
+        forget = self.nik_index.forget if self.nik_index is not None else None
+        return complete_pending_erasures(self.store, forget=forget)
+
     # ------------------------------------------------------------------ queries
 
     def get_case(self, actor: Actor, case_id: str, *, purpose: AccessPurpose | None = None) -> Case:
         """The current case, if *actor* may read it for *purpose* (the role's default).
 
         Every read is recorded in the access log with its purpose.
+
+        Raises:
+            CorruptRecordError: a stored event of the case does not decode or fold; the
+                error names the case and the event's version.
         """
         return self._read_case(actor, case_id, purpose, "read_case")
 
@@ -938,7 +975,12 @@ class Slrt:
     def history(
         self, actor: Actor, case_id: str, *, purpose: AccessPurpose | None = None
     ) -> list[Event]:
-        """The case's events, oldest first."""
+        """The case's events, oldest first.
+
+        Raises:
+            CorruptRecordError: a stored event of the case does not decode; the error
+                names the case and the event's version (as :meth:`get_case` does).
+        """
         self._read_case(actor, case_id, purpose, "history")
         return self.store.events(case_id)
 
@@ -949,12 +991,18 @@ class Slrt:
         region: RegionCode | None = None,
         state: CaseState | None = None,
         purpose: AccessPurpose | None = None,
-    ) -> list[Case]:
+    ) -> CaseList:
         """Cases in *region* (default: the actor's whole jurisdiction), optionally in *state*.
 
         A region follows splits (pemekaran) from their effective date: staff of a new
         province also get the cases recorded under the old codes of its regencies, and
         staff of the old province no longer do.
+
+        Returns:
+            The cases, by id: a :class:`~slrt_core.ports.CaseList`, a list whose
+            ``skipped`` holds a :class:`~slrt_core.errors.CorruptRecordError` for each
+            case left out because its stored record is damaged (one damaged case never
+            breaks the listing, and is never hidden).
         """
         why = purpose_for(actor, purpose)
         check_region(region, "region")
@@ -1000,7 +1048,11 @@ class Slrt:
         region_level: RegionLevel = RegionLevel.REGENCY,
         purpose: AccessPurpose | None = None,
     ) -> ReferralReport:
-        """The M&E report of the cases in *region* (the actor's jurisdiction by default)."""
+        """The M&E report of the cases in *region* (the actor's jurisdiction by default).
+
+        Cases whose stored record is damaged are not counted; the report names them in
+        ``skipped`` (case id -> version of the bad event).
+        """
         cases = self.list_cases(actor, region=region, purpose=purpose)
         return referral_report(
             cases,
@@ -1029,12 +1081,14 @@ class Slrt:
 
     def find_by_nik(
         self, actor: Actor, nik: Nik, *, purpose: AccessPurpose | None = None
-    ) -> list[Case]:
+    ) -> CaseList:
         """The cases of the households with a member (or KK) of this NIK that *actor* may read.
 
         The lookup goes through keyed tokens (:class:`~slrt_core.privacy.NikIndex`): the
         NIK itself is stored nowhere in clear. Cases outside the actor's reach are left
-        out (each such denial is logged), and erased cases are gone.
+        out (each such denial is logged), and erased cases are gone. A case whose stored
+        record is damaged is left out and reported in the result's ``skipped`` (a
+        :class:`~slrt_core.ports.CaseList`), by id and event version only.
 
         Raises:
             InvalidInputError: *nik* is not a :class:`~slrt_core.Nik`.

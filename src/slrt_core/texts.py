@@ -292,8 +292,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Kasus {case_id} dikembalikan",
     },
     "notify.case_returned.body": {
-        "en": "The supervisor returned case {case_id} for correction: {note}",
-        "id": "Supervisor mengembalikan kasus {case_id} untuk diperbaiki: {note}",
+        "en": (
+            "The supervisor returned case {case_id} for correction; open the case in your "
+            "application to read what to correct."
+        ),
+        "id": (
+            "Supervisor mengembalikan kasus {case_id} untuk diperbaiki; buka kasus itu di "
+            "aplikasi Anda untuk membaca apa yang perlu diperbaiki."
+        ),
     },
     "notify.case_approved.subject": {
         "en": "Case {case_id} approved",
@@ -332,8 +338,24 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Rujukan {referral_id}: {status}",
     },
     "notify.referral_status_changed.body": {
-        "en": "Referral {referral_id} of case {case_id} is now “{status}”. {note}",
-        "id": "Rujukan {referral_id} kasus {case_id} sekarang berstatus “{status}”. {note}",
+        "en": (
+            "Referral {referral_id} of case {case_id} is now “{status}”. Open the referral "
+            "in your application for the details."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} sekarang berstatus “{status}”. Buka "
+            "rujukan itu di aplikasi Anda untuk rinciannya."
+        ),
+    },
+    "notify.referral_status_changed.reason.body": {
+        "en": (
+            "Referral {referral_id} of case {case_id} is now “{status}” (reason: {reason}). "
+            "Open the referral in your application for the details."
+        ),
+        "id": (
+            "Rujukan {referral_id} kasus {case_id} sekarang berstatus “{status}” (alasan: "
+            "{reason}). Buka rujukan itu di aplikasi Anda untuk rinciannya."
+        ),
     },
     "notify.referral_reminder.subject": {
         "en": "Reminder: referral {referral_id} is due",

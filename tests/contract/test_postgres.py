@@ -94,6 +94,14 @@ class TestPostgresStore(StoreContract):
         store.close()  # type: ignore[attr-defined]
         return self._open(url)
 
+    def damage(self, store: Store, case_id: str, version: int) -> Store:
+        with psycopg.connect(self._urls[id(store)], autocommit=True) as conn:
+            conn.execute(
+                "UPDATE events SET body = %s WHERE case_id = %s AND version = %s",
+                (b"{", case_id, version),
+            )
+        return self.reopen(store)
+
 
 # --------------------------------------------------------------------------- PostgreSQL only
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -40,6 +42,15 @@ class TestSqliteFileStore(StoreContract):
         path = self._paths.pop(id(store))
         store.close()
         return self._open(path)
+
+    def damage(self, store: Store, case_id: str, version: int) -> Store:
+        with contextlib.closing(sqlite3.connect(self._paths[id(store)])) as conn:
+            conn.execute(
+                "UPDATE events SET body = ? WHERE case_id = ? AND version = ?",
+                (b"{", case_id, version),
+            )
+            conn.commit()
+        return self.reopen(store)
 
 
 class TestSqliteMemoryStore(StoreContract):

@@ -625,7 +625,7 @@ class TestSubmit:
 
 class TestReturnForCorrection:
     def test_returns_with_a_note(self, world):
-        """The supervisor returns the case; the note is kept and sent to the assessor."""
+        """The supervisor returns the case; the note is kept, the assessor is told to read it."""
         case = world.case_in(CaseState.SUBMITTED)
         after = world.slrt.return_for_correction(MANAGER, case.case_id, note="Add the KK.")
         assert after.state is CaseState.RETURNED
@@ -634,7 +634,9 @@ class TestReturnForCorrection:
         assert event.reason == "Add the KK."
         note = world.notifier.sent[-1]
         assert (note.topic, note.recipient) == ("case_returned", "actor:fac-siti")
-        assert "Add the KK." in note.body["en"]
+        # The note may name people: it stays in the case, the notification only points there.
+        assert "Add the KK." not in note.text("en") + note.text("id")
+        assert case.case_id in note.body["en"]
 
     def test_correction_clears_the_note(self, world):
         """Re-assessing a returned case clears the note; it can be submitted again."""

@@ -24,7 +24,7 @@ from slrt_core.audit import AuditRecord, check_case_events
 from slrt_core.case._events import Event, apply, replay
 from slrt_core.case._model import Case
 from slrt_core.errors import CorruptRecordError, SlrtError
-from slrt_core.ports import Commit, IdempotencyRecord
+from slrt_core.ports import CaseList, Commit, IdempotencyRecord
 
 __all__ = [
     "CommitRows",
@@ -33,6 +33,7 @@ __all__ = [
     "decode_events",
     "fold_events",
     "idempotency_record",
+    "listed",
 ]
 
 #: The state the cases index records for an erased case (not a lifecycle state).
@@ -83,6 +84,23 @@ def fold_events(events: list[Event], cached: Case | None = None) -> Case:
             case = apply(case, event)
         return case
     return replay(events)
+
+
+def listed(case_ids: Iterable[str], load: Callable[[str], Case]) -> CaseList:
+    """The cases of *case_ids*, in that order, loaded by *load*.
+
+    A case whose stored record does not decode is left out and reported in the
+    result's ``skipped`` (its :class:`~slrt_core.errors.CorruptRecordError`): one
+    damaged case never breaks a listing, and is never hidden.
+    """
+    found: list[Case] = []
+    skipped: list[CorruptRecordError] = []
+    for case_id in case_ids:
+        try:
+            found.append(load(case_id))
+        except CorruptRecordError as exc:
+            skipped.append(exc)
+    return CaseList(found, skipped=skipped)
 
 
 @attrs.frozen(kw_only=True)

@@ -137,7 +137,10 @@ class SequentialIds:
                 kind, number = match.group(1), int(match.group(2))
                 highest[kind] = max(highest.get(kind, 0), number)
 
-        for case in store.find_cases(within=RegionCode.INDONESIA):
+        listed = store.find_cases(within=RegionCode.INDONESIA)
+        for damaged in getattr(listed, "skipped", ()):  # its id stays taken
+            note(damaged.case_id)
+        for case in listed:
             note(case.case_id)
             for referral in case.referrals:
                 note(referral.referral_id)

@@ -12,12 +12,14 @@ pay for it.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import attrs
 
+from slrt_core.adapters._records import listed
 from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event
@@ -62,6 +64,7 @@ class MemoryStore:
     def __init__(self, *, codec: EventCodec | None = None) -> None:
         self.codec: EventCodec = codec or PlainCodec()
         self._erased: set[str] = set()
+        self._pending_erasures: set[str] = set()
         self._lock = threading.RLock()
         self._cases: dict[str, Case] = {}
         self._events: dict[str, list[Event]] = {}
@@ -71,6 +74,7 @@ class MemoryStore:
         self._open: dict[str, tuple[str, datetime | None]] = {}
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._outbox: dict[str, _Pending] = {}
+        self._positions = itertools.count()  # outbox order; erasure deletes messages
 
     # CaseStore
     def load(self, case_id: str, /) -> Case:
@@ -120,15 +124,30 @@ class MemoryStore:
             for n in commit.notifications:
                 if n.message_id not in self._outbox:
                     self._outbox[n.message_id] = _Pending(
-                        OutboxMessage(notification=n), len(self._outbox), n.created_at
+                        OutboxMessage(notification=n), next(self._positions), n.created_at
                     )
             if erases:
                 self._erased.add(case_id)
+                self._pending_erasures.add(case_id)
                 self._events[case_id] = []
 
     def erase(self, case_id: str, /) -> None:
-        """Destroy the case's key through the codec (see :class:`~slrt_core.ports.CaseStore`)."""
+        """Destroy the case's key, drop its outbox messages, then clear its pending mark.
+
+        See :class:`~slrt_core.ports.ErasableStore`; safe to repeat.
+        """
         self.codec.erase(case_id)
+        with self._lock:
+            for message_id in [
+                m for m, p in self._outbox.items() if p.message.notification.case_id == case_id
+            ]:
+                del self._outbox[message_id]
+            self._pending_erasures.discard(case_id)
+
+    def pending_erasures(self) -> list[str]:
+        """The cases whose erasure was committed but not finished by :meth:`erase`."""
+        with self._lock:
+            return sorted(self._pending_erasures)
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -147,7 +166,8 @@ class MemoryStore:
                 and (state is None or c.state is state)
                 and c.case_id not in self._erased
             ]
-        return sorted(found, key=lambda c: c.case_id)
+        # Through load, as the database stores list: a case that does not load is reported.
+        return listed(sorted(c.case_id for c in found), self.load)
 
     def idempotency(self, key: str, /) -> IdempotencyRecord | None:
         """The record of an idempotency key."""

@@ -57,6 +57,7 @@ from slrt_core.adapters._records import (
     decode_events,
     fold_events,
     idempotency_record,
+    listed,
 )
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
@@ -144,10 +145,24 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE idempotency ADD COLUMN fingerprint text NOT NULL DEFAULT '';
     """,
+    # 3: erasures committed but not finished (key, outbox), and the outbox rows by case.
+    """
+    CREATE TABLE pending_erasures (
+        case_id text PRIMARY KEY,
+        requested_at timestamptz NOT NULL
+    );
+    CREATE INDEX outbox_case ON outbox (((body::jsonb) ->> 'case_id'));
+    """,
 )
 
 #: The schema version this library writes.
 SCHEMA_VERSION = len(MIGRATIONS)
+
+#: Marks an erasure pending, in the transaction of its event.
+_PENDING_ERASURE = (
+    "INSERT INTO pending_erasures (case_id, requested_at) VALUES (%s, %s)"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
 
 # pg_advisory_xact_lock key serializing migrations ("slrt" in ASCII).
 _MIGRATION_LOCK = 0x736C7274
@@ -492,6 +507,8 @@ class PostgresStore:
                         " fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
                         rows.idempotency,
                     )
+                if rows.state == _ERASED:  # pending until erase() has destroyed the key
+                    cur.execute(_PENDING_ERASURE, (rows.case_id, rows.events[-1].at))
 
         self._write(write, case_id=case.case_id, expected=commit.expected_version)
         if commit.erases:
@@ -500,13 +517,31 @@ class PostgresStore:
             self._cache[case.case_id] = case
 
     def erase(self, case_id: str, /) -> None:
-        """Destroy the case's key through the codec and forget its cached copy.
+        """Finish the erasure of a case: destroy its key, delete its outbox rows, unmark it.
+
+        As :meth:`SqliteStore.erase <slrt_core.adapters.SqliteStore.erase>`: the key
+        first, then one transaction for the outbox rows (pending and delivered) and the
+        pending mark. Safe to repeat.
 
         Raises:
-            StorageError: the codec keeps personal data in clear.
+            StorageError: the codec keeps personal data in clear, or the key could not be
+                destroyed for good (the erasure stays pending).
         """
         self._cache.pop(case_id, None)
         self.codec.erase(case_id)
+
+        def finish(conn: Connection) -> None:
+            conn.execute("DELETE FROM outbox WHERE (body::jsonb) ->> 'case_id' = %s", (case_id,))
+            conn.execute("DELETE FROM pending_erasures WHERE case_id = %s", (case_id,))
+
+        self._write(finish, case_id=case_id, expected=0)
+
+    def pending_erasures(self) -> list[str]:
+        """The cases whose erasure was committed but not finished by :meth:`erase`."""
+        rows = self._read(
+            lambda c: c.execute("SELECT case_id FROM pending_erasures ORDER BY case_id").fetchall()
+        )
+        return [str(r[0]) for r in rows]
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -530,7 +565,7 @@ class PostgresStore:
             sql += " AND state = %s"
             params.append(state.value)
         rows = self._read(lambda c: c.execute(sql + " ORDER BY case_id", params).fetchall())
-        return [self.load(r[0]) for r in rows]
+        return listed((r[0] for r in rows), self.load)
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
         """Open referrals, earliest deadline first; only those due by *due_before* if given."""

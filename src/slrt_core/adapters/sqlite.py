@@ -25,10 +25,12 @@ from typing import Literal, TypeVar
 from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._records import (
     ERASED,
+    CommitRows,
     commit_rows,
     decode_events,
     fold_events,
     idempotency_record,
+    listed,
 )
 from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
@@ -103,6 +105,14 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
     """,
+    # 3: erasures committed but not finished (key, outbox), and the outbox rows by case.
+    """
+    CREATE TABLE pending_erasures (
+        case_id TEXT PRIMARY KEY,
+        requested_at TEXT NOT NULL
+    );
+    CREATE INDEX outbox_case ON outbox (json_extract(body, '$.case_id'));
+    """,
 )
 
 # The state the cases index records for an erased case (not a lifecycle state).
@@ -122,6 +132,16 @@ _BEFORE_WRITE = (
     " (SELECT seq FROM events ORDER BY seq DESC LIMIT 1),"
     " (SELECT digest FROM events ORDER BY seq DESC LIMIT 1)"
 )
+
+
+def _mark_erasure(conn: sqlite3.Connection, rows: CommitRows) -> None:
+    """In an erasure's transaction: mark it pending until erase() has destroyed the key."""
+    if rows.state == ERASED:
+        conn.execute(
+            "INSERT OR IGNORE INTO pending_erasures (case_id, requested_at) VALUES (?, ?)",
+            (rows.case_id, _iso(rows.events[-1].at)),
+        )
+
 
 # Builds an AuditRecord from a row tuple in C (AuditRecord._make goes through Python).
 _record = partial(tuple.__new__, AuditRecord)
@@ -204,7 +224,7 @@ class SqliteStore:
     Examples:
         >>> store = SqliteStore(":memory:")
         >>> store.schema_version()
-        2
+        3
         >>> store.close()
     """
 
@@ -441,6 +461,7 @@ class SqliteStore:
                     " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
                     rows.idempotency,
                 )
+            _mark_erasure(conn, rows)
             return seen, (records[-1].seq, records[-1].digest)
 
         seen, head = self._write(write)
@@ -456,13 +477,32 @@ class SqliteStore:
             _remember(self._cache, case.case_id, case)
 
     def erase(self, case_id: str, /) -> None:
-        """Destroy the case's key through the codec and forget its cached copy.
+        """Finish the erasure of a case: destroy its key, delete its outbox rows, unmark it.
+
+        The key goes first (through the codec), then one transaction deletes the case's
+        outbox rows, pending and delivered, and its pending mark; the cached copy is
+        forgotten. Safe to repeat; after a crash at any point :meth:`pending_erasures`
+        still lists the case (see :class:`~slrt_core.ports.ErasableStore`).
 
         Raises:
-            StorageError: the codec keeps personal data in clear.
+            StorageError: the codec keeps personal data in clear, or the key could not be
+                destroyed for good (the erasure stays pending).
         """
         self._cache.pop(case_id, None)
         self.codec.erase(case_id)
+
+        def finish(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM outbox WHERE json_extract(body, '$.case_id') = ?", (case_id,))
+            conn.execute("DELETE FROM pending_erasures WHERE case_id = ?", (case_id,))
+
+        self._write(finish)
+
+    def pending_erasures(self) -> list[str]:
+        """The cases whose erasure was committed but not finished by :meth:`erase`."""
+        rows = self._read(
+            lambda c: c.execute("SELECT case_id FROM pending_erasures ORDER BY case_id").fetchall()
+        )
+        return [str(r[0]) for r in rows]
 
     def case_id_of_referral(self, referral_id: str, /) -> str:
         """The case a referral belongs to."""
@@ -490,7 +530,7 @@ class SqliteStore:
             sql += " AND state = ?"
             params.append(state.value)
         rows = self._read(lambda c: c.execute(sql + " ORDER BY case_id", params).fetchall())
-        return [self.load(r[0]) for r in rows]
+        return listed((r[0] for r in rows), self.load)
 
     def idempotency(self, key: str, /) -> IdempotencyRecord | None:
         """The record of an idempotency key."""

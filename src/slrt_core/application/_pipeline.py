@@ -361,7 +361,7 @@ class Pipeline:
         return store
 
     def erase_keys(self, case_id: str) -> None:
-        """Destroy the case's data key and forget its NIK tokens."""
+        """Finish the case's erasure (key, outbox rows, pending mark); forget its NIK tokens."""
         self._erasable(case_id).erase(case_id)
         if self.nik_index is not None:
             self.nik_index.forget(case_id)

@@ -16,13 +16,14 @@ from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
     CaseNotVisibleError,
+    CorruptRecordError,
     InvalidInputError,
     OutsideJurisdictionError,
     ReferralNotFoundError,
     ReferralNotVisibleError,
 )
 from slrt_core.identity import RegionCode, predecessors_within, region_covers
-from slrt_core.ports import Authorizer, CaseQueries, EventStore
+from slrt_core.ports import Authorizer, CaseList, CaseQueries, EventStore
 from slrt_core.referral._model import Referral
 from slrt_core.referral._routing import program_key
 from slrt_core.rules._decision import Decision as RulesDecision
@@ -70,19 +71,25 @@ def visible_cases(
     actor: Actor,
     command: Command,
     case_ids: Iterable[str],
-) -> list[Case]:
+) -> CaseList:
     """The cases among *case_ids* that *actor* may run *command* on, in that order.
 
     The others are left out, saying nothing of them: a case elsewhere, an erased one,
-    or an id an index kept from a commit that failed.
+    or an id an index kept from a commit that failed. A case whose stored record is
+    damaged is left out too, and reported in the result's ``skipped``
+    (:class:`~slrt_core.ports.CaseList`): its region cannot be read, so only its id and
+    the bad event's version are said.
     """
     found = []
+    skipped = []
     for case_id in case_ids:
         try:
             found.append(visible_case(store, authorizer, actor, command, case_id))
         except (CaseNotFoundError, AccessDenied):
             continue
-    return found
+        except CorruptRecordError as exc:  # reported, never hidden (and never breaks)
+            skipped.append(exc)
+    return CaseList(found, skipped=skipped)
 
 
 def visible_referral(
@@ -197,19 +204,20 @@ def explain_assessment(
 
 def cases_within(
     queries: CaseQueries, within: RegionCode, state: CaseState | None, on: date
-) -> list[Case]:
+) -> CaseList:
     """The cases in *within* on *on*, by id, following region splits (pemekaran).
 
     Staff of a new province also get the cases recorded under the old codes of its
     regencies, from the split's effective date; staff of the old province no longer do.
+    The damaged cases the store left out are in the result's ``skipped``.
     """
-    found = {
-        c.case_id: c
-        for code in (within, *predecessors_within(within, on))
-        for c in queries.find_cases(within=code, state=state)
-        if region_covers(within, c.region, on)
-    }
-    return [found[k] for k in sorted(found)]
+    found: dict[str, Case] = {}
+    skipped: dict[str, CorruptRecordError] = {}
+    for code in (within, *predecessors_within(within, on)):
+        listed = queries.find_cases(within=code, state=state)
+        found.update((c.case_id, c) for c in listed if region_covers(within, c.region, on))
+        skipped.update((e.case_id, e) for e in getattr(listed, "skipped", ()))
+    return CaseList((found[k] for k in sorted(found)), skipped=skipped.values())
 
 
 def no_rulebook() -> InvalidInputError:

@@ -24,7 +24,7 @@ from slrt_core.application.commands import Escalate
 from slrt_core.application.referral import reroute
 from slrt_core.case._events import ReferralEscalated, ReferralStatusChanged
 from slrt_core.case._model import Case
-from slrt_core.errors import ConcurrencyError
+from slrt_core.errors import ConcurrencyError, CorruptRecordError
 from slrt_core.ports import CaseQueries
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.referral._sla import EscalationStep, SweepReport
@@ -90,13 +90,14 @@ def sweep(
 
     Returns:
         What the sweep did; a case changed meanwhile is counted as a conflict and left
-        to the next sweep.
+        to the next sweep, a damaged one is reported in ``skipped``.
     """
     by_case: dict[str, list[str]] = {}
     for referral_id, case_id in queries.open_referrals(due_before=at):
         by_case.setdefault(case_id, []).append(referral_id)
     steps: Counter[str] = Counter()
     totals: Counter[str] = Counter()
+    skipped: list[str] = []
     for case_id, referral_ids in by_case.items():
         totals["checked"] += len(referral_ids)
         command = Escalate(actor=SYSTEM, case_id=case_id, referral_ids=tuple(referral_ids), at=at)
@@ -104,6 +105,9 @@ def sweep(
             decision = run(command)
         except ConcurrencyError:
             totals["conflicts"] += 1
+            continue
+        except CorruptRecordError:  # one damaged case never stops the sweep: reported
+            skipped.append(case_id)
             continue
         for key, value in (decision.tally if decision is not None else {}).items():
             (steps if key in _STEP_NAMES else totals)[key] += value
@@ -115,6 +119,7 @@ def sweep(
         rerouted=totals["rerouted"],
         unrouted=totals["unrouted"],
         conflicts=totals["conflicts"],
+        skipped=tuple(sorted(skipped)),
     )
 
 

@@ -36,6 +36,7 @@ import numpy.typing as npt
 from slrt_core.calendar import WorkingCalendar
 from slrt_core.errors import InvalidInputError
 from slrt_core.identity import RegionCode, RegionLevel
+from slrt_core.ports import CaseList
 from slrt_core.referral._directory import Service, ServiceDirectory
 from slrt_core.referral._model import Referral, ReferralStatus
 
@@ -153,7 +154,13 @@ def _plain(value: Any) -> Any:
 
 @attrs.frozen(kw_only=True)
 class ReferralReport:
-    """What :func:`referral_report` found. Every mapping is sorted by key."""
+    """What :func:`referral_report` found. Every mapping is sorted by key.
+
+    ``skipped`` maps the id of each case the listing could not read (its stored record
+    is damaged, :class:`~slrt_core.errors.CorruptRecordError`) to the version of the
+    bad event (``None`` when unknown): those cases are not counted, and the report says
+    so instead of failing or hiding them.
+    """
 
     generated_at: datetime
     region_level: RegionLevel
@@ -171,6 +178,7 @@ class ReferralReport:
     time_to_complete: Durations
     overdue: tuple[OverdueReferral, ...]
     unmet_needs: tuple[UnmetNeed, ...]
+    skipped: Mapping[str, int | None] = attrs.field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON values (times in ISO 8601, UTC)."""
@@ -241,6 +249,8 @@ class ReferralReport:
             )
         rows.append(("totals", "overdue", len(self.overdue)))
         rows.append(("totals", "unmet_needs", len(self.unmet_needs)))
+        rows.append(("totals", "skipped", len(self.skipped)))
+        rows.extend(("skipped", case_id, _blank(v)) for case_id, v in self.skipped.items())
         return rows
 
 
@@ -400,7 +410,9 @@ def referral_report(
     """The M&E report over *cases* at *now*.
 
     Args:
-        cases: the cases to count (a region's, a period's: the caller chooses).
+        cases: the cases to count (a region's, a period's: the caller chooses); from a
+            listing (a :class:`~slrt_core.ports.CaseList`), the damaged cases it left out
+            are reported in the report's ``skipped``.
         now: the time the report is for (overdue means past due at *now*).
         directory: where programs and tiers of services are looked up; without it, or
             for a service no longer listed, they count as ``"unknown"``.
@@ -417,4 +429,8 @@ def referral_report(
     tally = _Tally(now, directory, calendar or WorkingCalendar(), region_level)
     for case in cases:
         tally.add_case(case)
-    return tally.report()
+    report = tally.report()
+    if isinstance(cases, CaseList) and cases.skipped:
+        skipped = {e.case_id: e.version for e in cases.skipped}
+        report = attrs.evolve(report, skipped=dict(sorted(skipped.items())))
+    return report

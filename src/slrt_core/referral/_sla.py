@@ -261,6 +261,9 @@ class SweepReport:
         unrouted: expired referrals whose need had no candidate left.
         conflicts: cases changed by someone else during the sweep; the next sweep
             takes them up.
+        skipped: the ids of cases with overdue referrals whose stored record is damaged
+            (:class:`~slrt_core.errors.CorruptRecordError`): not escalated, and reported
+            here so they can be restored from a backup.
     """
 
     at: datetime
@@ -270,6 +273,7 @@ class SweepReport:
     rerouted: int = 0
     unrouted: int = 0
     conflicts: int = 0
+    skipped: tuple[str, ...] = ()
 
     @property
     def escalated(self) -> int:

@@ -239,7 +239,7 @@ class TestOutsiders:
 class TestFingerprintMigration:
     def test_a_version_1_database_keeps_its_keys(self, tmp_path: Path) -> None:
         """Upgrading adds the fingerprint column; old records match any retry, as before."""
-        from slrt_core.adapters.sqlite import MIGRATIONS
+        from slrt_core.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION
 
         path = tmp_path / "old.sqlite"
         with contextlib.closing(sqlite3.connect(path)) as conn:
@@ -252,7 +252,7 @@ class TestFingerprintMigration:
             conn.commit()
         store = SqliteStore(path)
         try:
-            assert store.migrations_applied == 1
+            assert store.migrations_applied == SCHEMA_VERSION - 1
             record = store.idempotency("k")
             assert record is not None
             assert record.fingerprint == ""
