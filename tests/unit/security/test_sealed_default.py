@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 
 import attrs
@@ -16,7 +18,9 @@ from slrt_core.crypto import SealingCodec
 from slrt_core.errors import StorageError
 from slrt_core.identity import KkNumber, Nik, RegionCode
 from slrt_core.keys import EnvironmentKey, KeyFile, SecretFile, sealing_codec
+from slrt_core.referral import ReferralStatus
 from slrt_core.testing import sample_household, sample_slrt, sample_staff, walk_case
+from slrt_core.testing._fixtures import PROVIDER_ID, SERVICE_ID
 from slrt_core.vocabulary import Channel, ComplaintKind, Sector
 
 NIK = "3374011403820001"
@@ -42,16 +46,51 @@ def full_flow(path: Path) -> None:
             kind=ComplaintKind.GRIEVANCE,
             needs=[Need(sector=Sector.HEALTH, description=f"Lives at {ADDRESS}")],
         )
-        slrt.assess(staff.facilitator, case.case_id, findings=f"Phone {PHONE}; {ADDRESS}.")
+        cid = case.case_id
+        slrt.assess(staff.facilitator, cid, findings=f"Phone {PHONE}; {ADDRESS}.")
+        slrt.submit(staff.facilitator, cid)
+        # Notes name the family: they stay sealed in the case, never in a notification.
+        slrt.return_for_correction(staff.supervisor, cid, note=f"Ask {NAME} ({NIK}) for KK {KK}")
+        slrt.assess(staff.facilitator, cid, findings="KK seen.")
+        slrt.submit(staff.facilitator, cid)
+        slrt.approve(staff.supervisor, cid)
+        slrt.review(staff.front_office, cid)
+        head_id = household.members[0].member_id
+        slrt.record_consent(
+            staff.facilitator,
+            cid,
+            subject=head_id,
+            grantor=head_id,
+            purposes=["referral"],
+            recipients=[PROVIDER_ID],
+            evidence="Signed SLRT consent form",
+        )
+        rid = slrt.refer(staff.back_office, cid, "n1", service_id=SERVICE_ID).referral_id
+        for status, note in (
+            (ReferralStatus.RECEIVED, f"Called {NAME} on {PHONE}"),
+            (ReferralStatus.ACCEPTED, f"Visit at {ADDRESS}"),
+        ):
+            slrt.update_referral(staff.provider, rid, status=status, note=note)
         list(walk_case(slrt, staff, route="full"))
     finally:
         store.close()
+
+
+def outbox_topics(path: Path) -> set[str]:
+    """The topics of the outbox rows of the database at *path* (read in clear SQL)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        rows = conn.execute("SELECT json_extract(body, '$.topic') FROM outbox").fetchall()
+    return {r[0] for r in rows}
 
 
 def test_default_file_store_keeps_no_personal_data_in_clear(tmp_path: Path) -> None:
     """Grepping the database, its WAL and the key store finds no NIK, KK, name, phone, address."""
     path = tmp_path / "slrt.sqlite"
     full_flow(path)
+    # The outbox rows are in the files grepped: the notified steps of the noted flow.
+    assert {"case_returned", "referral_status_changed", "referral_requested"} <= (
+        outbox_topics(path)
+    )
     files = sorted(p for p in tmp_path.iterdir() if p.is_file())
     names = {p.name for p in files}
     assert {"slrt.sqlite", "slrt.sqlite.key", "slrt.sqlite.keys"} <= names
