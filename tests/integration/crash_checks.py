@@ -5,6 +5,10 @@ file after each one returns (flushed and fsynced). :func:`run_and_kill` starts i
 it work, and kills it with SIGKILL; :func:`assert_nothing_lost` then checks on the
 reopened store that every acknowledged command is there and nothing is half-written,
 and returns the message ids the committed events must notify.
+
+The erasure tests share :data:`ERASE_CHILD`, :func:`run_erasures` and
+:func:`assert_no_half_erasure`: whatever the moment of the kill, no case is left half
+erased once the store is reopened and a service built on it.
 """
 
 from __future__ import annotations
@@ -14,14 +18,17 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import slrt_core
 from slrt_core.audit import verify
 from slrt_core.case import CaseState, apply, replay
+from slrt_core.errors import CaseErasedError
 from slrt_core.identity import RegionCode
 from slrt_core.notify import notifications_for
 from slrt_core.ports import Store
+from slrt_core.testing import sample_slrt
 
 
 def lines(path: Path) -> list[str]:
@@ -102,3 +109,109 @@ def assert_nothing_lost(store: Store, acks: list[tuple[str, int]]) -> set[str]:
 
 
 KILLED = -signal.SIGKILL
+
+
+# --------------------------------------------------------------------------- erasure
+
+#: The child of the erasure tests: erases the cases listed in a file, one after another,
+#: acknowledging each erasure once ``erase`` returned. With ``die-in-destroy`` it kills
+#: itself with SIGKILL inside the first key destruction (after the erasure's commit).
+ERASE_CHILD = """
+import os, signal, sys, time
+from slrt_core import Actor, Role
+from slrt_core.testing import sample_slrt
+from slrt_core.testing._fixtures import PROVINCE
+
+kind, spec, keys, todo, acks, mode = sys.argv[1:7]
+if kind == "sqlite":
+    from slrt_core.adapters import SqliteStore
+    store = SqliteStore(spec)
+else:
+    from slrt_core.adapters.postgres import PostgresStore
+    from slrt_core.keys import sealing_codec
+    store = PostgresStore(spec, codec=sealing_codec(keys))
+if mode == "die-in-destroy":
+    vault = store.codec.vault
+    vault.destroy = lambda key_id: os.kill(os.getpid(), signal.SIGKILL)
+slrt = sample_slrt(store)
+manager = Actor(actor_id="manager-1", role=Role.MANAGER, jurisdiction=PROVINCE)
+with open(acks, "a", encoding="utf-8") as out:
+    for case_id in open(todo, encoding="utf-8").read().split():
+        slrt.erase(manager, case_id, request_ref="PDP-" + case_id)
+        out.write(f"{case_id} 0\\n")
+        out.flush()
+        os.fsync(out.fileno())
+time.sleep(60)  # wait for the kill (never outlive a test that failed to kill us)
+"""
+
+
+def run_erasures(args: list[str], acks: Path, log: Path, seconds: float) -> int:
+    """Run :data:`ERASE_CHILD` with *args* until SIGKILL; its exit code.
+
+    With mode ``die-in-destroy`` (the last argument) the child kills itself; otherwise
+    it is killed *seconds* after its first acknowledged erasure.
+    """
+    if args[-1] != "die-in-destroy":
+        return run_and_kill(ERASE_CHILD, args, acks, log, seconds)
+    src = Path(slrt_core.__file__).resolve().parents[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
+    with log.open("w", encoding="utf-8") as errors:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", ERASE_CHILD, *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            timeout=60,
+            check=False,
+        )
+    return done.returncode
+
+
+def assert_no_half_erasure(
+    store: Store,
+    case_ids: list[str],
+    acked: set[str],
+    outbox_cases: Callable[[Store], list[str]],
+) -> set[str]:
+    """Check a store reopened after a kill mid-erasure; the erasures it found pending.
+
+    Before recovery, every case that answers ``CaseErasedError`` while its key survives
+    is listed as pending, and every case not marked erased keeps its key. Then a
+    service is built on the store (which finishes pending erasures), and after it no
+    case is half erased: erased means key gone, no outbox row and nothing pending;
+    not erased means key kept, and the case loads and replays. Every acknowledged
+    erasure was whole already, and the audit chain verifies.
+    """
+    keys = store.codec.vault.keys  # type: ignore[attr-defined]
+    pending = set(store.pending_erasures())  # type: ignore[attr-defined]
+    assert not pending & acked, "an acknowledged erasure was left unfinished"
+    for case_id in case_ids:
+        if _erased(store, case_id):
+            assert keys.get(case_id) is None or case_id in pending, case_id
+        else:
+            assert keys.get(case_id) is not None, case_id
+            assert case_id not in pending, case_id
+
+    sample_slrt(store)  # what a restarted service does first
+    assert store.pending_erasures() == []  # type: ignore[attr-defined]
+    in_outbox = set(outbox_cases(store))
+    for case_id in case_ids:
+        if _erased(store, case_id):
+            assert keys.get(case_id) is None, case_id
+            assert case_id not in in_outbox, case_id
+        else:
+            assert keys.get(case_id) is not None, case_id
+            assert case_id not in acked, case_id
+            assert replay(store.events(case_id)) == store.load(case_id)
+    report = verify(store.audit_records())
+    assert report.ok, report.reason
+    return pending
+
+
+def _erased(store: Store, case_id: str) -> bool:
+    try:
+        store.load(case_id)
+    except CaseErasedError:
+        return True
+    return False
