@@ -157,7 +157,7 @@ def run_erasures(args: list[str], acks: Path, log: Path, seconds: float) -> int:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(src), env.get("PYTHONPATH", "")) if p)
     with log.open("w", encoding="utf-8") as errors:
-        done = subprocess.run(  # noqa: S603 - our own interpreter and code
+        done = subprocess.run(
             [sys.executable, "-c", ERASE_CHILD, *args],
             env=env,
             stdout=subprocess.DEVNULL,

@@ -59,7 +59,7 @@ def _outbox_cases(kind: str) -> Callable[[Store], list[str]]:
 
     def cases(store: Store) -> list[str]:
         rows = store._read(  # type: ignore[attr-defined]
-            lambda c: c.execute(f"SELECT {case_of} FROM outbox").fetchall()  # noqa: S608
+            lambda c: c.execute(f"SELECT {case_of} FROM outbox").fetchall()
         )
         return [str(r[0]) for r in rows]
 
@@ -113,7 +113,6 @@ def test_sigkill_during_erasure_leaves_no_half_erased_case(
     # The first trial died inside a key destruction: its erasure was found pending.
     assert found_pending
     assert len(acked) >= TRIALS
-    print(f"{len(acked)} erasures acknowledged, {len(found_pending)} found pending and finished")
 
 
 def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
