@@ -145,13 +145,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE idempotency ADD COLUMN fingerprint text NOT NULL DEFAULT '';
     """,
-    # 3: erasures committed but not finished (key, outbox), and the outbox rows by case.
+    # 3: erasures committed but not finished (key, outbox), the outbox rows by case, and
+    # no free-text note left in a notification written before notes stayed out of them.
     """
     CREATE TABLE pending_erasures (
         case_id text PRIMARY KEY,
         requested_at timestamptz NOT NULL
     );
     CREATE INDEX outbox_case ON outbox (((body::jsonb) ->> 'case_id'));
+    UPDATE outbox SET body = ((body::jsonb) #- '{template,fields,note}')::text
+        WHERE (body::jsonb) #> '{template,fields,note}' IS NOT NULL;
     """,
 )
 

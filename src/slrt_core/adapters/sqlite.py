@@ -105,13 +105,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE idempotency ADD COLUMN fingerprint TEXT NOT NULL DEFAULT '';
     """,
-    # 3: erasures committed but not finished (key, outbox), and the outbox rows by case.
+    # 3: erasures committed but not finished (key, outbox), the outbox rows by case, and
+    # no free-text note left in a notification written before notes stayed out of them.
     """
     CREATE TABLE pending_erasures (
         case_id TEXT PRIMARY KEY,
         requested_at TEXT NOT NULL
     );
     CREATE INDEX outbox_case ON outbox (json_extract(body, '$.case_id'));
+    UPDATE outbox SET body = json_remove(body, '$.template.fields.note')
+        WHERE json_extract(body, '$.template.fields.note') IS NOT NULL;
     """,
 )
 

@@ -11,11 +11,15 @@ Runs on the in-memory, SQLite and PostgreSQL stores, all sealing with per-case k
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.postgres_fixture import postgres_server
+from tests.postgres_fixture import fresh_schema, postgres_server
 from tests.unit.security.test_service_privacy import (
     BACK,
     CITY,
@@ -31,7 +35,7 @@ from tests.unit.security.test_service_privacy import (
 from slrt_core.access import Actor, Role
 from slrt_core.adapters import RecordingNotifier
 from slrt_core.adapters._outbox import outbox_message
-from slrt_core.adapters.basics import SequentialIds
+from slrt_core.adapters.basics import PlainCodec, SequentialIds
 from slrt_core.adapters.memory import MemoryStore
 from slrt_core.adapters.sqlite import SqliteStore
 from slrt_core.application.privacy import complete_pending_erasures
@@ -277,3 +281,63 @@ def test_without_a_nik_index_pending_erasures_finish_too():
     assert store.pending_erasures() == []
     assert vault.keys.get(case_id) is None
     assert plain.complete_pending_erasures() == []
+
+
+_OLD_ROW = {
+    "message_id": "case-1:4:case_returned:actor:fac-siti",
+    "topic": "case_returned",
+    "recipient": "actor:fac-siti",
+    "case_id": "case-1",
+    "referral_id": None,
+    "created_at": "2026-01-05T08:00:00+00:00",
+    "template": {
+        "subject": "notify.case_returned.subject",
+        "body": "notify.case_returned.body",
+        "fields": {"case_id": "case-1", "region": "33.74.01.1001", "note": f"Ask {NAME}"},
+    },
+}
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_the_upgrade_removes_notes_from_notifications_written_before(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+):
+    """A schema 2 outbox row that quotes a note loses the note when the store migrates."""
+    body = json.dumps(_OLD_ROW)
+    store: Any
+    if kind == "sqlite":
+        from slrt_core.adapters.sqlite import MIGRATIONS
+
+        path = tmp_path / "old.sqlite"
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.executescript(MIGRATIONS[0] + MIGRATIONS[1] + "PRAGMA user_version = 2;")
+            conn.execute(
+                "INSERT INTO outbox (message_id, body, due_at) VALUES (?, ?, ?)",
+                (_OLD_ROW["message_id"], body, _OLD_ROW["created_at"]),
+            )
+            conn.commit()
+        store = SqliteStore(path, codec=PlainCodec())
+    else:
+        import psycopg
+
+        from slrt_core.adapters.postgres import MIGRATIONS as PG_MIGRATIONS
+        from slrt_core.adapters.postgres import PostgresStore
+
+        url = fresh_schema(request.getfixturevalue("postgres_server"))
+        with psycopg.connect(url, autocommit=True) as conn:
+            for number in (0, 1):
+                conn.execute(PG_MIGRATIONS[number].encode())
+                conn.execute("INSERT INTO schema_migrations VALUES (%s)", (number + 1,))
+            conn.execute(
+                "INSERT INTO outbox (message_id, body, due_at) VALUES (%s, %s, %s)",
+                (_OLD_ROW["message_id"], body, _OLD_ROW["created_at"]),
+            )
+        store = PostgresStore(url, min_size=0, max_size=2)
+    try:
+        assert store.migrations_applied == 1
+        (row,) = outbox(store)
+        assert NAME not in row[1]
+        assert row[0].case_id == "case-1"
+        assert "open the case" in row[0].body["en"]
+    finally:
+        store.close()
