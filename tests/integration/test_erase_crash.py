@@ -112,7 +112,7 @@ def test_sigkill_during_erasure_leaves_no_half_erased_case(
         todo = [c for c in todo if c not in acked and c not in found_pending]
     # The first trial died inside a key destruction: its erasure was found pending.
     assert found_pending
-    assert len(acked) >= TRIALS
+    assert len(acked) >= TRIALS - 1  # each killed child had acknowledged an erasure
 
 
 def _backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
