@@ -46,7 +46,13 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from slrt_core.case._events import CaseErased, Event
-from slrt_core.errors import CaseErasedError, InvalidInputError, Problem, StorageError
+from slrt_core.errors import (
+    CaseErasedError,
+    CorruptRecordError,
+    InvalidInputError,
+    Problem,
+    StorageError,
+)
 from slrt_core.ports import Keyring, KeyStore
 from slrt_core.privacy import _secret_ok, whole_number
 from slrt_core.serialization import _event_out, canonical_json, converter
@@ -333,7 +339,8 @@ class SubjectVault:
 
         Raises:
             CaseErasedError: the key was destroyed (or never existed).
-            StorageError: the box was altered, or belongs to another place (*aad*).
+            CorruptRecordError: the box was altered, or belongs to another place (*aad*)
+                (a :class:`~slrt_core.errors.StorageError`).
         """
         cipher = self._cipher(key_id, create=False)
         if cipher is None:
@@ -341,11 +348,12 @@ class SubjectVault:
         try:
             return cipher.decrypt(box[:_NONCE], box[_NONCE:], aad)
         except InvalidTag as exc:
-            msg = (
-                f"Sealed data of {key_id!r} does not decrypt: it was altered or moved. "
-                "Verify the audit trail (slrt audit verify)."
-            )
-            raise StorageError(msg) from exc
+            raise CorruptRecordError(
+                key_id,
+                None,
+                "its sealed data does not decrypt: it was altered or moved",
+                "data tersegelnya tidak dapat didekripsi: diubah atau dipindahkan",
+            ) from exc
 
     def destroy(self, key_id: str) -> bool:
         """Destroy *key_id*'s key (crypto-shredding); ``True`` when there was one."""
@@ -430,11 +438,13 @@ class SealingCodec:
         payload = data["payload"]
         if "sealed" in payload:
             case_id, version = data["case_id"], data["version"]
-            secret = json.loads(
-                self.vault.open(
+            try:
+                opened = self.vault.open(
                     case_id, base64.b64decode(payload["sealed"]), aad=_aad(case_id, version)
                 )
-            )
+            except CorruptRecordError as exc:  # name the event, as every damaged record
+                raise CorruptRecordError(case_id, version, exc.reason, exc.reason_id) from exc
+            secret = json.loads(opened)
             data["payload"] = secret["payload"]
             data["reason"] = secret["reason"]
         result: Event = converter.structure(data, Event)

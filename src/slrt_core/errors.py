@@ -405,6 +405,7 @@ class CorruptRecordError(StorageError, ValueError):
         self.case_id = case_id
         self.version = version
         self.reason = reason
+        self.reason_id = reason_id or reason
         which = f"event {version}" if version is not None else "an event"
         which_id = f"peristiwa {version}" if version is not None else "sebuah peristiwa"
         super().__init__(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -86,3 +88,42 @@ def _events() -> list[Event]:
     store = MemoryStore()
     steps = list(walk_case(sample_slrt(store), sample_staff(), route="local"))
     return store.events(steps[-1].case_id)
+
+
+class TestSealedRecords:
+    def test_an_altered_sealed_part_is_a_corrupt_record_that_listings_skip(
+        self, tmp_path: Path
+    ) -> None:
+        """Ciphertext changed in the file: CorruptRecordError naming the event; lists go on."""
+        path = tmp_path / "slrt.db"
+        store = SqliteStore(path)  # sealed by default
+        try:
+            slrt = sample_slrt(store)
+            staff = sample_staff()
+            damaged = list(walk_case(slrt, staff, route="local"))[-1].case_id
+            kept = list(walk_case(slrt, staff, route="local"))[-1].case_id
+        finally:
+            store.close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            (body,) = conn.execute(
+                "SELECT body FROM events WHERE case_id = ? AND version = 2", (damaged,)
+            ).fetchone()
+            data = json.loads(body)
+            sealed = base64.b64decode(data["payload"]["sealed"])
+            altered = sealed[:-1] + bytes([sealed[-1] ^ 1])
+            data["payload"]["sealed"] = base64.b64encode(altered).decode()
+            conn.execute(
+                "UPDATE events SET body = ? WHERE case_id = ? AND version = 2",
+                (json.dumps(data).encode(), damaged),
+            )
+            conn.commit()
+        store = SqliteStore(path)
+        try:
+            with pytest.raises(CorruptRecordError, match="altered or moved") as caught:
+                store.load(damaged)
+            assert (caught.value.case_id, caught.value.version) == (damaged, 2)
+            assert "diubah atau dipindahkan" in caught.value.message("id")
+            found = sample_slrt(store).list_cases(staff.supervisor)
+            assert ([c.case_id for c in found], found.skipped_ids) == ([kept], (damaged,))
+        finally:
+            store.close()
