@@ -5,7 +5,7 @@ from __future__ import annotations
 from slrt_core.adapters import MemoryStore
 from slrt_core.case import Case, Event
 from slrt_core.errors import CorruptRecordError
-from slrt_core.ports import Store
+from slrt_core.ports import EventCodec, Store
 from slrt_core.testing import StoreContract
 
 
@@ -14,6 +14,9 @@ class TestMemoryStore(StoreContract):
 
     def make_store(self) -> Store:
         return MemoryStore()
+
+    def make_sealed_store(self, codec: EventCodec) -> Store:
+        return MemoryStore(codec=codec)
 
     def damage(self, store: Store, case_id: str, version: int) -> Store:
         # Memory holds objects, not bytes that could rot: a case that no longer loads is

@@ -30,7 +30,7 @@ from slrt_core.cli import main
 from slrt_core.errors import ConcurrencyError, StorageError
 from slrt_core.identity import RegionCode
 from slrt_core.notify import Notification
-from slrt_core.ports import Commit, Store
+from slrt_core.ports import Commit, EventCodec, Store
 from slrt_core.testing import (
     FrozenClock,
     StoreContract,
@@ -93,6 +93,11 @@ class TestPostgresStore(StoreContract):
         url = self._urls.pop(id(store))
         store.close()  # type: ignore[attr-defined]
         return self._open(url)
+
+    def make_sealed_store(self, codec: EventCodec) -> Store:
+        return PostgresStore(
+            fresh_schema(self.server), synchronous_commit="off", timeout=10, codec=codec
+        )
 
     def damage(self, store: Store, case_id: str, version: int) -> Store:
         with psycopg.connect(self._urls[id(store)], autocommit=True) as conn:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from slrt_core.adapters import SqliteStore
 from slrt_core.adapters.basics import PlainCodec
-from slrt_core.ports import Store
+from slrt_core.ports import EventCodec, Store
 from slrt_core.testing import StoreContract
 
 
@@ -43,6 +43,13 @@ class TestSqliteFileStore(StoreContract):
         store.close()
         return self._open(path)
 
+    def make_sealed_store(self, codec: EventCodec) -> Store:
+        directory = Path(tempfile.mkdtemp(prefix="slrt-contract-"))
+        self._dirs.append(directory)
+        store = SqliteStore(directory / "slrt.db", codec=codec)
+        self._paths[id(store)] = directory / "slrt.db"
+        return store
+
     def damage(self, store: Store, case_id: str, version: int) -> Store:
         with contextlib.closing(sqlite3.connect(self._paths[id(store)])) as conn:
             conn.execute(
@@ -58,3 +65,6 @@ class TestSqliteMemoryStore(StoreContract):
 
     def make_store(self) -> Store:
         return SqliteStore(":memory:")
+
+    def make_sealed_store(self, codec: EventCodec) -> Store:
+        return SqliteStore(":memory:", codec=codec)

@@ -23,6 +23,10 @@ Examples:
                 store.close()
                 return MyStore(...)  # the same database again
 
+    Two more hooks are optional too: ``damage`` (damaged records are skipped and reported
+    by listings) and ``make_sealed_store`` (an interrupted erasure stays pending until
+    it is finished).
+
 .. versionadded:: 0.1.0
 """
 
@@ -43,7 +47,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from slrt_core.access import Role
+from slrt_core.access import Actor, Role
 from slrt_core.adapters.memory import MemoryStore
 from slrt_core.audit import GENESIS, AuditRecord, verify
 from slrt_core.case._events import (
@@ -60,8 +64,10 @@ from slrt_core.case._events import (
     replay,
 )
 from slrt_core.case._model import Case, CaseState, Need, Priority
+from slrt_core.crypto import MemoryKeyStore, SealingCodec, StaticKeyring, SubjectVault
 from slrt_core.demo import run_demo
 from slrt_core.errors import (
+    CaseErasedError,
     CaseNotFoundError,
     ConcurrencyError,
     CorruptRecordError,
@@ -69,11 +75,20 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import Nik, RegionCode
 from slrt_core.notify import Notification, notifications_for
-from slrt_core.ports import CaseList, Commit, IdempotencyRecord, OutboxMessage, Store
+from slrt_core.ports import (
+    CaseList,
+    Commit,
+    ErasableStore,
+    EventCodec,
+    IdempotencyRecord,
+    OutboxMessage,
+    Store,
+)
 from slrt_core.privacy import NikIndex, NikTokenizer
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.testing._doubles import FrozenClock
 from slrt_core.testing._fixtures import (
+    PROVINCE,
     ROUTES,
     VILLAGES,
     Route,
@@ -204,6 +219,17 @@ def _close(store: Store) -> None:
         close()
 
 
+class _KeysThatDie(MemoryKeyStore):
+    """A key store whose process dies (``SystemExit``) in a destruction while ``dying``."""
+
+    dying = False
+
+    def destroy(self, key_id: str, /) -> bool:
+        if self.dying:
+            raise SystemExit(137)
+        return super().destroy(key_id)
+
+
 class _Stores:
     """The stores one test opened, closed when the test ends."""
 
@@ -218,6 +244,10 @@ class _Stores:
 
     def reopen(self, store: Store) -> Store:
         return self.replace(store, self._contract.reopen(store))
+
+    def adopt(self, store: Store) -> Store:
+        self._open.append(store)
+        return store
 
     def replace(self, store: Store, fresh: Store) -> Store:
         self._open = [fresh if s is store else s for s in self._open]
@@ -344,6 +374,13 @@ class StoreContract(abc.ABC):
         Returns the store to read from next.
         """
         pytest.skip("this adapter gives the contract no way to damage a stored record")
+
+    def make_sealed_store(self, codec: EventCodec) -> Store:  # noqa: ARG002
+        """A new, empty store that seals with *codec* (and so can erase).
+
+        Optional: the erasure tests skip without it.
+        """
+        pytest.skip("this adapter gives the contract no sealed store")
 
     @contextlib.contextmanager
     def _stores(self) -> Iterator[_Stores]:
@@ -764,6 +801,40 @@ class StoreContract(abc.ABC):
                 needs=[Need(sector=Sector.HEALTH, description="Insurance?")],
             )
             assert new.case_id not in (*whole, damaged)
+
+    # ------------------------------------------------------------------ erasure
+
+    def test_an_interrupted_erasure_is_pending_until_finished(self) -> None:
+        """Killed after the erasure's commit: pending; a service built on it finishes it."""
+        keys = _KeysThatDie()
+        vault = SubjectVault(StaticKeyring({1: b"m" * 32}), keys)
+        with self._stores() as stores:
+            store = stores.adopt(self.make_sealed_store(SealingCodec(vault)))
+            slrt = sample_slrt(store)
+            staff = sample_staff()
+            erased = list(walk_case(slrt, staff, route="local"))[-1].case_id
+            kept = list(walk_case(slrt, staff, route="local"))[-1].case_id
+            list(store.audit_records())  # a store that seals lazily has made the keys now
+            assert isinstance(store, ErasableStore)
+            assert vault.keys.get(erased) is not None
+            manager = Actor(actor_id="manager-1", role=Role.MANAGER, jurisdiction=PROVINCE)
+            keys.dying = True
+            with pytest.raises(SystemExit):
+                slrt.erase(manager, erased, request_ref="PDP-1")
+            keys.dying = False
+            assert store.pending_erasures() == [erased]
+            with pytest.raises(CaseErasedError):
+                store.load(erased)
+            assert vault.keys.get(erased) is not None
+
+            sample_slrt(store)  # a restarted service finishes it
+            assert store.pending_erasures() == []
+            assert vault.keys.get(erased) is None
+            assert {
+                m.notification.case_id for m in store.claim_due(FAR, limit=100, lease_seconds=1)
+            } == {kept}
+            assert [c.case_id for c in store.find_cases(within=RegionCode.INDONESIA)] == [kept]
+            assert verify(store.audit_records()).ok
 
     # ------------------------------------------------------------------ whole flows
 
