@@ -224,14 +224,17 @@ class MemoryStore:
             return [p.message for p in claimed]
 
     def record_delivery(self, message_id: str, /) -> None:
-        """Mark a message delivered."""
+        """Mark a message delivered (one erased meanwhile is gone: nothing to mark)."""
         with self._lock:
-            self._outbox[message_id].delivered = True
+            if (pending := self._outbox.get(message_id)) is not None:
+                pending.delivered = True
 
     def record_failure(self, message_id: str, /, *, error: str, retry_at: datetime | None) -> None:
         """Count a failed attempt; dead-letter it when *retry_at* is ``None``."""
         with self._lock:
-            p = self._outbox[message_id]
+            p = self._outbox.get(message_id)
+            if p is None:  # erased meanwhile: nothing to retry
+                return
             p.message = attrs.evolve(
                 p.message,
                 attempts=p.message.attempts + 1,

@@ -341,3 +341,18 @@ def test_the_upgrade_removes_notes_from_notifications_written_before(
         assert "open the case" in row[0].body["en"]
     finally:
         store.close()
+
+
+def test_a_message_erased_while_the_relay_sends_it_is_not_retried():
+    """The relay claimed a message, erasure deleted it: recording the outcome is a no-op."""
+    vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+    store = MemoryStore(codec=SealingCodec(vault))
+    world = World(store, vault)
+    case_id = world.closed()
+    (claimed, *_) = store.claim_due(FrozenClock().now(), limit=10, lease_seconds=60)
+    assert claimed.notification.case_id == case_id
+    world.slrt.erase(MANAGER, case_id, request_ref="PDP-4")
+    store.record_delivery(claimed.notification.message_id)
+    store.record_failure(claimed.notification.message_id, error="down", retry_at=None)
+    assert store.dead_letters() == []
+    assert case_id not in cases_in_outbox(store)
