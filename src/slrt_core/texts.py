@@ -231,6 +231,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "label.DataCategory.disability": {"en": "disability", "id": "disabilitas"},
     "label.DataCategory.financial": {"en": "financial", "id": "keuangan"},
     "label.DataCategory.child": {"en": "child data", "id": "data anak"},
+    "label.AccessPurpose.case_work": {"en": "case work", "id": "penanganan kasus"},
+    "label.AccessPurpose.referral": {"en": "referral", "id": "rujukan"},
+    "label.AccessPurpose.supervision": {"en": "supervision", "id": "supervisi"},
+    "label.AccessPurpose.audit": {"en": "audit", "id": "audit"},
+    "label.AccessPurpose.monitoring": {"en": "monitoring", "id": "pemantauan"},
+    "label.AccessPurpose.subject_access": {
+        "en": "the data subject's own request",
+        "id": "permintaan subjek data atas datanya sendiri",
+    },
     "label.ConsentStatus.active": {"en": "active", "id": "berlaku"},
     "label.ConsentStatus.withdrawn": {"en": "withdrawn", "id": "dicabut"},
     "label.LawfulBasisKind.public_service_duty": {
@@ -266,10 +275,20 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "unit.decile": {"en": "decile {n}", "id": "desil {n}"},
     "unit.percent": {"en": "{n}%", "id": "{n}%"},
     "unit.per_month": {"en": "{n} a month", "id": "{n} per bulan"},
+    "unit.per_year": {"en": "{n} a year", "id": "{n} per tahun"},
+    "unit.per_person_month": {"en": "{n} a person a month", "id": "{n} per orang per bulan"},
+    "unit.per_house": {"en": "{n} a house", "id": "{n} per rumah"},
+    "unit.per_group": {"en": "{n} a group", "id": "{n} per kelompok"},
+    "unit.households": {"en": "{n} households", "id": "{n} rumah tangga"},
     "deadline.end_of_day": {"en": "the end of {day} ({zone})", "id": "akhir hari {day} ({zone})"},
     "value.true": {"en": "yes", "id": "ya"},
     "value.false": {"en": "no", "id": "tidak"},
     "value.unknown": {"en": "unknown", "id": "belum diketahui"},
+    "value.missing": {"en": "missing", "id": "tidak ada data"},
+    # explanations of eligibility (slrt_core.rules): member aggregates and their parts
+    "explain.count": {"en": "number of members", "id": "Jumlah anggota yang memenuhi"},
+    "explain.sum": {"en": "total {input}", "id": "Jumlah {input}"},
+    "explain.per_capita": {"en": "{input} per person", "id": "{input} per kapita"},
     # notifications (slrt_core.notify): notify.<topic>[.<audience or hop>].subject / .body
     "notify.case_registered_emergency.subject": {
         "en": "Emergency case {case_id}",
@@ -472,6 +491,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Case {case_id} closed: {reason}.",
         "id": "Kasus {case_id} ditutup: {reason}.",
     },
+    # notes the system records on events (shown in notifications in the reader's language)
+    "note.expired_by_sweep": {
+        "en": "No answer by the deadline: expired by the SLA sweep.",
+        "id": (
+            "Tidak ada tanggapan sampai batas waktu: dinyatakan kedaluwarsa oleh pemeriksaan SLA."
+        ),
+    },
+    # the command line
+    "cli.error": {"en": "error", "id": "kesalahan"},
     # the `slrt demo` command line (English keeps the words scripts look for)
     "cli.demo.title": {
         "en": "SLRT demo: Kota Semarang (33.74), {where}",
@@ -555,12 +583,27 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Rujukan {referral_id} tidak ada. Periksa nomor pada surat rujukan.",
     },
     "error.transition_not_allowed.case": {
-        "en": "Case {subject_id} is {state}: {command} is not allowed there.",
-        "id": "Kasus {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+        "en": (
+            "Case {subject_id} is “{state}”{state_code}: you cannot {command}{command_code} there."
+        ),
+        "id": (
+            "Kasus {subject_id} berstatus “{state}”{state_code}: "
+            "{command}{command_code} tidak dapat dilakukan."
+        ),
     },
     "error.transition_not_allowed.referral": {
-        "en": "Referral {subject_id} is {state}: {command} is not allowed there.",
-        "id": "Rujukan {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+        "en": (
+            "Referral {subject_id} is “{state}”{state_code}: you cannot "
+            "{command}{command_code} there."
+        ),
+        "id": (
+            "Rujukan {subject_id} berstatus “{state}”{state_code}: "
+            "{command}{command_code} tidak dapat dilakukan."
+        ),
+    },
+    "error.transition_not_allowed.to_status": {
+        "en": "{command} to “{status}”",
+        "id": "{command} menjadi “{status}”",
     },
     "error.concurrency": {
         "en": (
