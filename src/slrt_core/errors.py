@@ -149,6 +149,9 @@ _SUBJECT_ID = {
     "the lawful basis": "dasar hukum",
     "the scenario": "skenario",
     "the population": "data populasi",
+    "the text": "teks",
+    "the peppers": "kunci rahasia token NIK",
+    "the master keys": "kunci induk",
 }
 
 
@@ -438,8 +441,8 @@ class CorruptRecordError(StorageError, ValueError):
             f"The stored {which} of case {case_id!r} cannot be read: {reason}. Check the "
             "record against the audit trail (verify) and restore it from a backup.",
             message_id=f"{which_id.capitalize()} tersimpan pada kasus {case_id!r} tidak dapat "
-            f"dibaca: {reason_id or reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
-            "pulihkan dari cadangan.",
+            f"dibaca: {reason_id or reason}. Periksa catatan itu terhadap jejak audit "
+            "(`verify`) dan pulihkan dari cadangan.",
         )
 
 

@@ -46,7 +46,17 @@ from slrt_core.cli import main
 from slrt_core.demo import demo_directory, sample_family
 from slrt_core.labels import LABELLED, LABELS, label, value_label
 from slrt_core.referral import DataCategory, Purpose, consent_refusal
-from slrt_core.rules import Outcome, Period, Status, decide, load_cases, load_pack, read_variant
+from slrt_core.rules import (
+    Outcome,
+    Period,
+    Status,
+    decide,
+    load_cases,
+    load_pack,
+    read_variant,
+    run_cases,
+)
+from slrt_core.rules._wording import input_path, input_text, parameter_value
 from slrt_core.testing import FrozenClock
 from slrt_core.texts import TEXTS, text
 
@@ -559,6 +569,16 @@ class TestRefusalsInIndonesian:
         assert any("`true` atau `false`" in t for t in texts.values())
         assert any('`"male"` (laki-laki) atau `"female"` (perempuan)' in t for t in texts.values())
 
+    def test_a_failing_rule_case_reads_in_indonesian(self, tmp_path: Path) -> None:
+        """``slrt rules test -l id``: what differed, and the explanations."""
+        cases = tmp_path / "rules_family.toml"
+        cases.write_text(_FAILING_CASE, encoding="utf-8")
+        (result,) = run_cases([cases])
+        assert not result.passed
+        shown = result.render("id").replace(str(tmp_path), " ")
+        assert "seharusnya tidak layak, hasilnya layak" in shown
+        assert_indonesian({"case": shown})
+
     def test_input_problems_of_commands(self, world: World) -> None:
         """A need handled already, no service for a need, values outside a vocabulary."""
         s, a = world.slrt, world.staff
@@ -859,4 +879,87 @@ on = 2025-03-01
 region = "33.74.01.1001"
 members = [{ sex = "male", birth_date = 2026-01-01 }]
 expect.PKH = "eligible"
+"""
+
+
+class TestWording:
+    """How an explanation words inputs and parameter values (slrt_core.rules._wording)."""
+
+    @pytest.mark.parametrize(
+        ("path", "value", "id_", "en"),
+        [
+            ("members[m1].sex", "female", "Jenis kelamin m1 = perempuan", None),
+            ("members[m2].schooling", "smp", "Jenjang sekolah m2 = SMP", None),
+            ("members[m2].schooling", "madrasah", "Jenjang sekolah m2 = madrasah", None),
+            ("floor", "earth", "Jenis lantai = lantai tanah", "floor = earth"),
+            ("in_registry", "true", "Terdaftar di DTKS/DTSEN = ya", "in_registry = yes"),
+            ("decile", None, "Desil kesejahteraan DTSEN = tidak ada data", "decile = missing"),
+            ("electricity_va", "1300", "Daya listrik (VA) = 1.300", None),
+            ("count(pkh_elderly)", "2", "Jumlah anggota yang memenuhi = 2", None),
+            (
+                "sum(monthly_income)",
+                "1200000",
+                "Jumlah penghasilan per bulan (Rp) = 1.200.000",
+                "sum(monthly_income) = 1200000",
+            ),
+            (
+                "per_capita(monthly_income)",
+                "412500.5",
+                "Penghasilan per bulan (Rp) per kapita = 412.500,5",
+                None,
+            ),
+            ("receives.PKH", "false", "Sudah menerima PKH = tidak", "receives.PKH = no"),
+            ("salary", "high", "salary = high", "salary = high"),
+        ],
+    )
+    def test_inputs(self, path: str, value: str | None, id_: str, en: str | None) -> None:
+        """Labels and values in Indonesian; English keeps the path and the code."""
+        assert input_text(path, value, "id") == id_
+        assert input_text(path, value, "en") == (en or f"{path} = {value}")
+
+    @pytest.mark.parametrize(
+        ("value", "unit", "id_", "en"),
+        [
+            ("70", "years", "70 tahun", "70 years"),
+            ("4", "decile", "desil 4", "4 decile"),
+            ("10", "persons", "10 orang", "10 persons"),
+            ("3000000", "IDR/year", "Rp3.000.000 per tahun", "3000000 IDR/year"),
+            ("42000", "IDR/person/month", "Rp42.000 per orang per bulan", None),
+            ("20000000", "IDR/house", "Rp20.000.000 per rumah", None),
+            ("20000000", "IDR/group", "Rp20.000.000 per kelompok", None),
+            ("5000", "IDR", "Rp5.000", "5000 IDR"),
+            ("450, 900", "VA", "450, 900 VA", "450, 900 VA"),
+            ("true", "", "ya", "true"),
+            ("sd, smp", "", "sd, smp", "sd, smp"),
+            ("1.5", "weeks", "1,5 weeks", "1.5 weeks"),
+        ],
+    )
+    def test_parameter_values(self, value: str, unit: str, id_: str, en: str | None) -> None:
+        """Units and rupiah in Indonesian; English keeps the value and the unit code."""
+        assert parameter_value(value, unit, "id") == id_
+        assert parameter_value(value, unit, "en") == (en or f"{value} {unit}")
+
+    def test_missing_inputs_are_named_by_their_labels(self) -> None:
+        """A decision's missing inputs, as staff collect them."""
+        assert input_path("members[m2].pregnant", "id") == "Sedang hamil m2"
+        assert input_path("members[m2].pregnant", "en") == "members[m2].pregnant"
+        assert input_path("parameters.pkh.x", "id") == "parameters.pkh.x"
+
+    def test_a_refused_move_to_an_unknown_status_keeps_its_code(self) -> None:
+        """A command outside the vocabulary, with a target status, shows its codes."""
+        error = errors.TransitionNotAllowed(
+            "referral-000001", "requested", "frob(status=gone)", kind="referral"
+        )
+        assert "'frob' menjadi “gone”" in error.message("id")
+        assert "'frob' to “gone”" in str(error)
+
+
+_FAILING_CASE = """[[case]]
+name = "family"
+on = 2025-03-01
+region = "33.74.01.1001"
+household = { in_registry = true, decile = 2 }
+members = [{ sex = "female", age = 30, pregnant = true }, { sex = "male", age = 75 }]
+expect.PKH = "not_eligible"
+expect.SEMBAKO = { status = "needs_verification", criteria = { registry_targeted = "false" } }
 """
