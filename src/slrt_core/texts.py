@@ -289,6 +289,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "explain.count": {"en": "number of members", "id": "Jumlah anggota yang memenuhi"},
     "explain.sum": {"en": "total {input}", "id": "Jumlah {input}"},
     "explain.per_capita": {"en": "{input} per person", "id": "{input} per kapita"},
+    "explain.parameter": {"en": "parameter {name}", "id": "nilai parameter {name}"},
     # notifications (slrt_core.notify): notify.<topic>[.<audience or hop>].subject / .body
     "notify.case_registered_emergency.subject": {
         "en": "Emergency case {case_id}",

@@ -147,6 +147,9 @@ class TestCatalogue:
             "tier",
         ]
         assert english_in("Rujukan {referral_id} ditolak") == []
+        # A literal the reader types passes only in backticks.
+        assert english_in("'uncertain' harus true atau false.") == ["false", "true"]
+        assert english_in("`uncertain` harus `true` atau `false`.") == []
 
     def test_every_labelled_member_has_its_text(self) -> None:
         """Every member of every labelled vocabulary has a label in both languages."""
@@ -943,7 +946,8 @@ class TestWording:
         """A decision's missing inputs, as staff collect them."""
         assert input_path("members[m2].pregnant", "id") == "Sedang hamil m2"
         assert input_path("members[m2].pregnant", "en") == "members[m2].pregnant"
-        assert input_path("parameters.pkh.x", "id") == "parameters.pkh.x"
+        assert input_path("parameters.pkh.x", "id") == "nilai parameter pkh.x"
+        assert input_path("parameters.pkh.x", "en") == "parameters.pkh.x"
 
     def test_a_refused_move_to_an_unknown_status_keeps_its_code(self) -> None:
         """A command outside the vocabulary, with a target status, shows its codes."""

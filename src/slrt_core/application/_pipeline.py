@@ -356,7 +356,7 @@ class Pipeline:
             raise StorageError(
                 msg,
                 message_id=f"Kasus {case_id!r} tidak dapat dihapus: penyimpanan ini menyimpan "
-                "data pribadi tanpa enkripsi. Buka dengan codec=SealingCodec(vault).",
+                "data pribadi tanpa enkripsi. Buka dengan `codec=SealingCodec(vault)`.",
             )
         return store
 

@@ -49,6 +49,8 @@ _VOCABULARY = {
 _MEMBER = re.compile(r"members\[([^\]]+)\]\.(.+)")
 _AGGREGATE = re.compile(r"(count|sum|per_capita)\((.+)\)")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+#: How a decision names a parameter without a value on its date (``parameters.<name>``).
+_PARAMETER = "parameters."
 
 #: Units of parameter values, as ``unit.<key>`` of the catalogue.
 _UNITS = {
@@ -96,6 +98,8 @@ def input_path(path: str, language: Language) -> str:
     """The input at *path*, named for staff: the Indonesian label with the member id."""
     if language == "en":
         return path
+    if path.startswith(_PARAMETER):
+        return text("explain.parameter", language, name=path.removeprefix(_PARAMETER))
     member = _MEMBER.fullmatch(path)
     if member is not None:
         return f"{_label(member.group(2))} {member.group(1)}"
