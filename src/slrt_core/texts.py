@@ -648,6 +648,44 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Case {case_id}: {decision}, score {score}. No field agreed.",
         "id": "Kasus {case_id}: {decision}, skor {score}. Tidak ada data yang cocok.",
     },
+    # `slrt simulate`: metric and policy names (English keeps the codes of the tables)
+    "sim.metric.cases": {"en": "cases", "id": "kasus"},
+    "sim.metric.served_by_10wd": {"en": "served_by_10wd", "id": "terlayani dalam 10 hari kerja"},
+    "sim.metric.served_by_30wd": {"en": "served_by_30wd", "id": "terlayani dalam 30 hari kerja"},
+    "sim.metric.time_to_service_median": {
+        "en": "time_to_service_median",
+        "id": "median waktu ke layanan",
+    },
+    "sim.metric.time_to_service_served_mean": {
+        "en": "time_to_service_served_mean",
+        "id": "rerata waktu ke layanan",
+    },
+    "sim.metric.completion": {"en": "completion", "id": "kebutuhan terpenuhi"},
+    "sim.metric.unmet_need": {"en": "unmet_need", "id": "kebutuhan tak terpenuhi"},
+    "sim.metric.open_at_end": {"en": "open_at_end", "id": "terbuka di akhir"},
+    "sim.metric.duplicated_aid_registry": {
+        "en": "duplicated_aid_registry",
+        "id": "bantuan ganda (DTSEN)",
+    },
+    "sim.metric.duplicated_aid_same_case": {
+        "en": "duplicated_aid_same_case",
+        "id": "bantuan ganda (kasus sama)",
+    },
+    "sim.metric.duplicated_aid_registered_twice": {
+        "en": "duplicated_aid_registered_twice",
+        "id": "bantuan ganda (terdaftar dua kali)",
+    },
+    "sim.metric.sla_breaches": {"en": "sla_breaches", "id": "pelanggaran tenggat"},
+    "sim.metric.sla_breach_rate": {"en": "sla_breach_rate", "id": "proporsi pelanggaran tenggat"},
+    "sim.metric.reroutes": {"en": "reroutes", "id": "rujukan diteruskan"},
+    "sim.metric.queue_mean_arrivals": {
+        "en": "queue_mean_arrivals",
+        "id": "rerata antrean (kedatangan)",
+    },
+    "sim.metric.queue_mean_drain": {"en": "queue_mean_drain", "id": "rerata antrean (penuntasan)"},
+    "sim.metric.queue_max": {"en": "queue_max", "id": "antrean terpanjang"},
+    "sim.policy.nearest-tier": {"en": "nearest-tier", "id": "tingkat terdekat"},
+    "sim.policy.least-loaded": {"en": "least-loaded", "id": "beban paling ringan"},
     # routing policies (RoutingPolicy.name is the English one)
     "policy.nearest tier first": {
         "en": "nearest tier first",

@@ -703,6 +703,20 @@ class TestExplanationsInIndonesian:
         assert_indonesian({"demo": body})
         assert "(Jenis lantai, Pernah menerima bantuan rumah" in body
 
+    def test_the_simulation_summary_reads_in_indonesian(self) -> None:
+        """``slrt simulate -l id``: metric, policy and state names, the scenario's days."""
+        args = ["simulate", "-l", "id", "--days", "3", "--per-week", "10"]
+        result = CliRunner().invoke(main, [*args, "--households", "200", "--seeds", "1"])
+        assert result.exit_code == 0, result.output
+        assert_indonesian({"simulate": result.output})
+        assert "Skenario Kota Semarang, 3 hari" in result.output
+        assert "tingkat terdekat" in result.output
+        english = CliRunner().invoke(
+            main, ["simulate", *args[3:], "--households", "200", "--seeds", "1"]
+        )
+        assert "nearest-tier" in english.output
+        assert "Scenario Kota Semarang, 3 days" in english.output
+
     def test_notifications_and_the_sweeps_expiry_note(self, world: World) -> None:
         """Every notification of a referral left to expire, in Indonesian."""
         s, a = world.slrt, world.staff
