@@ -11,7 +11,15 @@ holds an English word or an enum value from its maintained list. Keys are dotted
 * ``policy.<name>``: the routing policies' names;
 * ``notify.<topic>[.<audience>].subject`` / ``.body``: notification templates;
 * ``error.<name>``, ``cli.<name>``: refusals and the command line's headers;
-* ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`).
+* ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`);
+* ``value.<name>``, ``explain.<name>``: how explanations of eligibility word values and
+  member aggregates;
+* ``note.<name>``: notes slrt_core records on events itself (a notification shows them
+  in its reader's language);
+* ``sim.<name>``: the names of ``slrt simulate``'s metrics and built-in policies.
+
+Literals a reader types as they are (a TOML key or value, a Python name) are written in
+backticks in the Indonesian texts: ```true``` atau ```false```.
 
 Templates use :meth:`str.format` fields; a host app or another module of slrt_core adds
 nothing of its own here but calls :func:`text`.
