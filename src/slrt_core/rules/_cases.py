@@ -452,7 +452,7 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
         raise InvalidInputError.single(
             label,
             f"Cannot read the case file: {error.strerror}.",
-            f"Berkas kasus tidak dapat dibaca: {error.strerror}.",
+            f"Berkas kasus tidak dapat dibaca (`{error.strerror}`).",
         ) from None
     except UnicodeDecodeError as error:
         raise InvalidInputError.single(

@@ -831,7 +831,7 @@ def _read_file(path: Path) -> str:
         raise InvalidInputError.single(
             str(path),
             f"Cannot read the variant file: {error.strerror}. Check the path.",
-            f"Berkas varian tidak dapat dibaca: {error.strerror}. Periksa path-nya.",
+            f"Berkas varian tidak dapat dibaca (`{error.strerror}`). Periksa jalurnya.",
         ) from None
     except UnicodeDecodeError as error:
         raise InvalidInputError.single(
