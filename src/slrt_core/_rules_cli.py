@@ -89,8 +89,8 @@ def _population(path: str) -> dict[str, Any]:
                     f"{path}:{key}",
                     "Arrays of a population file are named households/<column>, "
                     "persons/<column> or regions.",
-                    "Array berkas populasi dinamai households/<kolom>, persons/<kolom> atau "
-                    "regions.",
+                    "Array berkas populasi dinamai `households/<kolom>`, `persons/<kolom>` atau "
+                    "`regions`.",
                 )
     return tables
 

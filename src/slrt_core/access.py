@@ -26,6 +26,7 @@ from slrt_core.errors import AccessDenied, InvalidInputError, LanguageCode, Outs
 from slrt_core.identity import RegionCode, region_covers
 from slrt_core.labels import label
 from slrt_core.ports import Authorizer, Clock
+from slrt_core.texts import text
 from slrt_core.vocabulary import Command, Role
 
 __all__ = [
@@ -146,10 +147,11 @@ def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> Acc
         wanted = AccessPurpose(purpose)
     except ValueError:
         choices = ", ".join(p.value for p in AccessPurpose)
+        choices_id = ", ".join(f"`{p.value}` ({_purpose_id(p)})" for p in AccessPurpose)
         raise InvalidInputError.single(
             "purpose",
             f"{purpose!r} is not a purpose; use one of: {choices}.",
-            f"{purpose!r} bukan tujuan yang sah; gunakan salah satu: {choices}.",
+            f"{purpose!r} bukan tujuan yang sah; gunakan salah satu: {choices_id}.",
         ) from None
     if wanted not in allowed:
         names = ", ".join(p.value for p in allowed) or "none"
@@ -158,10 +160,16 @@ def purpose_for(actor: Actor, purpose: AccessPurpose | str | None = None) -> Acc
             f"read for {wanted}",
             f"Role {actor.role.value.replace('_', ' ')} may not read personal data for {wanted}; "
             f"its purposes are: {names}.",
-            f"Peran {actor.role.value.replace('_', ' ')} tidak boleh membaca data pribadi untuk "
-            f"tujuan {wanted}; tujuannya: {names}.",
+            f"Peran {label(actor.role, 'id').lower()} tidak boleh membaca data pribadi untuk "
+            f"tujuan {_purpose_id(wanted)}; tujuannya: "
+            f"{', '.join(_purpose_id(p) for p in allowed) or 'tidak ada'}.",
         )
     return wanted
+
+
+def _purpose_id(purpose: AccessPurpose) -> str:
+    """The purpose in Bahasa Indonesia."""
+    return text(f"label.AccessPurpose.{purpose.value}", "id")
 
 
 def _check_actor(actor: object) -> None:
@@ -170,8 +178,8 @@ def _check_actor(actor: object) -> None:
             "actor",
             f"Expected an Actor (who acts), got {type(actor).__name__}. Build it with "
             "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
-            f"Diharapkan Actor (pelaku), diterima {type(actor).__name__}. Buat dengan "
-            "slrt_core.Actor(actor_id=..., role=..., jurisdiction=...).",
+            f"Diharapkan `Actor` (pelaku), diterima `{type(actor).__name__}`. Buat dengan "
+            "`slrt_core.Actor(actor_id=..., role=..., jurisdiction=...)`.",
         )
 
 
@@ -228,20 +236,20 @@ class Actor:
                 "jurisdiction",
                 "The jurisdiction must be a RegionCode such as RegionCode('33.74'); "
                 "RegionCode.INDONESIA for national staff.",
-                "Wilayah kerja harus RegionCode seperti RegionCode('33.74'); "
-                "RegionCode.INDONESIA untuk petugas nasional.",
+                "Wilayah kerja harus `RegionCode` seperti `RegionCode('33.74')`; "
+                "`RegionCode.INDONESIA` untuk petugas nasional.",
             )
         if not isinstance(fields["provider_id"], str | None) or not isinstance(fields["name"], str):
             raise InvalidInputError.single(
                 "provider_id",
                 "provider_id (and name) must be text.",
-                "provider_id (dan name) harus berupa teks.",
+                "`provider_id` (dan `name`) harus berupa teks.",
             )
         if (self.role is Role.PROVIDER_STAFF) != (self.provider_id is not None):
             raise InvalidInputError.single(
                 "provider_id",
                 "Provider staff need a provider_id, and only provider staff have one.",
-                "Petugas penyedia layanan wajib punya provider_id, dan hanya mereka.",
+                "Petugas penyedia layanan wajib punya `provider_id`, dan hanya mereka.",
             )
 
     def covers(self, region: RegionCode, on: date | None = None) -> bool:
@@ -257,10 +265,11 @@ def _role(value: object) -> Role:
         return Role(str(value)) if isinstance(value, str) else Role(None)  # type: ignore[arg-type]
     except ValueError:
         roles = ", ".join(r.value for r in Role)
+        roles_id = ", ".join(f"`{r.value}` ({label(r, 'id').lower()})" for r in Role)
         raise InvalidInputError.single(
             "role",
             f"{value!r} is not a role; use one of: {roles}.",
-            f"{value!r} bukan peran yang sah; gunakan salah satu: {roles}.",
+            f"{value!r} bukan peran yang sah; gunakan salah satu: {roles_id}.",
         ) from None
 
 

@@ -129,8 +129,8 @@ class Checkpoint:
                 "checkpoint",
                 f"Not a checkpoint line ({type(exc).__name__}): expected JSON with seq, head, "
                 "at, key_id and signature, as written by `slrt audit checkpoint`.",
-                f"Bukan baris checkpoint ({type(exc).__name__}): diharapkan JSON berisi seq, "
-                "head, at, key_id dan signature, seperti tulisan `slrt audit checkpoint`.",
+                f"Bukan baris checkpoint ({type(exc).__name__}): diharapkan JSON berisi `seq`, "
+                "`head`, `at`, `key_id` dan `signature`, seperti tulisan `slrt audit checkpoint`.",
             ) from exc
 
 

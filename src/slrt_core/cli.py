@@ -19,6 +19,7 @@ import click
 
 from slrt_core.audit import export_jsonl, verify
 from slrt_core.errors import LanguageCode, SlrtError
+from slrt_core.texts import TEXTS
 
 __all__ = ["main"]
 
@@ -43,7 +44,8 @@ def _friendly(fn: F) -> F:
             return fn(*args, **kwargs)
         except SlrtError as exc:
             language = cast("LanguageCode", kwargs.get("language", "en"))
-            click.echo(f"error: {exc.message(language)}", err=True)
+            shown = TEXTS["cli.error"][language]
+            click.echo(f"{shown}: {exc.message(language)}", err=True)
             sys.exit(1)
 
     return cast("F", wrapper)
@@ -81,6 +83,7 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     from slrt_core.formatting import money  # noqa: PLC0415
     from slrt_core.labels import label  # noqa: PLC0415
     from slrt_core.rules import Status  # noqa: PLC0415
+    from slrt_core.rules._wording import input_path  # noqa: PLC0415
     from slrt_core.texts import text  # noqa: PLC0415
 
     if db is not None and db.exists():
@@ -118,7 +121,8 @@ def demo(db: Path | None, language: LanguageCode) -> None:
     for decision in first.decisions:
         outcome = Status(decision.outcome).label(language)
         benefit = f"  {money(decision.benefit, language)}" if decision.benefit else ""
-        missing = f"  ({', '.join(decision.missing)})" if decision.missing else ""
+        missing = ", ".join(input_path(m, language) for m in decision.missing)
+        missing = f"  ({missing})" if missing else ""
         click.echo(f"  {decision.program:<14} {outcome}{benefit}{missing}")
     click.echo("\n" + say("notifications", count=result.notifications))
     for topic, count in sorted(result.topics.items()):

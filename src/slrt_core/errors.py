@@ -32,6 +32,7 @@ changed nothing: no state, no event, no audit record, no notification.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import attrs
@@ -148,6 +149,9 @@ _SUBJECT_ID = {
     "the lawful basis": "dasar hukum",
     "the scenario": "skenario",
     "the population": "data populasi",
+    "the text": "teks",
+    "the peppers": "kunci rahasia token NIK",
+    "the master keys": "kunci induk",
 }
 
 
@@ -264,29 +268,55 @@ class TransitionNotAllowed(SlrtError):  # noqa: N818 - the name python-statemach
         self.subject_id = subject_id
         self.state = state
         self.command = command
-        # English keeps the values developers search for; Indonesian reads the labels.
+        # Both languages name the state and the command in words; English adds the codes
+        # developers search for ('in_service', 'approve').
         which = "case" if kind == "case" else "referral"
+        states = "CaseState" if kind == "case" else "ReferralStatus"
+        shown = {lang: _command_words(command, states, lang) for lang in ("en", "id")}
         en = text(
             f"error.transition_not_allowed.{which}",
             "en",
             subject_id=repr(subject_id),
-            state=repr(state),
-            command=repr(command),
+            state=_words(f"label.{states}.{state}", "en", state),
+            state_code=f" ({state})",
+            command=shown["en"],
+            command_code=f" ({command!r})",
         )
-        states = "CaseState" if kind == "case" else "ReferralStatus"
-        state_id = TEXTS.get(f"label.{states}.{state}", {}).get("id", repr(state))
-        command_id = TEXTS.get(f"label.Command.{command}", {}).get("id", repr(command))
         id_ = text(
             f"error.transition_not_allowed.{which}",
             "id",
             subject_id=repr(subject_id),
-            state=state_id,
-            command=command_id[:1].upper() + command_id[1:],
+            state=_words(f"label.{states}.{state}", "id", repr(state)),
+            state_code="",
+            command=shown["id"][:1].upper() + shown["id"][1:],
+            command_code="",
         )
         if why:
             en += f" {why}"
             id_ += f" {why_id or why}"
         super().__init__(en, message_id=id_)
+
+
+_TO_STATUS = re.compile(r"(\w+)\(status=(\w+)\)")
+
+
+def _words(key: str, language: LanguageCode, default: str) -> str:
+    """The catalogue text *key*, or *default* for a value outside the vocabulary."""
+    return TEXTS.get(key, {}).get(language, default)
+
+
+def _command_words(command: str, states: str, language: LanguageCode) -> str:
+    """A refused command in words: ``approve a case``, ``update a referral to “Completed”``."""
+    move = _TO_STATUS.fullmatch(command)
+    if move is None:
+        return _words(f"label.Command.{command}", language, repr(command))
+    name, status = move.groups()
+    return text(
+        "error.transition_not_allowed.to_status",
+        language,
+        command=_words(f"label.Command.{name}", language, repr(name)),
+        status=_words(f"label.{states}.{status}", language, status),
+    )
 
 
 class AccessDenied(SlrtError, PermissionError):  # noqa: N818 - the name the issue fixes
@@ -412,8 +442,8 @@ class CorruptRecordError(StorageError, ValueError):
             f"The stored {which} of case {case_id!r} cannot be read: {reason}. Check the "
             "record against the audit trail (verify) and restore it from a backup.",
             message_id=f"{which_id.capitalize()} tersimpan pada kasus {case_id!r} tidak dapat "
-            f"dibaca: {reason_id or reason}. Periksa catatan itu terhadap jejak audit (verify) dan "
-            "pulihkan dari cadangan.",
+            f"dibaca: {reason_id or reason}. Periksa catatan itu terhadap jejak audit "
+            "(`verify`) dan pulihkan dari cadangan.",
         )
 
 

@@ -21,6 +21,7 @@ import attrs
 from slrt_core.errors import InvalidInputError, Problem
 from slrt_core.freetext import DEFAULT_TEXT_POLICY, TextPolicy, nfc
 from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel, Sex, split_of
+from slrt_core.texts import text as catalogue
 
 __all__ = [
     "Disability",
@@ -163,7 +164,7 @@ def _persons(members: Iterable[Person]) -> tuple[Person, ...]:
         raise InvalidInputError.single(
             "members",
             f"Give the members as a list of Person values, not a {type(given).__name__}.",
-            f"Berikan anggota sebagai daftar nilai Person, bukan {type(given).__name__}.",
+            f"Berikan anggota sebagai daftar nilai `Person`, bukan `{type(given).__name__}`.",
         )
     return tuple(members)
 
@@ -175,8 +176,8 @@ def _codes(codes: Iterable[str]) -> frozenset[str]:
             "programs_received",
             f"Give the programs received as a list of codes such as ['PKH'], not a "
             f"{type(given).__name__}.",
-            f"Berikan program yang diterima sebagai daftar kode seperti ['PKH'], bukan "
-            f"{type(given).__name__}.",
+            f"Berikan program yang diterima sebagai daftar kode seperti `['PKH']`, bukan "
+            f"`{type(given).__name__}`.",
         )
     return frozenset(nfc(code) for code in codes)  # type: ignore[misc] # checked in the post-init
 
@@ -321,8 +322,8 @@ class Household:
                 f"members[{i}]",
                 f"A member must be a Person value; got a {type(m).__name__}. Build it with "
                 "Person(...), or read JSON with slrt_core.serialization.structure.",
-                f"Anggota harus berupa nilai Person; diterima {type(m).__name__}. Buat dengan "
-                "Person(...), atau baca JSON dengan slrt_core.serialization.structure.",
+                f"Anggota harus berupa nilai `Person`; diterima `{type(m).__name__}`. Buat dengan "
+                "`Person(...)`, atau baca JSON dengan `slrt_core.serialization.structure`.",
             )
         if strangers:
             return
@@ -382,8 +383,8 @@ def _duplicate_problems(members: tuple[Person, ...]) -> Iterator[Problem]:
                 f"members[{i}].member_id",
                 f"Member id {m.member_id!r} is used twice (also members[{seen_ids[m.member_id]}]). "
                 "Give each member its own id.",
-                f"Id anggota {m.member_id!r} dipakai dua kali (juga members"
-                f"[{seen_ids[m.member_id]}]). Beri setiap anggota id sendiri.",
+                f"Id anggota {m.member_id!r} dipakai dua kali (juga anggota ke-"
+                f"{seen_ids[m.member_id] + 1}). Beri setiap anggota id sendiri.",
             )
         seen_ids.setdefault(m.member_id, i)
         if m.nik is not None:
@@ -392,7 +393,7 @@ def _duplicate_problems(members: tuple[Person, ...]) -> Iterator[Problem]:
                     f"members[{i}].nik",
                     f"This NIK is listed twice (also members[{seen_niks[m.nik]}]). "
                     "A person appears once in a household.",
-                    f"NIK ini tercatat dua kali (juga members[{seen_niks[m.nik]}]). "
+                    f"NIK ini tercatat dua kali (juga anggota ke-{seen_niks[m.nik] + 1}). "
                     "Satu orang hanya sekali dalam rumah tangga.",
                 )
             seen_niks.setdefault(m.nik, i)
@@ -424,12 +425,17 @@ def _type_problems(i: int, m: Person) -> Iterator[Problem]:
         ("sex", m.sex, Sex, "a Sex"),
         ("nik", m.nik, (Nik, type(None)), "a Nik or None"),
     )
+    words_id = {
+        "relationship": "Hubungan dengan kepala keluarga anggota harus berupa `Relationship`",
+        "sex": "Jenis kelamin anggota harus berupa `Sex`",
+        "nik": "NIK anggota harus berupa `Nik` atau `None`",
+    }
     for name, value, kind, words in expected:
         if not isinstance(value, kind):
             yield Problem(
                 f"members[{i}].{name}",
                 f"The member's {name} must be {words}; got a {type(value).__name__}.",
-                f"Isian {name} anggota harus {words}; diterima {type(value).__name__}.",
+                f"{words_id[name]}; diterima `{type(value).__name__}`.",
             )
     birth: object = m.birth_date
     if not isinstance(birth, date) or isinstance(birth, datetime):
@@ -437,8 +443,8 @@ def _type_problems(i: int, m: Person) -> Iterator[Problem]:
             f"members[{i}].birth_date",
             f"The birth date must be a date such as date(1980, 5, 1); got a "
             f"{type(birth).__name__}.",
-            f"Tanggal lahir harus berupa tanggal seperti date(1980, 5, 1); diterima "
-            f"{type(birth).__name__}.",
+            f"Tanggal lahir harus berupa tanggal seperti `date(1980, 5, 1)`; diterima "
+            f"`{type(birth).__name__}`.",
         )
 
 
@@ -486,8 +492,9 @@ def _person_problems(i: int, m: Person) -> Iterator[Problem]:
             f"members[{i}].sex",
             f"The NIK encodes sex {m.nik.sex.value} but the member is recorded as "
             f"{m.sex.value}. Check the NIK or the sex.",
-            f"NIK menunjukkan jenis kelamin {m.nik.sex.value} tetapi anggota tercatat "
-            f"{m.sex.value}. Periksa NIK atau jenis kelamin.",
+            f"NIK menunjukkan jenis kelamin {catalogue(f'label.Sex.{m.nik.sex.value}', 'id')} "
+            f"tetapi anggota tercatat {catalogue(f'label.Sex.{m.sex.value}', 'id')}. Periksa NIK "
+            "atau jenis kelamin.",
         )
     if m.nik is not None and _nik_birth_digits(m.nik) != m.birth_date.strftime("%d%m%y"):
         yield Problem(

@@ -131,13 +131,19 @@ def texts_from_template(key: str, fields: Mapping[str, Field]) -> Mapping[str, s
     return _Texts(key, fields)
 
 
+#: The notes slrt_core itself records on events (``note.*`` of the catalogue), by their
+#: stored English text: a notification shows them in its reader's language.
+_SYSTEM_NOTES = {texts["en"]: texts for key, texts in TEXTS.items() if key.startswith("note.")}
+
+
 def _show(value: Field, language: LanguageCode, province: str) -> str:
     if isinstance(value, datetime):
         # Every date and time in a notification is a deadline.
         return formatting.deadline(value, language, province=province or "31")
     if isinstance(value, enum.Enum):
         return label(value, language)
-    return value
+    note = _SYSTEM_NOTES.get(value)
+    return value if note is None else note[language]
 
 
 def _make(

@@ -286,8 +286,8 @@ class NikTokenizer:
                 "number",
                 f"Expected a Nik or KkNumber, got {type(number).__name__}; read typed text "
                 "with Nik.parse().",
-                f"Diharapkan Nik atau KkNumber, diterima {type(number).__name__}; baca teks "
-                "dengan Nik.parse().",
+                f"Diharapkan `Nik` atau `KkNumber`, diterima `{type(number).__name__}`; baca teks "
+                "dengan `Nik.parse()`.",
             )
         kind = b"nik:" if isinstance(number, Nik) else b"kk:"
         return self.digest(kind + number.reveal().encode(), version=version)

@@ -1099,7 +1099,7 @@ class Slrt:
             msg = "This service has no NIK index: pass nik_index=NikIndex(...) to Slrt."
             raise StorageError(
                 msg,
-                message_id="Layanan ini tidak punya indeks NIK: berikan nik_index ke Slrt.",
+                message_id="Layanan ini tidak punya indeks NIK: berikan `nik_index` ke `Slrt`.",
             )
         ids = self.nik_index.find(nik)
         found = visible_cases(self.store, self.authorizer, actor, Command.READ_CASE, ids)

@@ -11,7 +11,15 @@ holds an English word or an enum value from its maintained list. Keys are dotted
 * ``policy.<name>``: the routing policies' names;
 * ``notify.<topic>[.<audience>].subject`` / ``.body``: notification templates;
 * ``error.<name>``, ``cli.<name>``: refusals and the command line's headers;
-* ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`).
+* ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`);
+* ``value.<name>``, ``explain.<name>``: how explanations of eligibility word values and
+  member aggregates;
+* ``note.<name>``: notes slrt_core records on events itself (a notification shows them
+  in its reader's language);
+* ``sim.<name>``: the names of ``slrt simulate``'s metrics and built-in policies.
+
+Literals a reader types as they are (a TOML key or value, a Python name) are written in
+backticks in the Indonesian texts: ```true``` atau ```false```.
 
 Templates use :meth:`str.format` fields; a host app or another module of slrt_core adds
 nothing of its own here but calls :func:`text`.
@@ -231,6 +239,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "label.DataCategory.disability": {"en": "disability", "id": "disabilitas"},
     "label.DataCategory.financial": {"en": "financial", "id": "keuangan"},
     "label.DataCategory.child": {"en": "child data", "id": "data anak"},
+    "label.AccessPurpose.case_work": {"en": "case work", "id": "penanganan kasus"},
+    "label.AccessPurpose.referral": {"en": "referral", "id": "rujukan"},
+    "label.AccessPurpose.supervision": {"en": "supervision", "id": "supervisi"},
+    "label.AccessPurpose.audit": {"en": "audit", "id": "audit"},
+    "label.AccessPurpose.monitoring": {"en": "monitoring", "id": "pemantauan"},
+    "label.AccessPurpose.subject_access": {
+        "en": "the data subject's own request",
+        "id": "permintaan subjek data atas datanya sendiri",
+    },
     "label.ConsentStatus.active": {"en": "active", "id": "berlaku"},
     "label.ConsentStatus.withdrawn": {"en": "withdrawn", "id": "dicabut"},
     "label.LawfulBasisKind.public_service_duty": {
@@ -266,10 +283,21 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "unit.decile": {"en": "decile {n}", "id": "desil {n}"},
     "unit.percent": {"en": "{n}%", "id": "{n}%"},
     "unit.per_month": {"en": "{n} a month", "id": "{n} per bulan"},
+    "unit.per_year": {"en": "{n} a year", "id": "{n} per tahun"},
+    "unit.per_person_month": {"en": "{n} a person a month", "id": "{n} per orang per bulan"},
+    "unit.per_house": {"en": "{n} a house", "id": "{n} per rumah"},
+    "unit.per_group": {"en": "{n} a group", "id": "{n} per kelompok"},
+    "unit.households": {"en": "{n} households", "id": "{n} rumah tangga"},
     "deadline.end_of_day": {"en": "the end of {day} ({zone})", "id": "akhir hari {day} ({zone})"},
     "value.true": {"en": "yes", "id": "ya"},
     "value.false": {"en": "no", "id": "tidak"},
     "value.unknown": {"en": "unknown", "id": "belum diketahui"},
+    "value.missing": {"en": "missing", "id": "tidak ada data"},
+    # explanations of eligibility (slrt_core.rules): member aggregates and their parts
+    "explain.count": {"en": "number of members", "id": "Jumlah anggota yang memenuhi"},
+    "explain.sum": {"en": "total {input}", "id": "Jumlah {input}"},
+    "explain.per_capita": {"en": "{input} per person", "id": "{input} per kapita"},
+    "explain.parameter": {"en": "parameter {name}", "id": "nilai parameter {name}"},
     # notifications (slrt_core.notify): notify.<topic>[.<audience or hop>].subject / .body
     "notify.case_registered_emergency.subject": {
         "en": "Emergency case {case_id}",
@@ -494,6 +522,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Case {case_id} closed: {reason}.",
         "id": "Kasus {case_id} ditutup: {reason}.",
     },
+    # notes the system records on events (shown in notifications in the reader's language)
+    "note.expired_by_sweep": {
+        "en": "No answer by the deadline: expired by the SLA sweep.",
+        "id": (
+            "Tidak ada tanggapan sampai batas waktu: dinyatakan kedaluwarsa oleh pemeriksaan SLA."
+        ),
+    },
+    # the command line
+    "cli.error": {"en": "error", "id": "kesalahan"},
     # the `slrt demo` command line (English keeps the words scripts look for)
     "cli.demo.title": {
         "en": "SLRT demo: Kota Semarang (33.74), {where}",
@@ -577,12 +614,27 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Rujukan {referral_id} tidak ada. Periksa nomor pada surat rujukan.",
     },
     "error.transition_not_allowed.case": {
-        "en": "Case {subject_id} is {state}: {command} is not allowed there.",
-        "id": "Kasus {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+        "en": (
+            "Case {subject_id} is “{state}”{state_code}: you cannot {command}{command_code} there."
+        ),
+        "id": (
+            "Kasus {subject_id} berstatus “{state}”{state_code}: "
+            "{command}{command_code} tidak dapat dilakukan."
+        ),
     },
     "error.transition_not_allowed.referral": {
-        "en": "Referral {subject_id} is {state}: {command} is not allowed there.",
-        "id": "Rujukan {subject_id} berstatus “{state}”: {command} tidak dapat dilakukan.",
+        "en": (
+            "Referral {subject_id} is “{state}”{state_code}: you cannot "
+            "{command}{command_code} there."
+        ),
+        "id": (
+            "Rujukan {subject_id} berstatus “{state}”{state_code}: "
+            "{command}{command_code} tidak dapat dilakukan."
+        ),
+    },
+    "error.transition_not_allowed.to_status": {
+        "en": "{command} to “{status}”",
+        "id": "{command} menjadi “{status}”",
     },
     "error.concurrency": {
         "en": (
@@ -626,6 +678,44 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "Case {case_id}: {decision}, score {score}. No field agreed.",
         "id": "Kasus {case_id}: {decision}, skor {score}. Tidak ada data yang cocok.",
     },
+    # `slrt simulate`: metric and policy names (English keeps the codes of the tables)
+    "sim.metric.cases": {"en": "cases", "id": "kasus"},
+    "sim.metric.served_by_10wd": {"en": "served_by_10wd", "id": "terlayani dalam 10 hari kerja"},
+    "sim.metric.served_by_30wd": {"en": "served_by_30wd", "id": "terlayani dalam 30 hari kerja"},
+    "sim.metric.time_to_service_median": {
+        "en": "time_to_service_median",
+        "id": "median waktu ke layanan",
+    },
+    "sim.metric.time_to_service_served_mean": {
+        "en": "time_to_service_served_mean",
+        "id": "rerata waktu ke layanan",
+    },
+    "sim.metric.completion": {"en": "completion", "id": "kebutuhan terpenuhi"},
+    "sim.metric.unmet_need": {"en": "unmet_need", "id": "kebutuhan tak terpenuhi"},
+    "sim.metric.open_at_end": {"en": "open_at_end", "id": "terbuka di akhir"},
+    "sim.metric.duplicated_aid_registry": {
+        "en": "duplicated_aid_registry",
+        "id": "bantuan ganda (DTSEN)",
+    },
+    "sim.metric.duplicated_aid_same_case": {
+        "en": "duplicated_aid_same_case",
+        "id": "bantuan ganda (kasus sama)",
+    },
+    "sim.metric.duplicated_aid_registered_twice": {
+        "en": "duplicated_aid_registered_twice",
+        "id": "bantuan ganda (terdaftar dua kali)",
+    },
+    "sim.metric.sla_breaches": {"en": "sla_breaches", "id": "pelanggaran tenggat"},
+    "sim.metric.sla_breach_rate": {"en": "sla_breach_rate", "id": "proporsi pelanggaran tenggat"},
+    "sim.metric.reroutes": {"en": "reroutes", "id": "rujukan diteruskan"},
+    "sim.metric.queue_mean_arrivals": {
+        "en": "queue_mean_arrivals",
+        "id": "rerata antrean (kedatangan)",
+    },
+    "sim.metric.queue_mean_drain": {"en": "queue_mean_drain", "id": "rerata antrean (penuntasan)"},
+    "sim.metric.queue_max": {"en": "queue_max", "id": "antrean terpanjang"},
+    "sim.policy.nearest-tier": {"en": "nearest-tier", "id": "tingkat terdekat"},
+    "sim.policy.least-loaded": {"en": "least-loaded", "id": "beban paling ringan"},
     # routing policies (RoutingPolicy.name is the English one)
     "policy.nearest tier first": {
         "en": "nearest tier first",

@@ -461,7 +461,7 @@ class TestMonotoneFlagInToml:
             read_variant(_FLAGGED.replace("MONOTONE", '"yes"'), origin="v.toml")
         (problem,) = caught.value.problems
         assert "programs.KARTU.monotone_in_income" in problem.path
-        assert "harus true atau false" in problem.message_id
+        assert "harus `true` atau `false`" in problem.message_id
 
 
 class TestIncompleteNodes:

@@ -44,6 +44,7 @@ from slrt_core.errors import (
 )
 from slrt_core.household import Household, Person, Relationship
 from slrt_core.identity import RegionCode, Sex
+from slrt_core.labels import label
 from slrt_core.ports import Store
 from slrt_core.referral import (
     ADULT_AGE,
@@ -528,7 +529,8 @@ class TestRecordNeed:
             "record_need",
         )
         assert str(err).startswith(
-            f"Case {case.case_id!r} is {state.value!r}: 'record_need' is not allowed there."
+            f"Case {case.case_id!r} is “{label(state, 'en')}” ({state.value}): you cannot "
+            "record a need ('record_need') there."
         )
 
     def test_unknown_member(self, world):
@@ -1016,8 +1018,9 @@ class TestDeliverDirectService:
             description="Food parcel",
         )
         assert str(err) == (
-            f"Case {case.case_id!r} is 'registered': 'deliver_direct_service' is not allowed "
-            "there. Direct service before assessment is only for an emergency case."
+            f"Case {case.case_id!r} is “Registered” (registered): you cannot deliver a direct "
+            "service ('deliver_direct_service') there. Direct service before assessment is only "
+            "for an emergency case."
         )
         assert err.message("id").endswith(
             "Layanan langsung sebelum asesmen hanya untuk kasus darurat."
@@ -1118,7 +1121,9 @@ class TestUpdateReferral:
         )
         assert (err.subject_id, err.state) == (referral.referral_id, source.value)
         assert err.command == f"update_referral(status={target.value})"
-        assert str(err).startswith(f"Referral {referral.referral_id!r} is {source.value!r}")
+        assert str(err).startswith(
+            f"Referral {referral.referral_id!r} is “{label(source, 'en')}” ({source.value})"
+        )
         assert "follow requested, received, accepted" in str(err)
 
     @pytest.mark.parametrize("terminal", sorted(REFERRAL_TABLE.final))

@@ -234,7 +234,7 @@ def test_explain_refuses_what_it_cannot_replay(store: Store) -> None:
     other = PACK.replacing(load_variant(BEKASI))
     with pytest.raises(InvalidInputError, match="decided with rulebook") as raised:
         service(store, rulebook=other).explain(STAFF.facilitator, cid, "PKH")
-    assert "diputuskan dengan rulebook" in raised.value.message("id")
+    assert "diputuskan dengan buku aturan" in raised.value.message("id")
     with pytest.raises(InvalidInputError, match="no decision on 'NOPE'"):
         service(store).explain(STAFF.facilitator, cid, "NOPE")
     with pytest.raises(InvalidInputError, match="on assessment 7"):

@@ -54,7 +54,7 @@ class PlainCodec:
             msg,
             message_id=f"Kasus {case_id!r} disimpan tanpa enkripsi, sehingga data pribadinya "
             "tidak dapat dihapus dengan memusnahkan kunci. Buka penyimpanan dengan "
-            "codec=SealingCodec(vault) (slrt_core.crypto) untuk mengenkripsi data pribadi.",
+            "`codec=SealingCodec(vault)` (`slrt_core.crypto`) untuk mengenkripsi data pribadi.",
         )
 
 

@@ -46,11 +46,12 @@ def enum_value(cls: type[E], value: Any, path: str, problems: list[Problem]) -> 
         return cls(value)
     except ValueError:
         allowed = ", ".join(str(m.value) for m in cls)
+        allowed_id = allowed.replace(", ", "`, `")
         problems.append(
             Problem(
                 path,
                 f"{value!r} is not a valid {cls.__name__}; use one of: {allowed}.",
-                f"{value!r} bukan {cls.__name__} yang sah; gunakan salah satu: {allowed}.",
+                f"`{value}` bukan `{cls.__name__}` yang sah; gunakan salah satu: `{allowed_id}`.",
             )
         )
         return next(iter(cls))
@@ -72,7 +73,7 @@ def check_note(value: object, path: str) -> None:
         raise InvalidInputError.single(
             path,
             f"{path} must be text (it may be empty), not a {type(value).__name__}.",
-            f"{path} harus berupa teks (boleh kosong), bukan {type(value).__name__}.",
+            f"{path} harus berupa teks (boleh kosong), bukan `{type(value).__name__}`.",
         )
 
 
@@ -82,7 +83,7 @@ def check_when(value: object, path: str) -> None:
         raise InvalidInputError.single(
             path,
             f"{path} must be an aware datetime (with a time zone, such as UTC).",
-            f"{path} harus berupa datetime dengan zona waktu (misalnya UTC).",
+            f"{path} harus berupa `datetime` dengan zona waktu (misalnya UTC).",
         )
 
 
@@ -92,7 +93,8 @@ def check_region(value: object, path: str) -> None:
         raise InvalidInputError.single(
             path,
             f"{path} must be a RegionCode such as RegionCode('33.74'), not {type(value).__name__}.",
-            f"{path} harus RegionCode seperti RegionCode('33.74'), bukan {type(value).__name__}.",
+            f"{path} harus `RegionCode` seperti `RegionCode('33.74')`, bukan "
+            f"`{type(value).__name__}`.",
         )
 
 
@@ -131,7 +133,7 @@ def recipient_problems(recipients: object) -> list[Problem]:
             "Give recipients as a list of provider ids as text, such as ['bpjs-semarang'], "
             "or ['*'] for any provider.",
             "Berikan penerima sebagai daftar id penyedia berupa teks, misalnya "
-            "['bpjs-semarang'], atau ['*'] untuk semua penyedia.",
+            "`['bpjs-semarang']`, atau `['*']` untuk semua penyedia.",
         )
     ]
 
@@ -144,7 +146,7 @@ def household_problems(household: object, today: date) -> list[Problem]:
                 "household",
                 f"Expected a Household, got {type(household).__name__}. Build it with "
                 "slrt_core.Household(...).",
-                f"Diharapkan Household, diterima {type(household).__name__}.",
+                f"Diharapkan `Household`, diterima `{type(household).__name__}`.",
             )
         ]
     return household.problems_on(today)
@@ -164,7 +166,7 @@ def number_needs(
             Problem(
                 "needs",
                 f"Give the needs as a list of Need values, not a {type(given).__name__}.",
-                f"Berikan kebutuhan sebagai daftar Need, bukan {type(given).__name__}.",
+                f"Berikan kebutuhan sebagai daftar nilai `Need`, bukan `{type(given).__name__}`.",
             )
         )
         return numbered
@@ -174,7 +176,7 @@ def number_needs(
                 Problem(
                     f"needs[{i}]",
                     f"Expected a Need, got {type(need).__name__}.",
-                    f"Diharapkan Need, diterima {type(need).__name__}.",
+                    f"Diharapkan `Need`, diterima `{type(need).__name__}`.",
                 )
             )
             continue

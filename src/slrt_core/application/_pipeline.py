@@ -205,7 +205,7 @@ class Pipeline:
                 "idempotency_key",
                 f"Idempotency key {key!r} was already used for {record.command!r}; "
                 "use a new key for a different command.",
-                f"Kunci idempotensi {key!r} sudah dipakai untuk {record.command!r}; "
+                f"Kunci idempotensi {key!r} sudah dipakai untuk perintah `{record.command}`; "
                 "gunakan kunci baru untuk perintah lain.",
             )
         if isinstance(command, REFERRAL_COMMANDS):
@@ -356,7 +356,7 @@ class Pipeline:
             raise StorageError(
                 msg,
                 message_id=f"Kasus {case_id!r} tidak dapat dihapus: penyimpanan ini menyimpan "
-                "data pribadi tanpa enkripsi. Buka dengan codec=SealingCodec(vault).",
+                "data pribadi tanpa enkripsi. Buka dengan `codec=SealingCodec(vault)`.",
             )
         return store
 

@@ -171,7 +171,7 @@ def explain_assessment(
             f"Case {case.case_id} has no eligibility decisions on {which}; assess the "
             "household with a rulebook first.",
             f"Kasus {case.case_id} tidak punya keputusan kelayakan pada {yang}; lakukan "
-            "asesmen rumah tangga dengan rulebook terlebih dahulu.",
+            "asesmen rumah tangga dengan buku aturan terlebih dahulu.",
         )
     assessment = chosen[-1]
     if assessment.rulebook_hash is not None:
@@ -186,9 +186,9 @@ def explain_assessment(
             f"Assessment {assessment.number} of case {case.case_id} was decided with "
             f"rulebook {assessment.rulebook_version} ({recorded}), this service has "
             f"{rulebook.version}; explain it with a service built on that rulebook.",
-            f"Asesmen {assessment.number} kasus {case.case_id} diputuskan dengan rulebook "
+            f"Asesmen {assessment.number} kasus {case.case_id} diputuskan dengan buku aturan "
             f"{assessment.rulebook_version} ({recorded}), layanan ini memakai "
-            f"{rulebook.version}; jelaskan dengan layanan yang dibangun dengan rulebook itu.",
+            f"{rulebook.version}; jelaskan dengan layanan yang dibangun dengan buku aturan itu.",
         )
     if program not in {d.program for d in assessment.decisions}:
         known = ", ".join(d.program for d in assessment.decisions)
@@ -225,5 +225,5 @@ def no_rulebook() -> InvalidInputError:
     return InvalidInputError.single(
         "rulebook",
         "This service has no rulebook; create it with Slrt(..., rulebook=load_pack()).",
-        "Layanan ini tidak punya rulebook; buat dengan Slrt(..., rulebook=load_pack()).",
+        "Layanan ini tidak punya buku aturan; buat dengan `Slrt(..., rulebook=load_pack())`.",
     )

@@ -26,6 +26,7 @@ from slrt_core.application.commands import ConfirmReceipt, Refer, UpdateReferral
 from slrt_core.case._events import ReceiptConfirmed, ReferralRequested, ReferralStatusChanged
 from slrt_core.case._model import Case, Need
 from slrt_core.errors import InvalidInputError, Problem, ReferralNotFoundError, TransitionNotAllowed
+from slrt_core.labels import label
 from slrt_core.notify import reroutes
 from slrt_core.ports import RoutingPolicy
 from slrt_core.referral._consent import consent_refusal
@@ -93,9 +94,8 @@ def _routed(
             "refer",
             why="It is an emergency: give direct service first with "
             "deliver_direct_service(), then refer; or name the service to refer now.",
-            why_id="Ini kasus darurat: berikan layanan langsung dahulu dengan "
-            "deliver_direct_service(), lalu rujuk; atau sebutkan layanan untuk merujuk "
-            "sekarang.",
+            why_id="Ini kasus darurat: berikan layanan langsung dahulu, lalu rujuk; atau "
+            "sebutkan layanan untuk merujuk sekarang.",
         )
     if not ranked.candidates:
         raise _no_candidate(need, ranked)
@@ -120,9 +120,11 @@ def _no_candidate(need: Need, ranked: Routing) -> InvalidInputError:
         f"No service in the directory can take need {need.need_id!r} ({need.sector})"
         + (f"; left out: {left_out}" if left_out else "")
         + ". Name a service, give override_reason, or resolve the need another way.",
-        f"Tidak ada layanan di direktori untuk kebutuhan {need.need_id!r} ({need.sector})"
+        f"Tidak ada layanan di direktori untuk kebutuhan {need.need_id!r} "
+        f"({label(need.sector, 'id').lower()})"
         + (f"; dikecualikan: {left_out_id}" if left_out_id else "")
-        + ". Sebutkan layanan, berikan override_reason, atau selesaikan dengan cara lain.",
+        + ". Sebutkan layanan, berikan alasan pengecualian (`override_reason`), atau "
+        "selesaikan dengan cara lain.",
     )
 
 

@@ -18,6 +18,7 @@ from slrt_core.referral._consent import ADULT_AGE, Consent, DataCategory, Lawful
 from slrt_core.referral._model import Referral
 from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._decision import Status
+from slrt_core.texts import text
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = [
@@ -276,7 +277,8 @@ class Case:
             raise InvalidInputError.single(
                 "need_id",
                 f"Need {need_id!r} is {need.status}, not open; nothing more to do for it here.",
-                f"Kebutuhan {need_id!r} berstatus {need.status}, bukan terbuka.",
+                f"Kebutuhan {need_id!r} berstatus "
+                f"“{text(f'label.NeedStatus.{need.status}', 'id')}”, bukan terbuka.",
             )
         return need
 

@@ -30,6 +30,7 @@ import attrs
 
 from slrt_core.errors import ConsentError, InvalidInputError, Problem
 from slrt_core.household import Household
+from slrt_core.texts import text
 
 __all__ = [
     "ADULT_AGE",
@@ -113,17 +114,19 @@ def _shape_problems(
         if not isinstance(getattr(record, name), str)
     ]
     problems += [
-        Problem(name, f"{name} must be text or None.", f"{name} harus teks atau None.")
+        Problem(name, f"{name} must be text or None.", f"{name} harus teks atau `None`.")
         for name in optional_texts
         if not isinstance(getattr(record, name), str | None)
     ]
     problems += [
-        Problem(name, f"{name} must be a datetime.", f"{name} harus berupa datetime.")
+        Problem(name, f"{name} must be a datetime.", f"{name} harus berupa `datetime`.")
         for name in times
         if not isinstance(getattr(record, name), datetime)
     ]
     problems += [
-        Problem(name, f"{name} must be a datetime or None.", f"{name} harus datetime atau None.")
+        Problem(
+            name, f"{name} must be a datetime or None.", f"{name} harus `datetime` atau `None`."
+        )
         for name in optional_times
         if not isinstance(getattr(record, name), datetime | None)
     ]
@@ -156,7 +159,7 @@ def _common_problems(
             Problem(
                 "purposes",
                 "List at least one purpose (Purpose.REFERRAL to send a referral).",
-                "Cantumkan paling sedikit satu tujuan (Purpose.REFERRAL untuk rujukan).",
+                "Cantumkan paling sedikit satu tujuan (`Purpose.REFERRAL` untuk rujukan).",
             )
         )
     if not recipients or any(not r.strip() for r in recipients):
@@ -179,7 +182,7 @@ def _common_problems(
             Problem(
                 "valid_until",
                 "valid_until must be after valid_from.",
-                "valid_until harus sesudah valid_from.",
+                "`valid_until` harus sesudah `valid_from`.",
             )
         )
     if (status is ConsentStatus.WITHDRAWN) != (withdrawn_at is not None):
@@ -187,7 +190,7 @@ def _common_problems(
             Problem(
                 "withdrawn_at",
                 "A withdrawn record has withdrawn_at, and only a withdrawn one.",
-                "Hanya catatan yang dicabut yang punya withdrawn_at, dan wajib punya.",
+                "Hanya catatan yang dicabut yang punya `withdrawn_at`, dan wajib punya.",
             )
         )
     return problems
@@ -523,18 +526,19 @@ def consent_refusal(
         No consent or lawful basis covers sending the data of member 'm1' to provider 'bpjs-semarang' for referral. Record the client's consent naming that provider (or '*') for that purpose with record_consent(), or record a lawful basis with record_lawful_basis(); then refer again.
     """  # noqa: E501 - a doctest line
     purpose = Purpose(purpose)
-    kinds = ", ".join(sorted(categories))
-    data = f" ({kinds})" if kinds else ""
+    kinds = sorted(categories)
+    data = f" ({', '.join(kinds)})" if kinds else ""
+    data_id = ", ".join(text(f"label.DataCategory.{k}", "id") for k in kinds)
     return ConsentError(
         f"No consent or lawful basis covers sending the data{data} of member {subject!r} to "
         f"provider {provider_id!r} for {purpose}. Record the client's consent naming that "
         "provider (or '*') for that purpose with record_consent(), or record a lawful basis "
         "with record_lawful_basis(); then refer again.",
         message_id=(
-            f"Tidak ada persetujuan atau dasar hukum yang mengizinkan pengiriman data{data} "
-            f"anggota {subject!r} kepada penyedia {provider_id!r} untuk tujuan {purpose}. Catat "
-            "persetujuan klien yang menyebut penyedia itu (atau '*') untuk tujuan tersebut "
-            "dengan record_consent(), atau catat dasar hukum dengan record_lawful_basis(); "
-            "lalu rujuk kembali."
+            f"Tidak ada persetujuan atau dasar hukum yang mengizinkan pengiriman data"
+            f"{f' ({data_id})' if data_id else ''} anggota {subject!r} kepada penyedia "
+            f"{provider_id!r} untuk tujuan {text(f'label.Purpose.{purpose}', 'id')}. Catat "
+            "persetujuan klien yang menyebut penyedia itu (atau '*') untuk tujuan tersebut, "
+            "atau catat dasar hukum yang berlaku; lalu rujuk kembali."
         ),
     )

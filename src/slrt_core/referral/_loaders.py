@@ -440,7 +440,7 @@ def directory_from_records(data: Any, *, source: str = "records") -> Directory:
         c.add(
             source,
             "The directory must be an object with organizations and services.",
-            "Direktori harus berupa objek berisi organizations dan services.",
+            "Direktori harus berupa objek berisi `organizations` dan `services`.",
         )
         raise InvalidInputError(c.problems, subject=_SUBJECT)
     organizations = _records(data, "organizations", source, c) or []
@@ -534,8 +534,8 @@ def _from_tables(folder: Path) -> Directory:
             folder.name,
             f"The folder lacks {names}; a directory needs organization.csv, service.csv and "
             "service_area.csv (program.csv and service_capacity.csv are optional).",
-            f"Folder tidak berisi {names}; direktori memerlukan organization.csv, service.csv "
-            "dan service_area.csv.",
+            f"Folder tidak berisi {names}; direktori memerlukan `organization.csv`, "
+            "`service.csv` dan `service_area.csv`.",
         )
         raise InvalidInputError(c.problems, subject=_SUBJECT)
 

@@ -221,7 +221,7 @@ class ReferralReport:
             raise InvalidInputError.single(
                 "table",
                 f"Unknown table {table!r}; use 'summary', 'overdue' or 'unmet_needs'.",
-                f"Tabel {table!r} tidak dikenal; gunakan 'summary', 'overdue' atau 'unmet_needs'.",
+                f"Tabel `{table}` tidak dikenal; gunakan `summary`, `overdue` atau `unmet_needs`.",
             )
         return out.getvalue()
 

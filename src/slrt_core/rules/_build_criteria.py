@@ -57,8 +57,8 @@ class Criteria(BuildState):
                 path,
                 f"Unknown test {test!r}; use Compare, AllOf, AnyOf, Not, AtLeast, MemberAny, "
                 "Flag or Eligible.",
-                f"Uji {test!r} tidak dikenal; gunakan Compare, AllOf, AnyOf, Not, AtLeast, "
-                "MemberAny, Flag atau Eligible.",
+                f"Uji `{test}` tidak dikenal; gunakan `Compare`, `AllOf`, `AnyOf`, `Not`, "
+                "`AtLeast`, `MemberAny`, `Flag` atau `Eligible`.",
             )
 
     def _check_combination(
@@ -289,7 +289,7 @@ def type_hint(left: ValueType, op: str, language: str = "en") -> str:
         return (
             "Only numbers can be ordered; use == or in."
             if language == "en"
-            else "Hanya angka yang dapat diurutkan; gunakan == atau in."
+            else "Hanya angka yang dapat diurutkan; gunakan `==` atau `in`."
         )
     return (
         f"Use a {left.value} value on the right."

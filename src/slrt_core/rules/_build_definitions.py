@@ -58,8 +58,8 @@ class Definitions(BuildState):
                     path,
                     f"Parameter name {param.name!r} must be dotted lower-case words such as "
                     "'pkh.amount.pregnant' and must not start with 'programs.'.",
-                    f"Nama parameter {param.name!r} harus kata huruf kecil bertitik seperti "
-                    "'pkh.amount.pregnant' dan tidak diawali 'programs.'.",
+                    f"Nama parameter `{param.name}` harus kata huruf kecil bertitik seperti "
+                    "`pkh.amount.pregnant` dan tidak diawali `programs.`.",
                 )
             if param.name in self.parameters:
                 self._duplicate(source, path, "parameter", param.name)

@@ -184,8 +184,8 @@ class _CaseReader(ProblemLog):
                 self.problem(
                     f"{path}.{key}",
                     f"Unknown key {key!r}; allowed here: {', '.join(sorted(allowed))}.",
-                    f"Kunci {key!r} tidak dikenal; yang boleh di sini: "
-                    f"{', '.join(sorted(allowed))}.",
+                    f"Kunci `{key}` tidak dikenal; yang boleh di sini: "
+                    f"{', '.join(f'`{k}`' for k in sorted(allowed))}.",
                 )
 
     def enum(self, kind: Any, value: Any, path: str) -> Any:
@@ -198,7 +198,7 @@ class _CaseReader(ProblemLog):
             self.problem(
                 path,
                 f"{value!r} is not one of {allowed}.",
-                f"{value!r} bukan salah satu dari {allowed}.",
+                f"`{value}` bukan salah satu dari {', '.join(f'`{m.value}`' for m in kind)}.",
             )
             return None
 
@@ -210,14 +210,14 @@ class _CaseReader(ProblemLog):
             self.problem(
                 f"{path}.{key}",
                 f"{key!r} must be a whole number.",
-                f"{key!r} harus bilangan bulat.",
+                f"`{key}` harus bilangan bulat.",
             )
             return None
         if kind is bool and not isinstance(value, bool):
             self.problem(
                 f"{path}.{key}",
                 f"{key!r} must be true or false.",
-                f"{key!r} harus true atau false.",
+                f"`{key}` harus `true` atau `false`.",
             )
             return None
         return value
@@ -225,7 +225,7 @@ class _CaseReader(ProblemLog):
     def case(self, data: Any, index: int) -> RuleCase | None:
         path = f"case[{index}]"
         if not isinstance(data, dict):
-            self.problem(path, "Each [[case]] must be a table.", "Setiap [[case]] harus tabel.")
+            self.problem(path, "Each [[case]] must be a table.", "Setiap `[[case]]` harus tabel.")
             return None
         self.unknown_keys(data, path, _CASE_KEYS)
         name = data.get("name")
@@ -239,7 +239,7 @@ class _CaseReader(ProblemLog):
             self.problem(
                 f"{path}.on",
                 "'on' must be a date such as 2025-03-01 (the evaluation date).",
-                "'on' harus tanggal seperti 2025-03-01 (tanggal evaluasi).",
+                "`on` harus tanggal seperti 2025-03-01 (tanggal evaluasi).",
             )
             return None
         household = self.household(data, path, on)
@@ -261,7 +261,7 @@ class _CaseReader(ProblemLog):
         body = data.get("household", {})
         if not isinstance(body, dict):
             self.problem(
-                f"{path}.household", "'household' must be a table.", "'household' harus tabel."
+                f"{path}.household", "'household' must be a table.", "`household` harus tabel."
             )
             return None
         at = f"{path}.household"
@@ -299,7 +299,7 @@ class _CaseReader(ProblemLog):
             self.problem(
                 f"{at}.receives",
                 "'receives' is a list of program codes.",
-                "'receives' adalah daftar kode program.",
+                "`receives` adalah daftar kode program.",
             )
             receives = []
         if len(self.problems) > before:
@@ -336,7 +336,7 @@ class _CaseReader(ProblemLog):
             self.problem(
                 f"{path}.sex",
                 "'sex' is required: male or female.",
-                "'sex' wajib: male atau female.",
+                '`sex` wajib: `"male"` (laki-laki) atau `"female"` (perempuan).',
             )
             return None
         born = data.get("birth_date")
@@ -349,7 +349,7 @@ class _CaseReader(ProblemLog):
             self.problem(
                 path,
                 "Give 'age' (years on the case date) or 'birth_date'.",
-                "Isi 'age' (umur pada tanggal kasus) atau 'birth_date'.",
+                "Isi `age` (umur pada tanggal kasus) atau `birth_date`.",
             )
             return None
         default = Relationship.HEAD if index == 0 else Relationship.OTHER
@@ -385,8 +385,8 @@ class _CaseReader(ProblemLog):
             self.problem(
                 path,
                 "'expect' needs at least one program, such as expect.PKH = \"eligible\".",
-                "'expect' memerlukan paling sedikit satu program, misalnya expect.PKH = "
-                '"eligible".',
+                "`expect` memerlukan paling sedikit satu program, misalnya "
+                '`expect.PKH = "eligible"`.',
             )
             return None
         found: dict[str, Expectation] = {}
@@ -452,7 +452,7 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
         raise InvalidInputError.single(
             label,
             f"Cannot read the case file: {error.strerror}.",
-            f"Berkas kasus tidak dapat dibaca: {error.strerror}.",
+            f"Berkas kasus tidak dapat dibaca (`{error.strerror}`).",
         ) from None
     except UnicodeDecodeError as error:
         raise InvalidInputError.single(
@@ -482,7 +482,7 @@ def load_cases(path: str | Path, *, rulebook: Rulebook | None = None) -> CaseFil
         rulebook = load_rulebook(*[path.parent / v for v in variants])
     cases = [reader.case(c, i) for i, c in enumerate(data.get("case", []))]
     if not cases:
-        reader.problem("case", "The file has no [[case]].", "Berkas tidak memiliki [[case]].")
+        reader.problem("case", "The file has no [[case]].", "Berkas tidak memiliki `[[case]]`.")
     if reader.problems:
         raise InvalidInputError(in_file_order(reader.problems), subject="the input")
     return CaseFile(path=label, rulebook=rulebook, cases=tuple(c for c in cases if c is not None))

@@ -16,6 +16,7 @@ from typing import Literal
 import attrs
 
 from slrt_core import formatting
+from slrt_core.rules._wording import input_path, input_text, parameter_value
 
 __all__ = [
     "Benefit",
@@ -94,17 +95,11 @@ _PERIOD_WORD = {
     Period.YEAR: {"en": "per year", "id": "per tahun"},
     Period.ONCE: {"en": "once", "id": "sekali"},
 }
-_MISSING = {"en": "missing", "id": "tidak ada data"}
 
 
-def _value_text(value: str | None, language: Language) -> str:
-    if value is None:
-        return _MISSING[language]
-    if value == "true":
-        return _OUTCOME_WORD[Outcome.TRUE][language]
-    if value == "false":
-        return _OUTCOME_WORD[Outcome.FALSE][language]
-    return value
+def _day(value: date, language: Language) -> str:
+    """A date in an explanation: ISO in English (for rule writers), in words in Indonesian."""
+    return value.isoformat() if language == "en" else formatting.day(value, language)
 
 
 def rupiah(amount: int, language: Language = "id") -> str:
@@ -129,6 +124,7 @@ class ParameterUsed:
         valid_until: the last day it applies, or ``None`` until replaced.
         region: the region layer it was read from (``""`` for national).
         source: the legal reference or source it was taken from.
+        source_id: the same in Bahasa Indonesia, when it differs (``""`` otherwise).
         uncertain: the source is uncertain (marked † in the reference); verify it.
 
     .. versionadded:: 0.1.0
@@ -142,6 +138,7 @@ class ParameterUsed:
     region: str = ""
     source: str = ""
     uncertain: bool = False
+    source_id: str = ""
 
     def render(self, language: Language = "en") -> str:
         """One line: name, value, effective date, region and source.
@@ -150,23 +147,28 @@ class ParameterUsed:
             >>> p = ParameterUsed(name="sembako.amount", value="200000", unit="IDR/month",
             ...                   valid_from=date(2020, 1, 1), source="[23][24]")
             >>> p.render("id")
-            'sembako.amount = 200000 IDR/month (berlaku sejak 2020-01-01, nasional; sumber: [23][24])'
+            'sembako.amount = Rp200.000 per bulan (berlaku sejak 1 Januari 2020, nasional; sumber: [23][24])'
+            >>> p.render("en")
+            'sembako.amount = 200000 IDR/month (from 2020-01-01, national; source: [23][24])'
         """  # noqa: E501 - doctest output is one line
         since = "from" if language == "en" else "berlaku sejak"
         where = self.region or ("national" if language == "en" else "nasional")
         if self.region:
             where = ("region " if language == "en" else "wilayah ") + self.region
         source = "source" if language == "en" else "sumber"
-        unit = f" {self.unit}" if self.unit else ""
+        shown = self.source_id if language == "id" and self.source_id else self.source
         until = ""
         if self.valid_until is not None:
-            until = (" until " if language == "en" else " sampai ") + self.valid_until.isoformat()
+            until = (" until " if language == "en" else " sampai ") + _day(
+                self.valid_until, language
+            )
         flag = ""
         if self.uncertain:
             flag = " † uncertain, verify" if language == "en" else " † belum pasti, verifikasi"
         return (
-            f"{self.name} = {self.value}{unit} ({since} {self.valid_from.isoformat()}{until}, "
-            f"{where}; {source}: {self.source or '-'}){flag}"
+            f"{self.name} = {parameter_value(self.value, self.unit, language)} "
+            f"({since} {_day(self.valid_from, language)}{until}, "
+            f"{where}; {source}: {shown or '-'}){flag}"
         )
 
 
@@ -233,7 +235,9 @@ class Explanation:
             ...                    label_en="Listed in DTSEN", outcome=Outcome.UNKNOWN,
             ...                    inputs={"in_registry": None})
             >>> print(node.render("id"))
-            [?] Terdaftar di DTSEN: tidak diketahui (in_registry = tidak ada data)
+            [?] Terdaftar di DTSEN: tidak diketahui (Terdaftar di DTKS/DTSEN = tidak ada data)
+            >>> print(node.render("en"))
+            [?] Listed in DTSEN: unknown (in_registry = missing)
         """
         return "\n".join(self._lines(language, indent))
 
@@ -242,7 +246,7 @@ class Explanation:
         text = f"{pad}{_OUTCOME_MARK[self.outcome]} {self.label(language)}: "
         text += _OUTCOME_WORD[self.outcome][language]
         if self.inputs:
-            shown = ", ".join(f"{k} = {_value_text(v, language)}" for k, v in self.inputs.items())
+            shown = ", ".join(input_text(k, v, language) for k, v in self.inputs.items())
             text += f" ({shown})"
         if self.members:
             word = "members" if language == "en" else "anggota"
@@ -389,6 +393,6 @@ class Decision:
             lines.append(f"{word}: {self.benefit.render(language)}")
         if self.missing:
             word = "Collect" if language == "en" else "Lengkapi data"
-            lines.append(f"{word}: {', '.join(self.missing)}")
+            lines.append(f"{word}: {', '.join(input_path(m, language) for m in self.missing)}")
         lines.append(self.explanation.render(language))
         return "\n".join(lines)

@@ -161,8 +161,8 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{path}.{key}",
                     f"Unknown key {key!r}; allowed here: {', '.join(sorted(allowed))}.",
-                    f"Kunci {key!r} tidak dikenal; yang boleh di sini: "
-                    f"{', '.join(sorted(allowed))}.",
+                    f"Kunci `{key}` tidak dikenal; yang boleh di sini: "
+                    f"{', '.join(f'`{k}`' for k in sorted(allowed))}.",
                 )
 
     def text(self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True) -> str:
@@ -172,17 +172,29 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{path}.{key}",
                     f"{key!r} is missing; write it as text.",
-                    f"{key!r} tidak ada; tuliskan sebagai teks.",
+                    f"`{key}` tidak ada; tuliskan sebagai teks.",
                 )
             return ""
         if not isinstance(value, str):
             self.problem(
                 f"{path}.{key}",
                 f"{key!r} must be text (in quotes); got {value!r}.",
-                f"{key!r} harus teks (dalam tanda kutip); diterima {value!r}.",
+                f"`{key}` harus teks (dalam tanda kutip); diterima `{value}`.",
             )
             return ""
         return value
+
+    def source(self, data: Mapping[str, Any], path: str) -> tuple[str, str]:
+        """The ``source`` of a value: one text, or ``{ id = "...", en = "..." }``.
+
+        Returns the English and the Indonesian text (the same when only one is given).
+        """
+        value = data.get("source")
+        if not isinstance(value, dict):
+            found = self.text(data, "source", path)
+            return found, found
+        self.keys(value, f"{path}.source", {"id", "en"})
+        return self.text(value, "en", f"{path}.source"), self.text(value, "id", f"{path}.source")
 
     def day(
         self, data: Mapping[str, Any], key: str, path: str, *, required: bool = True
@@ -193,7 +205,7 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{path}.{key}",
                     f"{key!r} is missing; write a date such as 2025-01-01.",
-                    f"{key!r} tidak ada; tulis tanggal seperti 2025-01-01.",
+                    f"`{key}` tidak ada; tulis tanggal seperti 2025-01-01.",
                 )
             return None
         if isinstance(value, str):
@@ -203,7 +215,7 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{path}.{key}",
                     f"{value!r} is not a real date; write it as YYYY-MM-DD such as 2025-01-01.",
-                    f"{value!r} bukan tanggal yang ada; tulis sebagai YYYY-MM-DD seperti "
+                    f"`{value}` bukan tanggal yang ada; tulis sebagai YYYY-MM-DD seperti "
                     "2025-01-01.",
                 )
                 return None
@@ -211,7 +223,7 @@ class _Reader(ProblemLog):
             self.problem(
                 f"{path}.{key}",
                 f"{key!r} must be a date such as 2025-01-01 (no time); got {value!r}.",
-                f"{key!r} harus tanggal seperti 2025-01-01 (tanpa jam); diterima {value!r}.",
+                f"`{key}` harus tanggal seperti 2025-01-01 (tanpa jam); diterima `{value}`.",
             )
             return None
         return value
@@ -224,10 +236,11 @@ class _Reader(ProblemLog):
             return kind(value)  # type: ignore[arg-type]
         except ValueError:
             allowed = ", ".join(str(c) for c in choices)
+            allowed_id = ", ".join(f"`{c}`" for c in choices)
             self.problem(
                 f"{path}.{key}",
                 f"{key!r} must be one of {allowed}; got {value!r}.",
-                f"{key!r} harus salah satu dari {allowed}; diterima {value!r}.",
+                f"`{key}` harus salah satu dari {allowed_id}; diterima `{value}`.",
             )
             return None
 
@@ -246,7 +259,7 @@ class _Reader(ProblemLog):
         self.problem(
             path,
             f'Expected a list of criterion names such as ["a", "b"]; got {value!r}.',
-            f'Seharusnya daftar nama kriteria seperti ["a", "b"]; diterima {value!r}.',
+            f'Seharusnya daftar nama kriteria seperti `["a", "b"]`; diterima `{value}`.',
         )
         return ()
 
@@ -298,7 +311,7 @@ class _Reader(ProblemLog):
         self.problem(
             f"{path}.{key}",
             f"{key!r} must be a whole number; got {value!r}.",
-            f"{key!r} harus bilangan bulat; diterima {value!r}.",
+            f"`{key}` harus bilangan bulat; diterima `{value}`.",
         )
         return None
 
@@ -314,7 +327,7 @@ class _Reader(ProblemLog):
             self.problem(
                 f"{path}.in",
                 f"'in' must be a list of allowed values such as [450, 900]; got {choices!r}.",
-                f"'in' harus daftar nilai yang boleh seperti [450, 900]; diterima {choices!r}.",
+                f"`in` harus daftar nilai yang boleh seperti [450, 900]; diterima `{choices}`.",
             )
             choices = []
         return Domain(
@@ -342,7 +355,7 @@ class _Reader(ProblemLog):
             self.problem(
                 path,
                 'Expected a list of values: [{ value = ..., from = 2025-01-01, source = "..." }].',
-                'Seharusnya daftar nilai: [{ value = ..., from = 2025-01-01, source = "..." }].',
+                'Seharusnya daftar nilai: `[{ value = ..., from = 2025-01-01, source = "..." }]`.',
             )
             return
         for i, item in enumerate(data):
@@ -356,17 +369,19 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{at}.uncertain",
                     "'uncertain' must be true or false.",
-                    "'uncertain' harus true atau false.",
+                    "`uncertain` harus `true` atau `false`.",
                 )
                 uncertain = False
             if "value" not in entry:
-                self.problem(f"{at}.value", "'value' is missing.", "'value' tidak ada.")
+                self.problem(f"{at}.value", "'value' is missing.", "`value` tidak ada.")
             elif start is not None:
+                source, source_id = self.source(entry, at)
                 yield ParameterValue(
                     value=as_literal(entry["value"]),
                     valid_from=start,
                     valid_until=until,
-                    source=self.text(entry, "source", at),
+                    source=source,
+                    source_id=source_id,
                     uncertain=uncertain,
                     note=self.text(entry, "note", at, required=False),
                 )
@@ -387,7 +402,8 @@ class _Reader(ProblemLog):
                     path,
                     f"A criterion has exactly one test among {', '.join(self._KINDS)}; "
                     f"found {len(kinds)}.",
-                    f"Kriteria memiliki tepat satu uji di antara {', '.join(self._KINDS)}; "
+                    f"Kriteria memiliki tepat satu uji di antara "
+                    f"{', '.join(f'`{k}`' for k in self._KINDS)}; "
                     f"ditemukan {len(kinds)}.",
                 )
                 continue
@@ -411,7 +427,7 @@ class _Reader(ProblemLog):
             k = body.get("k")
             if not isinstance(k, int) or isinstance(k, bool):
                 self.problem(
-                    f"{path}.k", "'k' must be a whole number.", "'k' harus bilangan bulat."
+                    f"{path}.k", "'k' must be a whole number.", "`k` harus bilangan bulat."
                 )
                 return None
             return AtLeast(k, self.names(body.get("of"), f"{path}.of"))
@@ -421,7 +437,7 @@ class _Reader(ProblemLog):
             self.problem(
                 path,
                 f"{kind!r} takes a name as text; got {value!r}.",
-                f"{kind!r} memerlukan nama sebagai teks; diterima {value!r}.",
+                f"`{kind}` memerlukan nama sebagai teks; diterima `{value}`.",
             )
             return None
         made: dict[str, Callable[[str], Test]] = {
@@ -442,15 +458,15 @@ class _Reader(ProblemLog):
             self.problem(
                 path,
                 "A comparison needs exactly one of input, sum_members, per_capita, count_members.",
-                "Perbandingan memerlukan tepat satu dari input, sum_members, per_capita, "
-                "count_members.",
+                "Perbandingan memerlukan tepat satu dari `input`, `sum_members`, `per_capita`, "
+                "`count_members`.",
             )
             ok = False
         if len(right_keys) != 1:
             self.problem(
                 path,
                 "A comparison needs exactly one of param (a parameter name) or value.",
-                "Perbandingan memerlukan tepat satu dari param (nama parameter) atau value.",
+                "Perbandingan memerlukan tepat satu dari `param` (nama parameter) atau `value`.",
             )
             ok = False
         op = body.get("op")
@@ -458,7 +474,7 @@ class _Reader(ProblemLog):
             self.problem(
                 f"{path}.op",
                 f"'op' must be one of {', '.join(OPS)}; got {op!r}.",
-                f"'op' harus salah satu dari {', '.join(OPS)}; diterima {op!r}.",
+                f"`op` harus salah satu dari {', '.join(f'`{o}`' for o in OPS)}; diterima `{op}`.",
             )
             ok = False
         if not ok:
@@ -512,7 +528,7 @@ class _Reader(ProblemLog):
                 self.problem(
                     f"{path}.monotone_in_income",
                     "'monotone_in_income' must be true or false.",
-                    "'monotone_in_income' harus true atau false.",
+                    "`monotone_in_income` harus `true` atau `false`.",
                 )
                 monotone = False
             if tier is None or benefit is None or start is None:
@@ -574,7 +590,7 @@ class _Reader(ProblemLog):
         self.problem(
             f"{path}.kind",
             f"'kind' must be fixed, per_member or in_kind; got {kind!r}.",
-            f"'kind' harus fixed, per_member atau in_kind; diterima {kind!r}.",
+            f"`kind` harus `fixed`, `per_member` atau `in_kind`; diterima `{kind}`.",
         )
         return None
 
@@ -626,7 +642,7 @@ class _Reader(ProblemLog):
             until = self.day(body, "until", at, required=False)
             region = self.region(body["region"], f"{at}.region") if "region" in body else None
             if "value" not in body:
-                self.problem(f"{at}.value", "'value' is missing.", "'value' tidak ada.")
+                self.problem(f"{at}.value", "'value' is missing.", "`value` tidak ada.")
             elif start is not None and ("region" not in body or region is not None):
                 yield Override(
                     parameter=self.text(body, "parameter", at),
@@ -650,7 +666,7 @@ class _Reader(ProblemLog):
             self.problem(
                 f"{path}.programs",
                 'List the program codes the variant means to change: programs = ["PKH"].',
-                'Sebutkan kode program yang hendak diubah varian: programs = ["PKH"].',
+                'Sebutkan kode program yang hendak diubah varian: `programs = ["PKH"]`.',
             )
             programs = []
         start = self.day(body, "from", path)
@@ -669,7 +685,7 @@ class _Reader(ProblemLog):
             self.problem(
                 "variant.revision",
                 f"'revision' must be a whole number from 1; got {revision!r}.",
-                f"'revision' harus bilangan bulat mulai 1; diterima {revision!r}.",
+                f"`revision` harus bilangan bulat mulai 1; diterima `{revision}`.",
             )
             revision = 1
         return Approval(
@@ -815,7 +831,7 @@ def _read_file(path: Path) -> str:
         raise InvalidInputError.single(
             str(path),
             f"Cannot read the variant file: {error.strerror}. Check the path.",
-            f"Berkas varian tidak dapat dibaca: {error.strerror}. Periksa path-nya.",
+            f"Berkas varian tidak dapat dibaca (`{error.strerror}`). Periksa jalurnya.",
         ) from None
     except UnicodeDecodeError as error:
         raise InvalidInputError.single(

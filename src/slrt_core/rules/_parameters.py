@@ -51,6 +51,7 @@ class ParameterValue:
         valid_from: the first day it applies.
         valid_until: the last day it applies; ``None`` until the next value.
         source: the regulation or reference it comes from.
+        source_id: the same in Bahasa Indonesia (``source`` when not given).
         uncertain: the reference marks it uncertain (†): verify before relying on it.
         note: anything else a reader should know (how the date was chosen).
 
@@ -61,6 +62,7 @@ class ParameterValue:
     valid_from: date
     valid_until: date | None = None
     source: str
+    source_id: str = ""
     uncertain: bool = False
     note: str = ""
 
@@ -349,6 +351,7 @@ class ParameterTable:
             valid_until=value.valid_until,
             region=region,
             source=value.source,
+            source_id=value.source_id if value.source_id != value.source else "",
             uncertain=value.uncertain,
         )
         entry = Entry(value.value, value.valid_from, value.valid_until, used, origin)

@@ -651,7 +651,7 @@ def _household_index(
             Problem(
                 "persons.household",
                 "Column 'household' is missing: give each person the row of its household.",
-                "Kolom 'household' tidak ada: beri setiap orang baris rumah tangganya.",
+                "Kolom `household` tidak ada: beri setiap orang baris rumah tangganya.",
             )
         )
         return np.zeros(0, dtype=np.intp), np.zeros(n, dtype=np.intp)

@@ -105,8 +105,8 @@ def as_population(population: Any) -> Population:
         "population",
         "A population is a Population or a mapping with 'households' and 'persons' tables "
         f"(and optionally 'regions'); got {type(population).__name__}.",
-        "Populasi adalah Population atau pemetaan dengan tabel 'households' dan 'persons' "
-        f"(dan boleh 'regions'); diterima {type(population).__name__}.",
+        "Populasi adalah `Population` atau pemetaan dengan tabel `households` dan `persons` "
+        f"(dan boleh `regions`); diterima `{type(population).__name__}`.",
     )
 
 

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 
 from slrt_core.errors import InvalidInputError, Problem, SlrtError
 from slrt_core.sim._defaults import default_policies, default_scenario
-from slrt_core.sim._results import SimResult, require
+from slrt_core.sim._results import SimResult, require, shown_scenario
 from slrt_core.sim._run import national_pack, run
 from slrt_core.sim._scenario import Policy, Scenario, check
 from slrt_core.sim._toml import load_scenario
@@ -164,7 +164,8 @@ def simulate_command(
         f"Simulating {scenario.name}: {pace:,.0f} cases a week, "
         f"{len(chosen)} policies x {len(seeds)} seeds"
         if lang == "en"
-        else f"Simulasi {scenario.name}: {format_decimal(round(pace), locale='id_ID')} kasus "
+        else f"Simulasi {shown_scenario(scenario.name, lang)}: "
+        f"{format_decimal(round(pace), locale='id_ID')} kasus "
         f"per minggu, {len(chosen)} kebijakan x {len(seeds)} benih acak",
         err=True,
     )

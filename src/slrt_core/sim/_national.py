@@ -113,8 +113,8 @@ def partitions(root: str | Path) -> list[Path]:
             "--parquet",
             f"{root} holds no partition: expected {_PREFIX}<code>/households.parquet and "
             "persons.parquet (see the layout in the simulation reference).",
-            f"{root} tidak memuat partisi: diharapkan {_PREFIX}<kode>/households.parquet dan "
-            "persons.parquet (lihat tata letak di referensi simulasi).",
+            f"{root} tidak memuat partisi: diharapkan `{_PREFIX}<kode>/households.parquet` dan "
+            "`persons.parquet` (lihat tata letak di referensi simulasi).",
         )
     return found
 

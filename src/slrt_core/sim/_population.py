@@ -791,7 +791,7 @@ def load_population(  # noqa: C901, PLR0912, PLR0915 - checks every column, all 
             Problem(
                 "persons.age",
                 "The persons file needs an 'age' or a 'birth_date' column.",
-                "Berkas persons memerlukan kolom 'age' atau 'birth_date'.",
+                "Berkas `persons` memerlukan kolom `age` atau `birth_date`.",
             )
         )
     if problems:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import importlib
 import math
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +38,7 @@ from slrt_core.sim._stats import (
     km_median,
     km_share_by,
 )
+from slrt_core.texts import TEXTS
 
 __all__ = [
     "CASE_COLUMNS",
@@ -662,6 +664,38 @@ _WORDS = {
 }
 
 
+def shown_name(metric: str, language: str) -> str:
+    """A metric as the summary names it: its code in English, a short name in Indonesian.
+
+    Examples:
+        >>> shown_name("unmet_need", "id"), shown_name("unmet_need", "en")
+        ('kebutuhan tak terpenuhi', 'unmet_need')
+    """
+    return _texts(f"sim.metric.{metric}", language, metric)
+
+
+def shown_policy(policy: str, language: str) -> str:
+    """A built-in policy in *language* (``nearest-tier`` reads ``tingkat terdekat``)."""
+    return _texts(f"sim.policy.{policy}", language, policy)
+
+
+def shown_scenario(name: str, language: str) -> str:
+    """The scenario's name; the default ``<district>, <n> days`` reads ``<n> hari``."""
+    if language != "id":
+        return name
+    return re.sub(r", (\d+) days$", r", \1 hari", name)
+
+
+def _state(state: str, language: str) -> str:
+    """A case state: its code in English (as in the tables), its label in Indonesian."""
+    return _texts(f"label.CaseState.{state}", language, state) if language == "id" else state
+
+
+def _texts(key: str, language: str, default: str) -> str:
+    found = TEXTS.get(key)
+    return default if found is None else found["id" if language == "id" else "en"]
+
+
 class SimResult:
     """The tables and metrics of every run of :func:`~slrt_core.sim.run`.
 
@@ -816,36 +850,44 @@ class SimResult:
         def unit(m: str) -> str:
             return METRICS[m].unit_id if lang == "id" else METRICS[m].unit
 
-        width = max(len(m) for m in METRICS) + 2
+        def name(m: str) -> str:
+            return shown_name(m, lang)
+
+        def policy(p: str) -> str:
+            return shown_policy(p, lang)
+
+        width = max(len(name(m)) for m in METRICS) + 2
         uwidth = max(len(unit(m)) for m in METRICS) + 2
-        col = max(30, *(len(p) + 2 for p in self.policies))
+        col = max(30, *(len(policy(p)) + 2 for p in self.policies))
         lines = [
-            words["header"].format(scenario=self.scenario, seeds=len(self.seeds)),
+            words["header"].format(
+                scenario=shown_scenario(self.scenario, lang), seeds=len(self.seeds)
+            ),
             words["how"],
             "",
             f"{words['metric']:<{width}}{words['unit']:<{uwidth}}"
-            + "".join(f"{p:<{col}}" for p in self.policies),
+            + "".join(f"{policy(p):<{col}}" for p in self.policies),
         ]
         for metric in METRICS:
             cells = "".join(f"{self.metric(p, metric).render(lang):<{col}}" for p in self.policies)
-            lines.append(f"{metric:<{width}}{unit(metric):<{uwidth}}{cells}")
+            lines.append(f"{name(metric):<{width}}{unit(metric):<{uwidth}}{cells}")
         if len(self.policies) > 1:
             base = self.policies[0]
-            lines += ["", words["difference"].format(base=base)]
+            lines += ["", words["difference"].format(base=policy(base))]
             for metric in METRICS:
                 cells = "".join(
                     f"{self.difference(p, base, metric).render(lang):<{col}}"
                     for p in self.policies[1:]
                 )
-                lines.append(f"{metric:<{width}}{unit(metric):<{uwidth}}{cells}")
+                lines.append(f"{name(metric):<{width}}{unit(metric):<{uwidth}}{cells}")
         lines += ["", words["stuck"]]
-        for policy, states in self.stuck().items():
-            listed = ", ".join(f"{s} {_fmt(v, lang)}" for s, v in states.items())
-            lines.append(f"  {policy}: {listed or words['none']}")
+        for each, states in self.stuck().items():
+            listed = ", ".join(f"{_state(s, lang)} {_fmt(v, lang)}" for s, v in states.items())
+            lines.append(f"  {policy(each)}: {listed or words['none']}")
         lines += ["", words["defs"]]
         for metric, spec in METRICS.items():
             text = spec.definition_id if lang == "id" else spec.definition
-            lines.append(f"  {metric}: {text} [{unit(metric)}]")
+            lines.append(f"  {name(metric)}: {text} [{unit(metric)}]")
         return "\n".join(line.rstrip() for line in lines)
 
     # ------------------------------------------------------------------ export

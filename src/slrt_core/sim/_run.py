@@ -216,7 +216,8 @@ def _prepare_store_dir(store_dir: Path, files: list[Path]) -> None:
         raise InvalidInputError.single(
             "store_dir",
             f"Cannot create {store_dir}: {exc.strerror}. Choose a writable directory.",
-            f"Tidak bisa membuat {store_dir}: {exc.strerror}. Pilih direktori yang bisa ditulisi.",
+            f"Tidak bisa membuat {store_dir} (`{exc.strerror}`). Pilih direktori yang bisa "
+            "ditulisi.",
         ) from exc
 
 

@@ -595,7 +595,7 @@ def check(  # noqa: C901, PLR0912, PLR0915 - one check per kind of mistake, all 
                 "warmup",
                 scenario.warmup,
                 f"0 or more and below days ({scenario.days})",
-                f"0 atau lebih dan di bawah days ({scenario.days})",
+                f"0 atau lebih dan di bawah `days` ({scenario.days})",
             )
         )
     follow = scenario.follow_up

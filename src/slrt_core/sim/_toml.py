@@ -257,6 +257,6 @@ def load_scenario(path: str | Path) -> tuple[Scenario, list[Policy]]:
         raise InvalidInputError.single(
             "scenario",
             f"Cannot read {file}: {exc.strerror}. Give a TOML scenario file.",
-            f"Tidak bisa membaca {file}: {exc.strerror}. Berikan berkas skenario TOML.",
+            f"Tidak bisa membaca {file} (`{exc.strerror}`). Berikan berkas skenario TOML.",
         ) from exc
     return parse_scenario(text, file.name)

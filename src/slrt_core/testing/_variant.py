@@ -645,7 +645,7 @@ _UNCHANGED = {
         (
             "{code} berubah sebelum tanggal mulai yang dimaksud {start}: pada {on} di "
             "{village} keputusannya {after} dengan varian dan {before} tanpa varian. {params}"
-            " Mulai perubahan pada {start} (from = {start}) atau geser tanggal mulai maksud "
+            " Mulai perubahan pada {start} (`from = {start}`) atau geser tanggal mulai maksud "
             "varian."
         ),
     ),
@@ -659,7 +659,7 @@ _UNCHANGED = {
         (
             "{code} tidak kembali ke aturan tanpa varian setelah tanggal akhir yang dimaksud "
             "{until}: pada {on} di {village} keputusannya {after} dengan varian dan {before} "
-            "tanpa varian. {params} Akhiri perubahan pada {until} (until = {until}) atau "
+            "tanpa varian. {params} Akhiri perubahan pada {until} (`until = {until}`) atau "
             "geser tanggal akhir maksud varian."
         ),
     ),
@@ -756,7 +756,7 @@ class _Prover:
                     check="unchanged_after",
                     status=CheckStatus.SKIPPED,
                     note_en="the intent has no end (until)",
-                    note_id="maksud varian tidak punya tanggal akhir (until)",
+                    note_id="maksud varian tidak punya tanggal akhir (`until`)",
                 )
             )
         else:
@@ -923,7 +923,7 @@ def _plausible(rulebook: Rulebook, found: tuple[Change, ...]) -> CheckResult:
                 "A household it would decide:",
                 id=f"{change.parameter} = {new}{unit_id} (sebelumnya {old}) di luar rentang "
                 f"wajarnya {shown}{reason_id}. Bila {new} memang dimaksud, tulis alasannya dengan "
-                'acknowledge = "..." pada override; bila tidak, perbaiki nilainya (salah '
+                '`acknowledge = "..."` pada override; bila tidak, perbaiki nilainya (salah '
                 "ketik?). Rumah tangga yang akan diputuskannya:",
                 on=change.valid_from,
                 household=example_at(rulebook, change),

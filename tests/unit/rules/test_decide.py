@@ -175,7 +175,7 @@ class TestExplanations:
         assert (
             used.render("en") == "x = 5 (from 2025-01-01 until 2025-12-31, region 33.74; source: -)"
         )
-        assert "sampai 2025-12-31, wilayah 33.74" in used.render("id")
+        assert "sampai 31 Desember 2025, wilayah 33.74" in used.render("id")
 
     def test_statuses_and_benefits_render(self) -> None:
         """Labels and one-line benefits exist in both languages."""
