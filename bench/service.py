@@ -14,7 +14,12 @@ read, so neither costs more than it must.
   FULL) beside raw :mod:`sqlite3` writing the same rows in the same schema, one
   ``BEGIN IMMEDIATE``/``COMMIT`` per command: the event row (the same JSON body, prev
   and a SHA-256 digest computed in the loop), the case row (INSERT, then UPDATE), the
-  referral index row and the outbox rows where the command writes them.
+  referral index row and the outbox rows where the command writes them. Both sides store
+  events in clear (``codec=PlainCodec()``), so the rows are byte for byte the same (an
+  untimed run checks it, idempotency table included).
+- ``service.sqlite_*.sealed``: the same flows on the default file store, which seals
+  personal data at rest (AES-GCM per case, a key store beside the file): the price of
+  the default, beside the raw baseline in clear (no target).
 
 - ``service.eventsourcing_*``: the peer a user would otherwise pick: the same 14-command
   flow on the `eventsourcing <https://eventsourcing.readthedocs.io>`_ library, one
@@ -72,6 +77,7 @@ from slrt_core import (
 )
 from slrt_core.adapters import MemoryStore, SequentialIds, SqliteStore
 from slrt_core.adapters._outbox import outbox_body
+from slrt_core.adapters.basics import PlainCodec
 from slrt_core.adapters.sqlite import MIGRATIONS
 from slrt_core.audit import GENESIS
 from slrt_core.demo import demo_directory
@@ -599,7 +605,7 @@ class Files:
     def cleanup(self) -> None:
         for path, close in self.open:
             close()
-            for suffix in ("", "-wal", "-shm"):
+            for suffix in ("", "-wal", "-shm", ".key", ".keys", ".keys-wal", ".keys-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         self.open.clear()
 
@@ -681,6 +687,15 @@ def bench_sqlite(options: Options, repeat: int, files: Files, synchronous: str) 
 
     def ours_setup() -> Slrt:
         path = files.new(f"slrt-{synchronous}", close_store)
+        state["store"] = SqliteStore(
+            path,
+            synchronous=synchronous,  # type: ignore[arg-type]
+            codec=PlainCodec(),
+        )
+        return make_slrt(state["store"])
+
+    def sealed_setup() -> Slrt:
+        path = files.new(f"sealed-{synchronous}", close_store)
         state["store"] = SqliteStore(path, synchronous=synchronous)  # type: ignore[arg-type]
         return make_slrt(state["store"])
 
@@ -699,6 +714,7 @@ def bench_sqlite(options: Options, repeat: int, files: Files, synchronous: str) 
         {
             "ours": (ours_setup, lambda s: run_flows(s, flows)),
             "raw": (base_setup, lambda c: raw_run(c, rows)),
+            "sealed": (sealed_setup, lambda s: run_flows(s, flows)),
             "peer": (peer_setup, lambda app: [peer_flow(app) for _ in range(flows)]),
         },
         repeat,
@@ -723,6 +739,13 @@ def bench_sqlite(options: Options, repeat: int, files: Files, synchronous: str) 
         "commands/s",
         commands / took["peer"],
         target=">= 2 x eventsourcing (SQLite)",
+    )
+    report(
+        options,
+        f"{name}.sealed",
+        commands / took["sealed"],
+        "commands/s",
+        commands / took["raw"],
     )
 
     def bare_setup() -> sqlite3.Connection:
@@ -767,7 +790,7 @@ def _dump(path: Path) -> dict[str, list[Any]]:
     with sqlite3.connect(path) as conn:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
-            for table in ("events", "cases", "referrals", "outbox")
+            for table in ("events", "cases", "referrals", "outbox", "idempotency")
         }
 
 

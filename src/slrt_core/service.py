@@ -22,10 +22,10 @@ from slrt_core.application import Collaborators, Outcome, Pipeline
 from slrt_core.application import commands as cmd
 from slrt_core.application._base import NothingDue, overlaps_of
 from slrt_core.application._checks import (
+    check_enum,
     check_id,
     check_region,
     check_when,
-    enum_value,
     require_text,
 )
 from slrt_core.application.privacy import complete_pending_erasures
@@ -44,11 +44,7 @@ from slrt_core.audit import AuditReport, verify
 from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
-from slrt_core.errors import (
-    InvalidInputError,
-    Problem,
-    StorageError,
-)
+from slrt_core.errors import StorageError
 from slrt_core.household import Household
 from slrt_core.identity import Nik, RegionCode, RegionLevel
 from slrt_core.outbox import OutboxRelay, RelayReport
@@ -1009,10 +1005,7 @@ class Slrt:
         within = actor.jurisdiction if region is None else region
         self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
         if state is not None:
-            problems: list[Problem] = []
-            state = enum_value(CaseState, state, "state", problems)
-            if problems:
-                raise InvalidInputError(problems)
+            state = check_enum(CaseState, state, "state")
         found = cases_within(
             self.store, within, state, local_date_in(within, self.clock.now())
         )  # the civil date of the region listed

@@ -470,13 +470,11 @@ class SqliteStore:
         seen, head = self._write(write)
         # Only once COMMIT succeeded: the connection now knows the head and the version.
         seen.head = head
-        if commit.erases:
+        if rows.state == _ERASED:  # the commit erases the case (Commit.erases, read once)
             seen.cases.pop(case.case_id, None)
-        else:
-            _remember(seen.cases, case.case_id, case.version)
-        if commit.erases:
             self._cache.pop(case.case_id, None)
         else:
+            _remember(seen.cases, case.case_id, case.version)
             _remember(self._cache, case.case_id, case)
 
     def erase(self, case_id: str, /) -> None:

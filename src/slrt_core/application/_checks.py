@@ -21,6 +21,7 @@ from slrt_core.vocabulary import Sector
 
 __all__ = [
     "MAX_ID",
+    "check_enum",
     "check_id",
     "check_note",
     "check_region",
@@ -55,6 +56,19 @@ def enum_value(cls: type[E], value: Any, path: str, problems: list[Problem]) -> 
             )
         )
         return next(iter(cls))
+
+
+def check_enum(cls: type[E], value: Any, path: str) -> E:
+    """*value* as a member of *cls*; refused when it is none.
+
+    Raises:
+        InvalidInputError: *value* is not a member of *cls* (the message lists them).
+    """
+    problems: list[Problem] = []
+    member = enum_value(cls, value, path, problems)
+    if problems:
+        raise InvalidInputError(problems)
+    return member
 
 
 def check_id(value: object, path: str) -> None:

@@ -422,6 +422,13 @@ def _not_visible(command: AnyCommand) -> Exception:
 FREE_TEXT_FIELDS = ("findings", "note", "how", "description", "override_reason", "request_ref")
 
 
+#: The free-text fields of each command class, found once (not looked up per command).
+_FREE_TEXT_OF: Mapping[type[Any], tuple[str, ...]] = {
+    kind: tuple(name for name in FREE_TEXT_FIELDS if name in attrs.fields_dict(kind))
+    for kind in HANDLERS
+}
+
+
 def _clean_texts(command: AnyCommand) -> AnyCommand:
     """*command* with its free text in NFC, refusing what no store can keep or show.
 
@@ -430,8 +437,8 @@ def _clean_texts(command: AnyCommand) -> AnyCommand:
             its field's limit (nothing is written).
     """
     changed: dict[str, Any] = {}
-    for field in FREE_TEXT_FIELDS:
-        value = getattr(command, field, None)
+    for field in _FREE_TEXT_OF[type(command)]:
+        value = getattr(command, field)
         if isinstance(value, str):
             clean = clean_text(value, field)
             if clean != value:

@@ -14,6 +14,7 @@ import attrs
 
 from slrt_core.application._base import Collaborators, Decision, Handler, unchecked
 from slrt_core.application._checks import (
+    check_enum,
     check_note,
     enum_value,
     household_problems,
@@ -195,10 +196,7 @@ def _direct(
 
 def _check_close(command: Close, _deps: Collaborators) -> Close:
     check_note(command.note, "note")
-    problems: list[Problem] = []
-    reason = enum_value(ClosingReason, command.reason, "reason", problems)
-    if problems:
-        raise InvalidInputError(problems)
+    reason = check_enum(ClosingReason, command.reason, "reason")
     return command if reason is command.reason else attrs.evolve(command, reason=reason)
 
 

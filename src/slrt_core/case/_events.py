@@ -370,17 +370,24 @@ def apply(case: Case | None, event: Event) -> Case:
 _CASE_FIELDS = tuple(a.name for a in attrs.fields(Case))
 _case_values = operator.attrgetter(*_CASE_FIELDS)
 _new = object.__new__
-_set = object.__setattr__
+#: Each slot's own setter (its member descriptor), in field order and by name: a frozen
+#: class refuses ``setattr``, and the descriptor skips the name look-up of
+#: ``object.__setattr__``.
+_SETTERS = tuple(vars(Case)[name].__set__ for name in _CASE_FIELDS)
+_SETTER = dict(zip(_CASE_FIELDS, _SETTERS, strict=True))
 
 
 def _evolved(case: Case, changes: dict[str, Any]) -> Case:
     """``attrs.evolve(case, **changes)``, without its per-call work (the fold's hot path).
 
-    Case has no converters, validators or post-init, so copying its slots is the same.
+    Case has no converters, validators or post-init, so copying its slots is the same:
+    every slot is copied, then the changed ones are set.
     """
     new: Case = _new(Case)
-    for name, value in zip(_CASE_FIELDS, _case_values(case), strict=True):
-        _set(new, name, changes.get(name, value))
+    for setter, value in zip(_SETTERS, _case_values(case), strict=True):
+        setter(new, value)
+    for name, value in changes.items():
+        _SETTER[name](new, value)
     return new
 
 
