@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 import slrt_core
+from slrt_core.adapters.sqlite import SCHEMA_VERSION
 from slrt_core.cli import main
 
 
@@ -132,7 +133,9 @@ class TestDb:
         db = tmp_path / "new.sqlite"
         result = CliRunner().invoke(main, ["db", "upgrade", str(db)])
         assert result.exit_code == 0, result.output
-        assert "schema version 2 (2 migration(s) applied)" in result.output
+        assert f"schema version {SCHEMA_VERSION} ({SCHEMA_VERSION} migration(s) applied)" in (
+            result.output
+        )
         result = CliRunner().invoke(main, ["db", "upgrade", str(db)])
         assert "(0 migration(s) applied)" in result.output
 
