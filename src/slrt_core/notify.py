@@ -28,6 +28,7 @@ from slrt_core.case._events import (
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
+    WorkerAssigned,
 )
 from slrt_core.case._model import Case
 from slrt_core.identity import RegionCode, RegionLevel
@@ -178,6 +179,7 @@ _NOTIFYING = (
     ReferralEscalated,
     ConsentWithdrawn,
     CaseClosed,
+    WorkerAssigned,
 )
 
 
@@ -205,6 +207,8 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         yield _make(event, "consent_withdrawn", back_office, fields)
     elif isinstance(p, CaseClosed):
         yield _make(event, "case_closed", back_office, {**base, "reason": p.reason})
+    elif isinstance(p, WorkerAssigned):
+        yield _make(event, "worker_assigned", f"actor:{p.worker_id}", base)
 
 
 def _referral_notifications(

@@ -657,6 +657,69 @@ class Slrt:
             )
         )
 
+    def assign(
+        self,
+        actor: Actor,
+        case_id: str,
+        worker: Actor,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Assign *worker* (facilitator, Puskesos operator or back office) to the case.
+
+        The worker's jurisdiction must cover the case; they are notified (outbox topic
+        ``worker_assigned``) and the case appears on their ``my_cases`` worklist.
+
+        Raises:
+            AccessDenied: the actor may not assign workers (supervisor, manager and back
+                office may), or not in the case's region.
+            InvalidInputError: the worker's role is not assignable, their jurisdiction
+                does not cover the case, or they are assigned already.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.AssignWorker(
+                actor=actor,
+                case_id=case_id,
+                worker=worker,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
+    def unassign(
+        self,
+        actor: Actor,
+        case_id: str,
+        worker_id: str,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Take the worker *worker_id* off the case.
+
+        Raises:
+            AccessDenied: the actor may not assign workers.
+            InvalidInputError: the worker is not assigned to the case.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.UnassignWorker(
+                actor=actor,
+                case_id=case_id,
+                worker_id=worker_id,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
     def record_consent(
         self,
         actor: Actor,

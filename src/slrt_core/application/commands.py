@@ -50,6 +50,8 @@ from slrt_core.case._events import (
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
+    WorkerAssigned,
+    WorkerUnassigned,
 )
 from slrt_core.case._model import Need, Priority
 from slrt_core.household import Household
@@ -63,6 +65,7 @@ __all__ = [
     "AnyCommand",
     "Approve",
     "Assess",
+    "AssignWorker",
     "Close",
     "ConfirmReceipt",
     "DeliverDirectService",
@@ -79,6 +82,7 @@ __all__ = [
     "ReturnForCorrection",
     "Review",
     "Submit",
+    "UnassignWorker",
     "UpdateReferral",
     "WithdrawConsent",
 ]
@@ -229,6 +233,43 @@ class Close:
     actor: Actor
     case_id: str
     reason: ClosingReason
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- assignment
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class AssignWorker:
+    """Assign *worker* (a facilitator, Puskesos operator or back office) to the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.ASSIGN
+    event: ClassVar[type[DomainEvent]] = WorkerAssigned
+    actor: Actor
+    case_id: str
+    worker: Actor
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class UnassignWorker:
+    """Take the worker *worker_id* off the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.ASSIGN
+    event: ClassVar[type[DomainEvent]] = WorkerUnassigned
+    actor: Actor
+    case_id: str
+    worker_id: str
     note: str = ""
     idempotency_key: str | None = None
     expected_version: int | None = None
@@ -418,6 +459,8 @@ AnyCommand: TypeAlias = (
     | WithdrawConsent
     | Escalate
     | Erase
+    | AssignWorker
+    | UnassignWorker
 )
 
 #: The commands that act on a referral (found through the store's referral index).

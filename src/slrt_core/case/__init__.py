@@ -26,6 +26,8 @@ from slrt_core.case._events import (
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
+    WorkerAssigned,
+    WorkerUnassigned,
     apply,
     replay,
 )
@@ -71,6 +73,8 @@ __all__ = [
     "ReferralEscalated",
     "ReferralRequested",
     "ReferralStatusChanged",
+    "WorkerAssigned",
+    "WorkerUnassigned",
     "apply",
     "next_state",
     "replay",

@@ -55,6 +55,8 @@ __all__ = [
     "ReferralEscalated",
     "ReferralRequested",
     "ReferralStatusChanged",
+    "WorkerAssigned",
+    "WorkerUnassigned",
     "apply",
     "replay",
 ]
@@ -236,6 +238,27 @@ class ConsentWithdrawn(Payload, name="consent_withdrawn", transition="withdraw_c
 
 
 @attrs.frozen(kw_only=True)
+class WorkerAssigned(Payload, name="worker_assigned", transition="assign"):
+    """A worker (facilitator, Puskesos operator, back office) was assigned to the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    worker_id: str
+    role: Role
+
+
+@attrs.frozen(kw_only=True)
+class WorkerUnassigned(Payload, name="worker_unassigned", transition="assign"):
+    """A worker no longer works on the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    worker_id: str
+
+
+@attrs.frozen(kw_only=True)
 class CaseClosed(Payload, name="case_closed", transition="close"):
     """The case closed for a reason."""
 
@@ -274,6 +297,8 @@ DomainEvent: TypeAlias = (
     | ConsentWithdrawn
     | CaseClosed
     | CaseErased
+    | WorkerAssigned
+    | WorkerUnassigned
 )
 
 #: Every payload class by its stored ``type``.
@@ -544,6 +569,14 @@ def _consent_withdrawn(case: Case, event: Event, p: ConsentWithdrawn) -> _Change
     }
 
 
+def _assigned(case: Case, _event: Event, p: WorkerAssigned) -> _Changes:
+    return {"assignees": case.assignees | {p.worker_id}}
+
+
+def _unassigned(case: Case, _event: Event, p: WorkerUnassigned) -> _Changes:
+    return {"assignees": case.assignees - {p.worker_id}}
+
+
 def _closed(_case: Case, _event: Event, p: CaseClosed) -> _Changes:
     return {"closing_reason": p.reason}
 
@@ -568,4 +601,6 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     ConsentWithdrawn: _consent_withdrawn,
     CaseClosed: _closed,
     CaseErased: _unchanged,
+    WorkerAssigned: _assigned,
+    WorkerUnassigned: _unassigned,
 }

@@ -48,6 +48,7 @@ from slrt_core.testing.strategies import cases
 from slrt_core.vocabulary import Sector
 
 CITY = RegionCode("33.74")
+FAR = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 def _world(store: MemoryStore | SqliteStore | None = None):  # type: ignore[no-untyped-def]
@@ -363,3 +364,49 @@ class TestMigration:
             assert len(after) == 16
         finally:
             again.close()
+
+
+class TestAssignment:
+    def test_assign_notifies_and_lists_the_case_then_unassign_removes_it(self) -> None:
+        """An assigned worker is told, sees the case on my_cases; unassigned, no longer."""
+        store = MemoryStore()
+        slrt = sample_slrt(store)
+        staff = sample_staff()
+        case_id = next(walk_case(slrt, staff, route="full")).case_id
+        worker = attrs.evolve(staff.puskesos, jurisdiction=RegionCode("33.74.01"))
+        case = slrt.assign(staff.supervisor, case_id, worker, note="nearest operator")
+        assert worker.actor_id in case.assignees
+        mine = slrt.worklist(worker, "my_cases")
+        assert [s.case_id for s in mine.items] == [case_id]
+        events = store.events(case_id)
+        assert events[-1].payload.type == "worker_assigned"
+        assert events[-1].reason == "nearest operator"
+        pending = store.claim_due(FAR, limit=100, lease_seconds=60)
+        told = [m.notification for m in pending if m.notification.topic == "worker_assigned"]
+        assert [n.recipient for n in told] == [f"actor:{worker.actor_id}"]
+        assert "ditugaskan" in told[0].subject["id"]
+        case = slrt.unassign(staff.back_office, case_id, worker.actor_id)
+        assert worker.actor_id not in case.assignees
+        assert slrt.worklist(worker, "my_cases").items == ()
+
+    def test_refusals_write_nothing(self) -> None:
+        """Wrong roles, regions and repeats are refused and leave the case as it was."""
+        store = MemoryStore()
+        slrt = sample_slrt(store)
+        staff = sample_staff()
+        case_id = next(walk_case(slrt, staff, route="full")).case_id
+        version = store.load(case_id).version
+        elsewhere = attrs.evolve(staff.facilitator, jurisdiction=RegionCode("33.73"))
+        with pytest.raises(InvalidInputError, match="outside"):
+            slrt.assign(staff.supervisor, case_id, elsewhere)
+        with pytest.raises(InvalidInputError, match="cannot be assigned"):
+            slrt.assign(staff.supervisor, case_id, staff.auditor)
+        with pytest.raises(InvalidInputError, match="already assigned"):
+            slrt.assign(staff.supervisor, case_id, staff.facilitator)
+        with pytest.raises(InvalidInputError, match="Actor"):
+            slrt.assign(staff.supervisor, case_id, "fac-2")  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="not assigned"):
+            slrt.unassign(staff.supervisor, case_id, "nobody")
+        with pytest.raises(AccessDenied):
+            slrt.assign(staff.facilitator, case_id, staff.puskesos)
+        assert store.load(case_id).version == version
