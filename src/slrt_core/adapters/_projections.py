@@ -51,6 +51,7 @@ __all__ = [
     "count_referrals",
     "decode_case",
     "decode_referral",
+    "due_referrals",
     "projection_rows",
     "rebuild_rows",
     "referral_page",
@@ -515,3 +516,17 @@ def rebuild_rows(
     for case_id, group in groupby(events, key=itemgetter(0)):
         case = replay(decode_events(case_id, ((v, b) for _, v, b in group), decode))
         yield projection_rows(case, d)
+
+
+def due_referrals(at: datetime, d: Dialect) -> tuple[str, list[object]]:
+    """The query of the open referrals due at or before *at*, earliest first.
+
+    It reads only the due end of the ``referral_summaries_due`` index, so a sweep with
+    nothing due costs one index probe however many referrals are open.
+    """
+    p = d.placeholder
+    sql = (
+        "SELECT referral_id, case_id FROM referral_summaries"  # noqa: S608 - placeholders only
+        f" WHERE is_open = {p} AND deadline <= {p} ORDER BY deadline, referral_id"
+    )
+    return sql, [d.flag(True), d.time(at)]  # noqa: FBT003 - the flag's column value

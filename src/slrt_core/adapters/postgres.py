@@ -59,6 +59,7 @@ from slrt_core.adapters._projections import (
     count_referrals,
     decode_case,
     decode_referral,
+    due_referrals,
     projection_rows,
     rebuild_rows,
     referral_page,
@@ -565,12 +566,16 @@ class PostgresStore:
         return [self.load(r[0]) for r in rows]
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
-        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        """Open referrals, earliest deadline first; only those due by *due_before* if given.
+
+        The due ones come from the read model's deadline index (the SLA sweep's question).
+        """
+        if due_before is not None:
+            due_sql, due_params = due_referrals(due_before, POSTGRES)
+            found = self._read(lambda c: c.execute(due_sql, due_params).fetchall())
+            return [(str(r[0]), str(r[1])) for r in found]
         sql = "SELECT referral_id, case_id FROM referrals WHERE status <> ALL(%s)"
         params: list[Any] = [[s.value for s in ReferralStatus if s.is_terminal]]
-        if due_before is not None:
-            sql += " AND due_at <= %s"
-            params.append(due_before)
         sql += " ORDER BY due_at NULLS LAST, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]

@@ -31,6 +31,7 @@ from slrt_core.adapters._projections import (
     count_referrals,
     decode_case,
     decode_referral,
+    due_referrals,
     projection_rows,
     rebuild_rows,
     referral_page,
@@ -536,13 +537,16 @@ class SqliteStore:
         return None if row is None else idempotency_record(row)
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
-        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        """Open referrals, earliest deadline first; only those due by *due_before* if given.
+
+        The due ones come from the read model's deadline index (the SLA sweep's question).
+        """
+        if due_before is not None:
+            due_sql, due_params = due_referrals(due_before, SQLITE)
+            found = self._read(lambda c: c.execute(due_sql, due_params).fetchall())
+            return [(str(r[0]), str(r[1])) for r in found]
         sql = "SELECT referral_id, case_id FROM referrals WHERE status NOT IN (?, ?, ?, ?, ?)"
         params: list[str] = list(_ENDED)
-        if due_before is not None:
-            # Deadlines are stored as ISO 8601 UTC text, which sorts in time order.
-            sql += " AND due_at IS NOT NULL AND due_at <= ?"
-            params.append(_iso(due_before))
         sql += " ORDER BY due_at IS NULL, due_at, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]
