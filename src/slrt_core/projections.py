@@ -33,7 +33,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -55,8 +55,12 @@ __all__ = [
     "ReferralSummary",
     "case_key",
     "case_matches",
+    "case_of_row",
+    "case_row",
     "referral_key",
     "referral_matches",
+    "referral_of_row",
+    "referral_row",
     "sector_mask",
     "status_mask",
     "summarize",
@@ -561,3 +565,120 @@ class Page(Generic[T]):
     items: tuple[T, ...]
     next: str | None = None
     total: int | None = None
+
+
+# --------------------------------------------------------------------------- stored form
+
+_CASE_STATES = {s.value: s for s in CaseState}
+_CHANNELS = {c.value: c for c in Channel}
+_KINDS = {k.value: k for k in ComplaintKind}
+_PRIORITIES = {p.value: p for p in Priority}
+_SECTORS = {s.value: s for s in Sector}
+_STATUSES = {s.value: s for s in ReferralStatus}
+_time = datetime.fromisoformat
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def case_row(s: CaseSummary) -> list[object]:
+    """*s* as a JSON-ready list, the form the database tables store (read by :func:`case_of_row`).
+
+    A fixed order of plain values: a page of 50 decodes in well under a millisecond.
+
+    Examples:
+        >>> from slrt_core.testing import sample_slrt, sample_staff, walk_case
+        >>> from slrt_core.adapters import MemoryStore
+        >>> store = MemoryStore()
+        >>> step = next(walk_case(sample_slrt(store), sample_staff()))
+        >>> summary = summarize(store.load(step.case_id))[0]
+        >>> case_of_row(case_row(summary)) == summary
+        True
+    """
+    return [
+        s.case_id,
+        s.version,
+        s.state.value,
+        s.region.code,
+        s.channel.value,
+        s.kind.value,
+        s.emergency,
+        s.priority.value,
+        list(s.assignees),
+        s.registered_at.isoformat(),
+        s.updated_at.isoformat(),
+        [x.value for x in s.open_sectors],
+        s.referrals,
+        s.open_referrals,
+        [x.value for x in s.referral_statuses],
+        list(s.providers),
+        list(s.services),
+        _iso(s.next_due_at),
+        s.escalation_level,
+    ]
+
+
+def case_of_row(row: list[Any]) -> CaseSummary:
+    """The summary a :func:`case_row` list holds."""
+    return CaseSummary(
+        case_id=row[0],
+        version=row[1],
+        state=_CASE_STATES[row[2]],
+        region=RegionCode(row[3]),
+        channel=_CHANNELS[row[4]],
+        kind=_KINDS[row[5]],
+        emergency=row[6],
+        priority=_PRIORITIES[row[7]],
+        assignees=tuple(row[8]),
+        registered_at=_time(row[9]),
+        updated_at=_time(row[10]),
+        open_sectors=tuple(_SECTORS[x] for x in row[11]),
+        referrals=row[12],
+        open_referrals=row[13],
+        referral_statuses=tuple(_STATUSES[x] for x in row[14]),
+        providers=tuple(row[15]),
+        services=tuple(row[16]),
+        next_due_at=None if row[17] is None else _time(row[17]),
+        escalation_level=row[18],
+    )
+
+
+def referral_row(r: ReferralSummary) -> list[object]:
+    """*r* as a JSON-ready list (read by :func:`referral_of_row`)."""
+    return [
+        r.referral_id,
+        r.case_id,
+        r.region.code,
+        r.need_id,
+        r.sector.value,
+        r.service_id,
+        r.provider_id,
+        r.status.value,
+        r.requested_at.isoformat(),
+        r.updated_at.isoformat(),
+        _iso(r.due_at),
+        r.escalation_level,
+        r.replaces,
+        r.confirmed,
+    ]
+
+
+def referral_of_row(row: list[Any]) -> ReferralSummary:
+    """The summary a :func:`referral_row` list holds."""
+    return ReferralSummary(
+        referral_id=row[0],
+        case_id=row[1],
+        region=RegionCode(row[2]),
+        need_id=row[3],
+        sector=_SECTORS[row[4]],
+        service_id=row[5],
+        provider_id=row[6],
+        status=_STATUSES[row[7]],
+        requested_at=_time(row[8]),
+        updated_at=_time(row[9]),
+        due_at=None if row[10] is None else _time(row[10]),
+        escalation_level=row[11],
+        replaces=row[12],
+        confirmed=row[13],
+    )

@@ -33,11 +33,14 @@ from slrt_core.projections import (
     ReferralOrder,
     ReferralSelection,
     ReferralSummary,
+    case_of_row,
+    case_row,
+    referral_of_row,
+    referral_row,
     sector_mask,
     status_mask,
     summarize,
 )
-from slrt_core.serialization import converter
 
 __all__ = [
     "POSTGRES",
@@ -188,18 +191,18 @@ SQLITE = Dialect("?", _utc_iso, int)
 POSTGRES = Dialect("%s", lambda v: v, bool)
 
 
-def _json(value: object) -> str:
-    return json.dumps(converter.unstructure(value), separators=(",", ":"))
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+_loads = json.loads
 
 
 def decode_case(body: str | bytes) -> CaseSummary:
-    """The summary stored in a ``case_summaries.body``."""
-    return converter.structure(json.loads(body), CaseSummary)
+    """The summary stored in a ``case_summaries.body`` (a :func:`case_row` list)."""
+    return case_of_row(_loads(body))
 
 
 def decode_referral(body: str | bytes) -> ReferralSummary:
     """The summary stored in a ``referral_summaries.body``."""
-    return converter.structure(json.loads(body), ReferralSummary)
+    return referral_of_row(_loads(body))
 
 
 @attrs.frozen(kw_only=True)
@@ -246,7 +249,7 @@ def projection_rows(
         d.time(s.next_due_at or FAR_FUTURE),
         sector_mask(s.open_sectors),
         status_mask(s.referral_statuses),
-        _json(s),
+        _dumps(case_row(s)),
     )
     return ProjectionRows(
         case_id=s.case_id,
@@ -269,7 +272,7 @@ def projection_rows(
                 d.time(r.requested_at),
                 d.time(r.updated_at),
                 d.time(r.due_at or FAR_FUTURE),
-                _json(r),
+                _dumps(referral_row(r)),
             )
             for r in referrals
         ],
