@@ -12,7 +12,7 @@ worklist                query                                                   
 ``my_cases``            cases assigned to the actor, not closed                    priority
 ``awaiting_approval``   cases in state ``submitted``                               updated
 ``to_review``           cases in state ``approved``                                updated
-``to_refer``            cases ``reviewed``, ``emergency_served`` or ``reassessed``  priority
+``to_refer``            cases ``reviewed``, ``emergency_served``, ``reassessed``   priority
                         with an open need
 ``received``            referrals ``requested`` or ``received`` (provider staff:   deadline
                         their provider's)
