@@ -34,6 +34,7 @@ from slrt_core.application.queries import (
     case_selection,
     cases_within,
     check_limit,
+    checked_filter,
     explain_assessment,
     no_rulebook,
     programs_for_need,
@@ -1088,7 +1089,7 @@ class Slrt:
         .. versionadded:: 0.1.0
         """
         why = purpose_for(actor, purpose)
-        where = _checked_filter(where, CaseFilter)
+        where = checked_filter(where, CaseFilter)
         check_region(where.region, "region")
         within = actor.jurisdiction if where.region is None else where.region
         self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
@@ -1124,7 +1125,7 @@ class Slrt:
         .. versionadded:: 0.1.0
         """
         why = purpose_for(actor, purpose)
-        where = _checked_filter(where, ReferralFilter)
+        where = checked_filter(where, ReferralFilter)
         check_region(where.region, "region")
         within: RegionCode | None
         if actor.role is Role.PROVIDER_STAFF:
@@ -1370,20 +1371,7 @@ class Slrt:
         )
 
 
-F = TypeVar("F", CaseFilter, ReferralFilter)
 E = TypeVar("E", CaseOrder, ReferralOrder, Worklist)
-
-
-def _checked_filter(where: object, kind: type[F]) -> F:
-    if where is None:
-        return kind()
-    if not isinstance(where, kind):
-        raise InvalidInputError.single(
-            "where",
-            f"where must be a {kind.__name__}, not {type(where).__name__}.",
-            f"where harus {kind.__name__}, bukan {type(where).__name__}.",
-        )
-    return where
 
 
 def _order(kind: type[E], value: object) -> E:

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import base64
 import binascii
+import enum
 import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TypeVar
+
+import attrs
 
 from slrt_core.access import Actor, Command
-from slrt_core.case._model import Case, CaseState, ProgramDecision
+from slrt_core.application._checks import enum_value
+from slrt_core.case._model import Case, CaseState, Priority, ProgramDecision
 from slrt_core.errors import (
     AccessDenied,
     CaseErasedError,
@@ -21,6 +26,7 @@ from slrt_core.errors import (
     CaseNotVisibleError,
     InvalidInputError,
     OutsideJurisdictionError,
+    Problem,
     ReferralNotFoundError,
     ReferralNotVisibleError,
 )
@@ -39,11 +45,12 @@ from slrt_core.projections import (
     case_key,
     referral_key,
 )
-from slrt_core.referral._model import Referral
+from slrt_core.referral._model import Referral, ReferralStatus
 from slrt_core.referral._routing import program_key
 from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._scalar import decide
+from slrt_core.vocabulary import Channel, ComplaintKind, Sector
 
 __all__ = [
     "MAX_PAGE",
@@ -51,6 +58,7 @@ __all__ = [
     "case_selection",
     "cases_within",
     "check_limit",
+    "checked_filter",
     "decode_cursor",
     "encode_cursor",
     "explain_assessment",
@@ -61,6 +69,8 @@ __all__ = [
     "visible_case",
     "visible_referral",
 ]
+
+F = TypeVar("F", CaseFilter, ReferralFilter)
 
 #: The order of :func:`programs_for_need`: eligible, needs verification, not eligible.
 _OUTCOME_RANK = {"eligible": 0, "needs_verification": 1, "not_eligible": 2}
@@ -439,3 +449,63 @@ def referral_page(
         next=encode_cursor(order.value, referral_key(items[-1], order)) if more else None,
         total=queries.count_referrals(selection) if count else None,
     )
+
+
+_FILTER_ENUMS: dict[str, type[enum.Enum]] = {
+    "states": CaseState,
+    "channels": Channel,
+    "kinds": ComplaintKind,
+    "sectors": Sector,
+    "referral_statuses": ReferralStatus,
+    "statuses": ReferralStatus,
+}
+_FILTER_TIMES = (
+    "registered_from",
+    "registered_before",
+    "updated_from",
+    "updated_before",
+    "requested_from",
+    "requested_before",
+)
+
+
+def checked_filter(where: object, kind: type[F]) -> F:
+    """*where* (``None``: everything) with its codes as enum members, or a refusal.
+
+    Sets may hold the codes as text (``{"submitted"}``); times must be aware.
+
+    Raises:
+        InvalidInputError: *where* is not a *kind*, or every problem of its fields.
+    """
+    if where is None:
+        return kind()
+    if not isinstance(where, kind):
+        raise InvalidInputError.single(
+            "where",
+            f"where must be a {kind.__name__}, not {type(where).__name__}.",
+            f"where harus {kind.__name__}, bukan {type(where).__name__}.",
+        )
+    problems: list[Problem] = []
+    changes: dict[str, object] = {}
+    for name, members in _FILTER_ENUMS.items():
+        values = getattr(where, name, None)
+        if values:
+            changes[name] = frozenset(
+                enum_value(members, v, f"where.{name}", problems) for v in values
+            )
+    priority = getattr(where, "priority", None)
+    if priority is not None:
+        changes["priority"] = enum_value(Priority, priority, "where.priority", problems)
+    for name in _FILTER_TIMES:
+        value = getattr(where, name, None)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            problems.append(
+                Problem(
+                    f"where.{name}",
+                    f"where.{name} must be an aware datetime (with a time zone, such as UTC).",
+                    f"where.{name} harus berupa datetime dengan zona waktu (misalnya UTC).",
+                )
+            )
+    if problems:
+        raise InvalidInputError(problems)
+    return attrs.evolve(where, **changes)  # type: ignore[arg-type]

@@ -410,3 +410,33 @@ class TestAssignment:
         with pytest.raises(AccessDenied):
             slrt.assign(staff.facilitator, case_id, staff.puskesos)
         assert store.load(case_id).version == version
+
+
+class TestFilterShapes:
+    def test_codes_as_text_are_read_as_members(self, world) -> None:  # type: ignore[no-untyped-def]
+        """A filter may name states and sectors as text; the store gets members."""
+        slrt, staff, _ = world
+        as_text = CaseFilter(states=frozenset({"in_service"}), sectors=frozenset({"health"}))  # type: ignore[arg-type]
+        as_members = CaseFilter(
+            states=frozenset({CaseState.IN_SERVICE}), sectors=frozenset({Sector.HEALTH})
+        )
+        assert slrt.cases(staff.supervisor, where=as_text) == slrt.cases(
+            staff.supervisor, where=as_members
+        )
+        statuses = ReferralFilter(statuses=frozenset({"requested"}))  # type: ignore[arg-type]
+        assert slrt.referrals(staff.back_office, where=statuses, count=True).total == 4
+        high = CaseFilter(priority="high")  # type: ignore[arg-type]
+        assert slrt.cases(staff.supervisor, where=high).items == ()
+
+    def test_every_bad_field_is_listed(self, world) -> None:  # type: ignore[no-untyped-def]
+        """Unknown codes and naive times are refused together."""
+        slrt, staff, _ = world
+        bad = CaseFilter(
+            states=frozenset({"lost"}),  # type: ignore[arg-type]
+            priority="urgent",  # type: ignore[arg-type]
+            registered_from=datetime(2026, 1, 1),  # noqa: DTZ001 - the naive time refused
+        )
+        with pytest.raises(InvalidInputError) as caught:
+            slrt.cases(staff.supervisor, where=bad)
+        paths = sorted(p.path for p in caught.value.problems)
+        assert paths == ["where.priority", "where.registered_from", "where.states"]
