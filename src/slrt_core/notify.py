@@ -23,6 +23,7 @@ from slrt_core.case._events import (
     CaseRegistered,
     CaseReturned,
     CaseSubmitted,
+    CaseTransferred,
     ConsentWithdrawn,
     Event,
     ReferralEscalated,
@@ -180,10 +181,11 @@ _NOTIFYING = (
     ConsentWithdrawn,
     CaseClosed,
     WorkerAssigned,
+    CaseTransferred,
 )
 
 
-def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
+def notifications_for(case: Case, event: Event) -> Iterator[Notification]:  # noqa: C901 - a branch per event
     """The notifications *event* causes, given *case* after the event."""
     p = event.payload
     if not isinstance(p, _NOTIFYING):  # most events notify nobody: skip the set-up
@@ -209,6 +211,8 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         yield _make(event, "case_closed", back_office, {**base, "reason": p.reason})
     elif isinstance(p, WorkerAssigned):
         yield _make(event, "worker_assigned", f"actor:{p.worker_id}", base)
+    elif isinstance(p, CaseTransferred):
+        yield _make(event, "case_transferred", back_office, base)
 
 
 def _referral_notifications(

@@ -721,6 +721,47 @@ class Slrt:
             )
         )
 
+    def transfer(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        to_region: RegionCode,
+        open_referrals: str | None = None,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Move the case to village *to_region*: the household moved to another region.
+
+        From the transfer on, the new region's staff have the case and the old region's
+        do not; the case's workers are unassigned and the new district's back office is
+        told (outbox topic ``case_transferred``). Open referrals are handled explicitly:
+        *open_referrals* ``"cancel"`` cancels them (reason ``out_of_area``), ``"keep"``
+        keeps them where the service serves the new village and the consent or lawful
+        basis still covers them; with open referrals one of the two must be given.
+
+        Raises:
+            AccessDenied: the actor may not transfer (supervisor, manager and back office
+                of the case's region may).
+            InvalidInputError: *to_region* is not a village or is the case's, open
+                referrals without a choice, or a kept referral the new region or the
+                consent does not allow (every such referral listed).
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.TransferCase(
+                actor=actor,
+                case_id=case_id,
+                to_region=to_region,
+                open_referrals=open_referrals,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
     def record_consent(
         self,
         actor: Actor,

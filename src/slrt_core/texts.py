@@ -171,6 +171,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "label.WallType.brick": {"en": "brick walls", "id": "dinding tembok"},
     # commands, as verb phrases ("Role facilitator may not <approve a case>")
     "label.Command.register": {"en": "register a case", "id": "mendaftarkan kasus"},
+    "label.Command.transfer": {
+        "en": "transfer a case to another region",
+        "id": "memindahkan kasus ke wilayah lain",
+    },
     "label.Command.assign": {
         "en": "assign workers to a case",
         "id": "menugaskan petugas pada kasus",
@@ -477,6 +481,15 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Anda ditugaskan menangani kasus {case_id} di wilayah {region}; kasus itu ada "
         "di daftar kerja Anda.",
     },
+    "notify.case_transferred.subject": {
+        "en": "Case {case_id} transferred to your region",
+        "id": "Kasus {case_id} dipindahkan ke wilayah Anda",
+    },
+    "notify.case_transferred.body": {
+        "en": "The household of case {case_id} moved to {region}; the case is now yours.",
+        "id": "Rumah tangga kasus {case_id} pindah ke {region}; kasus itu kini ditangani "
+        "wilayah Anda.",
+    },
     "notify.case_closed.subject": {
         "en": "Case {case_id} closed",
         "id": "Kasus {case_id} ditutup",
@@ -532,6 +545,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "topic.case_submitted": {"en": "case_submitted", "id": "kasus diajukan"},
     "topic.worker_assigned": {"en": "worker_assigned", "id": "petugas ditugaskan"},
+    "topic.case_transferred": {"en": "case_transferred", "id": "kasus dipindahkan"},
     "topic.case_returned": {"en": "case_returned", "id": "kasus dikembalikan"},
     "topic.case_approved": {"en": "case_approved", "id": "kasus disetujui"},
     "topic.referral_requested": {"en": "referral_requested", "id": "rujukan baru"},

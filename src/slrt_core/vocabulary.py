@@ -107,6 +107,7 @@ class Command(enum.StrEnum):
     WITHDRAW_CONSENT = "withdraw_consent"
     RECORD_LAWFUL_BASIS = "record_lawful_basis"
     ASSIGN = "assign"
+    TRANSFER = "transfer"
     ESCALATE = "escalate"
     READ_CASE = "read_case"
     LIST_CASES = "list_cases"

@@ -495,9 +495,9 @@ class PostgresStore:
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
                 if row:
                     cur.execute(
-                        "UPDATE cases SET version = %s, state = %s "
+                        "UPDATE cases SET version = %s, state = %s, region = %s "
                         "WHERE case_id = %s AND version = %s",
-                        (rows.version, rows.state, rows.case_id, actual),
+                        (rows.version, rows.state, rows.region, rows.case_id, actual),
                     )
                 else:
                     cur.execute(

@@ -449,8 +449,8 @@ class SqliteStore:
             write_projection(conn, projection, SQLITE)
             if version is not None:
                 conn.execute(
-                    "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
-                    (rows.version, rows.state, rows.case_id),
+                    "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",
+                    (rows.version, rows.state, rows.region, rows.case_id),
                 )
             else:
                 conn.execute(

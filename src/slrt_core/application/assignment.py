@@ -1,10 +1,17 @@
-"""Assignment: who works on a case (facilitators, Puskesos operators, back office).
+"""Assignment and transfer: who works on a case, and which region it belongs to.
 
 The assignees are what the ``my_cases`` worklist lists (:mod:`.worklists`). Assigning
 records :class:`~slrt_core.case.WorkerAssigned` (and tells the worker, through the
 outbox), unassigning :class:`~slrt_core.case.WorkerUnassigned`; both are audited like
 every event. A worker is assigned only in a role that works cases and with a
 jurisdiction covering the case, so the case they are told about is one they may open.
+
+A transfer (:class:`~slrt_core.case.CaseTransferred`) moves the case to the village
+the household moved to: from the event on, jurisdiction follows the new village, so
+the new region's staff have the case and the old region's lose it, and its workers
+are unassigned. Open referrals are handled explicitly: cancelled, or kept only where
+the service serves the new region and the consent or lawful basis still covers the
+referral (re-checked at the transfer's time).
 
 .. versionadded:: 0.1.0
 """
@@ -16,15 +23,22 @@ from typing import Any
 
 from slrt_core.access import Actor
 from slrt_core.application._base import Collaborators, Decision, Handler
-from slrt_core.application._checks import check_id, check_note
-from slrt_core.application.commands import AssignWorker, UnassignWorker
+from slrt_core.application._checks import check_id, check_note, check_region
+from slrt_core.application.commands import AssignWorker, TransferCase, UnassignWorker
 from slrt_core.calendar import local_date_in
-from slrt_core.case._events import WorkerAssigned, WorkerUnassigned
+from slrt_core.case._events import (
+    CaseTransferred,
+    ReferralStatusChanged,
+    WorkerAssigned,
+    WorkerUnassigned,
+)
 from slrt_core.case._model import Case
-from slrt_core.errors import InvalidInputError
+from slrt_core.errors import InvalidInputError, Problem
+from slrt_core.identity import RegionLevel
+from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.vocabulary import Role
 
-__all__ = ["ASSIGNABLE", "HANDLERS"]
+__all__ = ["ASSIGNABLE", "HANDLERS", "OPEN_REFERRAL_CHOICES"]
 
 #: The roles a case is assigned to.
 ASSIGNABLE = frozenset({Role.FACILITATOR, Role.PUSKESOS_OPERATOR, Role.BACK_OFFICE})
@@ -92,8 +106,103 @@ def _unassign(
     return Decision(steps=(WorkerUnassigned(worker_id=command.worker_id),), reason=command.note)
 
 
-#: The assignment commands and their handlers.
+#: What a transfer may do with the case's open referrals.
+OPEN_REFERRAL_CHOICES = ("cancel", "keep")
+
+
+def _check_transfer(command: TransferCase, _deps: Collaborators) -> TransferCase:
+    check_region(command.to_region, "to_region")
+    check_note(command.note, "note")
+    if getattr(command.to_region, "level", None) is not RegionLevel.VILLAGE:  # None too
+        raise InvalidInputError.single(
+            "to_region",
+            "to_region must be the village the household moved to (a code such as "
+            "RegionCode('33.73.01.1001')).",
+            "to_region harus desa/kelurahan tujuan pindah rumah tangga (kode seperti "
+            "RegionCode('33.73.01.1001')).",
+        )
+    if command.open_referrals not in (None, *OPEN_REFERRAL_CHOICES):
+        raise InvalidInputError.single(
+            "open_referrals",
+            f"open_referrals must be 'cancel' or 'keep', not {command.open_referrals!r}.",
+            f"open_referrals harus 'cancel' atau 'keep', bukan {command.open_referrals!r}.",
+        )
+    return command
+
+
+def _transfer(command: TransferCase, case: Case, now: datetime, deps: Collaborators) -> Decision:
+    to = command.to_region
+    if to == case.region:
+        raise InvalidInputError.single(
+            "to_region",
+            f"Case {case.case_id} is already in {to.code}.",
+            f"Kasus {case.case_id} sudah berada di {to.code}.",
+        )
+    open_ = case.open_referrals
+    if open_ and command.open_referrals is None:
+        ids = ", ".join(r.referral_id for r in open_)
+        raise InvalidInputError.single(
+            "open_referrals",
+            f"Case {case.case_id} has open referrals ({ids}); say whether the transfer "
+            "cancels them (open_referrals='cancel') or keeps them ('keep').",
+            f"Kasus {case.case_id} punya rujukan terbuka ({ids}); tentukan apakah "
+            "pemindahan membatalkannya (open_referrals='cancel') atau mempertahankannya "
+            "('keep').",
+        )
+    steps: list[Any] = []
+    if command.open_referrals == "cancel":
+        steps += [
+            ReferralStatusChanged(
+                referral_id=r.referral_id,
+                status=ReferralStatus.CANCELLED,
+                reason=ReferralReason.OUT_OF_AREA,
+                note="The household moved: cancelled by the case transfer.",
+            )
+            for r in open_
+        ]
+    elif open_:
+        problems = _kept_referral_problems(case, now, deps, to)
+        if problems:
+            raise InvalidInputError(problems)
+    steps.append(CaseTransferred(from_region=case.region, to_region=to))
+    return Decision(steps=tuple(steps), reason=command.note)
+
+
+def _kept_referral_problems(
+    case: Case, now: datetime, deps: Collaborators, to: Any
+) -> list[Problem]:
+    """Why an open referral cannot follow the case to *to*: area or consent."""
+    problems = []
+    on = local_date_in(to, now)
+    for r in case.open_referrals:
+        service = deps.directory.service(r.service_id)
+        need = case.need(r.need_id)
+        if not any(area.contains(to) for area in service.area):
+            problems.append(
+                Problem(
+                    "open_referrals",
+                    f"Service {r.service_id} of referral {r.referral_id} does not serve "
+                    f"{to.code}; cancel the referral with the transfer.",
+                    f"Layanan {r.service_id} pada rujukan {r.referral_id} tidak melayani "
+                    f"{to.code}; batalkan rujukan itu bersama pemindahan.",
+                )
+            )
+        elif need is not None and case.basis_for(need, r.provider_id, now, on) is None:
+            problems.append(
+                Problem(
+                    "open_referrals",
+                    f"No consent or lawful basis in force covers referral {r.referral_id} "
+                    "any more; record one, or cancel the referral with the transfer.",
+                    f"Tidak ada persetujuan atau dasar hukum yang berlaku untuk rujukan "
+                    f"{r.referral_id}; catat dahulu, atau batalkan rujukan itu.",
+                )
+            )
+    return problems
+
+
+#: The assignment and transfer commands and their handlers.
 HANDLERS: dict[type[Any], Handler[Any]] = {
     AssignWorker: Handler(check=_check_assign, decide=_assign),
     UnassignWorker: Handler(check=_check_unassign, decide=_unassign),
+    TransferCase: Handler(check=_check_transfer, decide=_transfer),
 }

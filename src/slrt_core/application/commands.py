@@ -39,6 +39,7 @@ from slrt_core.case._events import (
     CaseReturned,
     CaseReviewed,
     CaseSubmitted,
+    CaseTransferred,
     ConsentRecorded,
     ConsentWithdrawn,
     DirectServiceDelivered,
@@ -55,6 +56,7 @@ from slrt_core.case._events import (
 )
 from slrt_core.case._model import Need, Priority
 from slrt_core.household import Household
+from slrt_core.identity import RegionCode
 from slrt_core.ports import RoutingPolicy
 from slrt_core.referral._consent import DataCategory, LawfulBasisKind, Purpose
 from slrt_core.referral._lifecycle import PERFORMER_STATUSES
@@ -82,6 +84,7 @@ __all__ = [
     "ReturnForCorrection",
     "Review",
     "Submit",
+    "TransferCase",
     "UnassignWorker",
     "UpdateReferral",
     "WithdrawConsent",
@@ -275,6 +278,28 @@ class UnassignWorker:
     expected_version: int | None = None
 
 
+@attrs.frozen(kw_only=True, eq=False)
+class TransferCase:
+    """Move the case to village *to_region* (the household moved to another region).
+
+    *open_referrals* says what happens to referrals still open: ``"cancel"`` them, or
+    ``"keep"`` them (only where the service serves the new region and the consent or
+    lawful basis still covers it); with open referrals, one must be chosen.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.TRANSFER
+    event: ClassVar[type[DomainEvent]] = CaseTransferred
+    actor: Actor
+    case_id: str
+    to_region: RegionCode
+    open_referrals: str | None = None
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
 # ---------------------------------------------------------------- referral
 
 
@@ -461,6 +486,7 @@ AnyCommand: TypeAlias = (
     | Erase
     | AssignWorker
     | UnassignWorker
+    | TransferCase
 )
 
 #: The commands that act on a referral (found through the store's referral index).

@@ -27,6 +27,7 @@ from slrt_core.case._model import (
 )
 from slrt_core.errors import CorruptRecordError, InvalidInputError
 from slrt_core.household import Household
+from slrt_core.identity import RegionCode
 from slrt_core.referral._consent import Consent, ConsentStatus, LawfulBasis
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, StatusChange
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role
@@ -41,6 +42,7 @@ __all__ = [
     "CaseReturned",
     "CaseReviewed",
     "CaseSubmitted",
+    "CaseTransferred",
     "ConsentRecorded",
     "ConsentWithdrawn",
     "DirectServiceDelivered",
@@ -259,6 +261,20 @@ class WorkerUnassigned(Payload, name="worker_unassigned", transition="assign"):
 
 
 @attrs.frozen(kw_only=True)
+class CaseTransferred(Payload, name="case_transferred", transition="transfer"):
+    """The household moved: the case now belongs to the region of village *to_region*.
+
+    From the event on, the new region's staff have the case and the old region's do
+    not; its workers are unassigned.
+
+    .. versionadded:: 0.1.0
+    """
+
+    from_region: RegionCode
+    to_region: RegionCode
+
+
+@attrs.frozen(kw_only=True)
 class CaseClosed(Payload, name="case_closed", transition="close"):
     """The case closed for a reason."""
 
@@ -299,6 +315,7 @@ DomainEvent: TypeAlias = (
     | CaseErased
     | WorkerAssigned
     | WorkerUnassigned
+    | CaseTransferred
 )
 
 #: Every payload class by its stored ``type``.
@@ -577,6 +594,10 @@ def _unassigned(case: Case, _event: Event, p: WorkerUnassigned) -> _Changes:
     return {"assignees": case.assignees - {p.worker_id}}
 
 
+def _transferred(case: Case, _event: Event, p: CaseTransferred) -> _Changes:
+    return {"household": attrs.evolve(case.household, region=p.to_region), "assignees": frozenset()}
+
+
 def _closed(_case: Case, _event: Event, p: CaseClosed) -> _Changes:
     return {"closing_reason": p.reason}
 
@@ -603,4 +624,5 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     CaseErased: _unchanged,
     WorkerAssigned: _assigned,
     WorkerUnassigned: _unassigned,
+    CaseTransferred: _transferred,
 }

@@ -440,3 +440,104 @@ class TestFilterShapes:
             slrt.cases(staff.supervisor, where=bad)
         paths = sorted(p.path for p in caught.value.problems)
         assert paths == ["where.priority", "where.registered_from", "where.states"]
+
+
+class TestTransfer:
+    SEMARANG = RegionCode("33.74")
+    SALATIGA_VILLAGE = RegionCode("33.73.01.1001")
+
+    def _in_service(self, store: MemoryStore | SqliteStore):  # type: ignore[no-untyped-def]
+        slrt = sample_slrt(store)
+        staff = sample_staff()
+        walk = walk_case(slrt, staff, route="full")
+        steps = [next(walk) for _ in range(7)]  # up to the referral
+        return slrt, staff, steps[-1].case_id
+
+    @pytest.mark.parametrize("kind", ["memory", "sqlite"])
+    def test_the_new_region_gains_the_case_and_the_old_loses_it(self, kind, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        """After a transfer, staff of the new city see the case; the old city's do not."""
+        from slrt_core.adapters.basics import PlainCodec
+        from slrt_core.errors import CaseNotVisibleError
+
+        store = (
+            MemoryStore()
+            if kind == "memory"
+            else SqliteStore(tmp_path / "s.db", codec=PlainCodec())
+        )
+        slrt, staff, case_id = self._in_service(store)
+        old = attrs.evolve(staff.back_office, jurisdiction=self.SEMARANG)
+        new = attrs.evolve(staff.supervisor, jurisdiction=RegionCode("33.73"))
+        with pytest.raises(CaseNotVisibleError):
+            slrt.get_case(new, case_id)
+        case = slrt.transfer(old, case_id, to_region=self.SALATIGA_VILLAGE, open_referrals="keep")
+        assert case.region == self.SALATIGA_VILLAGE
+        assert case.assignees == frozenset()
+        assert case.open_referrals  # kept: the service serves the province
+        assert slrt.get_case(new, case_id) == case
+        with pytest.raises(CaseNotVisibleError):
+            slrt.get_case(old, case_id)
+        assert [c.case_id for c in slrt.list_cases(new)] == [case_id]
+        assert slrt.list_cases(old) == []
+        assert [s.case_id for s in slrt.cases(new).items] == [case_id]
+        assert slrt.cases(old).items == ()
+        moved = slrt.referrals(new, count=True)
+        assert moved.total == 1
+        assert moved.items[0].region == self.SALATIGA_VILLAGE
+        told = [
+            m.notification.recipient
+            for m in store.claim_due(FAR, limit=1000, lease_seconds=60)
+            if m.notification.topic == "case_transferred"
+        ]
+        assert told == ["role:back_office@33.73"]
+        if kind == "sqlite":
+            store.close()
+
+    def test_open_referrals_are_handled_explicitly(self) -> None:
+        """Without a choice the transfer is refused; cancel ends them; keep is re-checked."""
+        store = MemoryStore()
+        slrt, staff, case_id = self._in_service(store)
+        version = store.load(case_id).version
+        with pytest.raises(InvalidInputError, match="open referrals"):
+            slrt.transfer(staff.back_office, case_id, to_region=self.SALATIGA_VILLAGE)
+        bandung = RegionCode("32.73.01.1001")
+        with pytest.raises(InvalidInputError, match="does not serve"):
+            slrt.transfer(staff.supervisor, case_id, to_region=bandung, open_referrals="keep")
+        assert store.load(case_id).version == version
+        case = slrt.transfer(
+            staff.supervisor, case_id, to_region=self.SALATIGA_VILLAGE, open_referrals="cancel"
+        )
+        assert case.open_referrals == ()
+        assert case.referrals[0].status is ReferralStatus.CANCELLED
+        assert case.referrals[0].reason.value == "out_of_area"  # type: ignore[union-attr]
+
+    def test_a_kept_referral_needs_its_consent_in_force(self) -> None:
+        """A referral whose consent was withdrawn cannot be kept across the transfer."""
+        store = MemoryStore()
+        slrt, staff, case_id = self._in_service(store)
+        case = store.load(case_id)
+        record = case.referrals[0].consent_id
+        assert record is not None
+        slrt.withdraw_consent(staff.back_office, case_id, record)
+        with pytest.raises(InvalidInputError, match="consent"):
+            slrt.transfer(
+                staff.supervisor, case_id, to_region=self.SALATIGA_VILLAGE, open_referrals="keep"
+            )
+
+    def test_bad_targets_are_refused(self) -> None:
+        """The target must be another village; the choice one of cancel or keep."""
+        slrt = sample_slrt(MemoryStore())
+        staff = sample_staff()
+        case_id = next(walk_case(slrt, staff)).case_id
+        for wrong in (RegionCode("33.73"), None):
+            with pytest.raises(InvalidInputError, match="village"):
+                slrt.transfer(staff.supervisor, case_id, to_region=wrong)  # type: ignore[arg-type]
+        with pytest.raises(InvalidInputError, match="already"):
+            slrt.transfer(staff.supervisor, case_id, to_region=VILLAGES[0])
+        with pytest.raises(InvalidInputError, match="'cancel' or 'keep'"):
+            slrt.transfer(
+                staff.supervisor, case_id, to_region=self.SALATIGA_VILLAGE, open_referrals="drop"
+            )
+        with pytest.raises(AccessDenied):
+            slrt.transfer(staff.facilitator, case_id, to_region=self.SALATIGA_VILLAGE)
+        case = slrt.transfer(staff.supervisor, case_id, to_region=self.SALATIGA_VILLAGE)
+        assert case.region == self.SALATIGA_VILLAGE
