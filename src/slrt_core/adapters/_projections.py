@@ -353,7 +353,10 @@ class _Where:
         if regions and all(r.code for r in regions):
             parts = []
             for r in regions:
-                if len(r.code) >= 5:  # noqa: PLR2004 - a regency code, or below it
+                if len(r.code) == 5:  # noqa: PLR2004 - a regency: its column says it all
+                    parts.append(f"{alias}.regency = ?")
+                    self.params.append(r.code)
+                elif len(r.code) > 5:  # noqa: PLR2004 - below a regency
                     parts.append(
                         f"({alias}.regency = ? AND ({alias}.region = ? OR {alias}.region LIKE ?))"
                     )
