@@ -92,6 +92,10 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     Command.RECORD_CONSENT: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
     Command.WITHDRAW_CONSENT: _FIELD | {_R.FRONT_OFFICE, _R.BACK_OFFICE},
     Command.RECORD_LAWFUL_BASIS: frozenset({_R.SUPERVISOR, _R.BACK_OFFICE, _R.MANAGER}),
+    # Who coordinates the case's workers: the supervisor, the manager, the back office.
+    Command.ASSIGN: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.BACK_OFFICE}),
+    # A household moved: the sending district hands the case over.
+    Command.TRANSFER: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.BACK_OFFICE}),
     Command.ESCALATE: frozenset({_R.SYSTEM}),
     Command.READ_CASE: _STAFF,
     Command.LIST_CASES: _STAFF,

@@ -26,11 +26,13 @@ from slrt_core.case._events import (
     CaseRegistered,
     CaseReturned,
     CaseSubmitted,
+    CaseTransferred,
     ConsentWithdrawn,
     Event,
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
+    WorkerAssigned,
 )
 from slrt_core.case._model import Case
 from slrt_core.identity import RegionCode, RegionLevel
@@ -187,10 +189,12 @@ _NOTIFYING = (
     ReferralEscalated,
     ConsentWithdrawn,
     CaseClosed,
+    WorkerAssigned,
+    CaseTransferred,
 )
 
 
-def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
+def notifications_for(case: Case, event: Event) -> Iterator[Notification]:  # noqa: C901 - a branch per event
     """The notifications *event* causes, given *case* after the event."""
     p = event.payload
     if not isinstance(p, _NOTIFYING):  # most events notify nobody: skip the set-up
@@ -215,6 +219,10 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:
         yield _make(event, "consent_withdrawn", back_office, fields)
     elif isinstance(p, CaseClosed):
         yield _make(event, "case_closed", back_office, {**base, "reason": p.reason})
+    elif isinstance(p, WorkerAssigned):
+        yield _make(event, "worker_assigned", f"actor:{p.worker_id}", base)
+    elif isinstance(p, CaseTransferred):
+        yield _make(event, "case_transferred", back_office, base)
 
 
 def _referral_notifications(

@@ -10,8 +10,9 @@ The ports, by side:
   :class:`Commit`, idempotency records), with :class:`AuditLog`, :class:`Outbox` and
   :class:`ErasableStore`;
 - **read side of a store**: :class:`CaseQueries` (questions answered from projections,
-  never by replaying every case); :class:`CaseStore` is both sides, :class:`Store`
-  everything one adapter holds;
+  never by replaying every case) and :class:`SummaryQueries` (pages and counts of the
+  read models, :mod:`slrt_core.projections`), with :class:`ProjectionRebuild`;
+  :class:`CaseStore` is both sides, :class:`Store` everything one adapter holds;
 - **collaborators**: :class:`Clock`, :class:`IdFactory`, :class:`Notifier`,
   :class:`Authorizer`, :class:`ServiceDirectory`, :class:`RoutingPolicy`,
   :class:`AccessLog`;
@@ -43,6 +44,14 @@ if TYPE_CHECKING:
     from slrt_core.identity import RegionCode
     from slrt_core.notify import Notification
     from slrt_core.privacy import AccessRecord
+    from slrt_core.projections import (
+        CaseOrder,
+        CaseSelection,
+        CaseSummary,
+        ReferralOrder,
+        ReferralSelection,
+        ReferralSummary,
+    )
     from slrt_core.referral._directory import Provider, Service
     from slrt_core.referral._model import Referral
     from slrt_core.referral._routing import Option, RoutingReason
@@ -66,9 +75,11 @@ __all__ = [
     "Notifier",
     "Outbox",
     "OutboxMessage",
+    "ProjectionRebuild",
     "RoutingPolicy",
     "ServiceDirectory",
     "Store",
+    "SummaryQueries",
     "TokenIndex",
 ]
 
@@ -289,10 +300,74 @@ class CaseQueries(Protocol):
         ...
 
 
-class CaseStore(EventStore, CaseQueries, Protocol):
+class SummaryQueries(Protocol):
+    """**Protocol**: pages and counts of the read models, answered from indexed tables.
+
+    The summaries (:class:`~slrt_core.projections.CaseSummary`,
+    :class:`~slrt_core.projections.ReferralSummary`) are written in the transaction of
+    the commit that changed the case, so a query never replays a case. A selection means
+    exactly what :func:`~slrt_core.projections.case_matches` and
+    :func:`~slrt_core.projections.referral_matches` say; a page is ordered by
+    :func:`~slrt_core.projections.case_key` (or ``referral_key``) and continues strictly
+    after the key *after* (keyset pagination: stable while rows are added). Erased
+    cases have no summaries.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def case_summaries(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[CaseSummary]:
+        """Up to *limit* case summaries meeting *selection*, in *order*, after key *after*."""
+        ...
+
+    def referral_summaries(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[ReferralSummary]:
+        """Up to *limit* referral summaries meeting *selection*, in *order*, after *after*."""
+        ...
+
+    def count_cases(self, selection: CaseSelection, /) -> int:
+        """How many case summaries meet *selection*."""
+        ...
+
+    def count_referrals(self, selection: ReferralSelection, /) -> int:
+        """How many referral summaries meet *selection*."""
+        ...
+
+
+@runtime_checkable
+class ProjectionRebuild(Protocol):
+    """**Protocol**: a store that can compute its read models again from the event log.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def rebuild_projections(self, *, batch: int = 500) -> int:
+        """Replace every summary by the fold of the case's events; the number of cases.
+
+        Streamed: *batch* cases are read, folded and written per transaction, so memory
+        stays bounded by the batch, and commits running meanwhile are kept.
+        """
+        ...
+
+
+class CaseStore(EventStore, CaseQueries, SummaryQueries, Protocol):
     """**Protocol**: persists cases as events (:class:`EventStore`) and answers queries.
 
-    Both sides of one store (:class:`CaseQueries`).
+    Both sides of one store (:class:`CaseQueries` and :class:`SummaryQueries`).
     """
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from slrt_core.access import AccessPurpose, Actor, Command, RolePolicy, purpose_for
+import attrs
+
+from slrt_core.access import AccessPurpose, Actor, Command, Role, RolePolicy, purpose_for
 from slrt_core.adapters.basics import SystemClock, UuidIds, resumed
 from slrt_core.application import Collaborators, Outcome, Pipeline
 from slrt_core.application import commands as cmd
@@ -30,23 +32,31 @@ from slrt_core.application._checks import (
 )
 from slrt_core.application.privacy import complete_pending_erasures
 from slrt_core.application.queries import (
+    case_page,
+    case_selection,
     cases_within,
+    check_limit,
+    checked_filter,
     explain_assessment,
     no_rulebook,
     programs_for_need,
+    referral_page,
+    referral_selection,
+    region_scope,
     visible_case,
     visible_cases,
     visible_referral,
 )
 from slrt_core.application.referral import referral_of, routing
 from slrt_core.application.sweep import sweep as sweep_overdue
+from slrt_core.application.worklists import Worklist, worklist_query
 from slrt_core.audit import AuditReport, verify
 from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
-from slrt_core.errors import StorageError
+from slrt_core.errors import InvalidInputError, StorageError
 from slrt_core.household import Household
-from slrt_core.identity import Nik, RegionCode, RegionLevel
+from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.ports import (
     Authorizer,
@@ -64,6 +74,16 @@ from slrt_core.privacy import (
     LoggerAccessLog,
     NikIndex,
     subject_access_export,
+)
+from slrt_core.projections import (
+    CaseFilter,
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    Page,
+    ReferralFilter,
+    ReferralOrder,
+    ReferralSummary,
 )
 from slrt_core.referral._consent import DataCategory, LawfulBasisKind, Purpose
 from slrt_core.referral._directory import Directory
@@ -643,6 +663,110 @@ class Slrt:
             )
         )
 
+    def assign(
+        self,
+        actor: Actor,
+        case_id: str,
+        worker: Actor,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Assign *worker* (facilitator, Puskesos operator or back office) to the case.
+
+        The worker's jurisdiction must cover the case; they are notified (outbox topic
+        ``worker_assigned``) and the case appears on their ``my_cases`` worklist.
+
+        Raises:
+            AccessDenied: the actor may not assign workers (supervisor, manager and back
+                office may), or not in the case's region.
+            InvalidInputError: the worker's role is not assignable, their jurisdiction
+                does not cover the case, or they are assigned already.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.AssignWorker(
+                actor=actor,
+                case_id=case_id,
+                worker=worker,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
+    def unassign(
+        self,
+        actor: Actor,
+        case_id: str,
+        worker_id: str,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Take the worker *worker_id* off the case.
+
+        Raises:
+            AccessDenied: the actor may not assign workers.
+            InvalidInputError: the worker is not assigned to the case.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.UnassignWorker(
+                actor=actor,
+                case_id=case_id,
+                worker_id=worker_id,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
+    def transfer(
+        self,
+        actor: Actor,
+        case_id: str,
+        *,
+        to_region: RegionCode,
+        open_referrals: str | None = None,
+        note: str = "",
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Move the case to village *to_region*: the household moved to another region.
+
+        From the transfer on, the new region's staff have the case and the old region's
+        do not; the case's workers are unassigned and the new district's back office is
+        told (outbox topic ``case_transferred``). Open referrals are handled explicitly:
+        *open_referrals* ``"cancel"`` cancels them (reason ``out_of_area``), ``"keep"``
+        keeps them where the service serves the new village and the consent or lawful
+        basis still covers them; with open referrals one of the two must be given.
+
+        Raises:
+            AccessDenied: the actor may not transfer (supervisor, manager and back office
+                of the case's region may).
+            InvalidInputError: *to_region* is not a village or is the case's, open
+                referrals without a choice, or a kept referral the new region or the
+                consent does not allow (every such referral listed).
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.TransferCase(
+                actor=actor,
+                case_id=case_id,
+                to_region=to_region,
+                open_referrals=open_referrals,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
     def record_consent(
         self,
         actor: Actor,
@@ -1012,6 +1136,186 @@ class Slrt:
         self._log_read(actor, "list_cases", f"region:{within.code or 'ID'}", why)
         return found
 
+    def cases(
+        self,
+        actor: Actor,
+        *,
+        where: CaseFilter | None = None,
+        order: CaseOrder | str = CaseOrder.REGISTERED,
+        page: str | None = None,
+        limit: int = 50,
+        count: bool = False,
+        purpose: AccessPurpose | None = None,
+    ) -> Page[CaseSummary]:
+        """One page of case summaries meeting *where*, from the read models (no replay).
+
+        The filter's region (default: the actor's whole jurisdiction) must lie in the
+        actor's jurisdiction, and follows region splits as :meth:`list_cases` does.
+        Pages are keyset pages: pass the ``next`` of a page as *page* to get the one after
+        it, in the same *order*; *count* adds how many summaries meet the filter.
+
+        Raises:
+            AccessDenied: the actor may not list cases, or not in that region.
+            InvalidInputError: a bad filter, order, cursor or *limit* (1 to 1,000).
+
+        Examples:
+            >>> from slrt_core.adapters import MemoryStore
+            >>> from slrt_core.testing import sample_slrt, sample_staff, walk_case
+            >>> slrt, staff = sample_slrt(MemoryStore()), sample_staff()
+            >>> for route in ("full", "emergency", "local"):
+            ...     _ = list(walk_case(slrt, staff, route=route))
+            >>> page = slrt.cases(staff.supervisor, where=CaseFilter(emergency=True), count=True)
+            >>> [s.case_id for s in page.items], page.total, page.next
+            (['case-000002'], 1, None)
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        where = checked_filter(where, CaseFilter)
+        check_region(where.region, "region")
+        within = actor.jurisdiction if where.region is None else where.region
+        self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
+        chosen = _order(CaseOrder, order)
+        now = self.clock.now()
+        selection = case_selection(where, within, local_date_in(within, now), now, self.directory)
+        found = case_page(self.store, selection, chosen, page, check_limit(limit), count=count)
+        self._log_read(actor, "cases", f"region:{within.code or 'ID'}", why)
+        return found
+
+    def referrals(
+        self,
+        actor: Actor,
+        *,
+        where: ReferralFilter | None = None,
+        order: ReferralOrder | str = ReferralOrder.REQUESTED,
+        page: str | None = None,
+        limit: int = 50,
+        count: bool = False,
+        purpose: AccessPurpose | None = None,
+    ) -> Page[ReferralSummary]:
+        """One page of referral summaries meeting *where*, from the read models.
+
+        Case staff see the referrals of cases in their jurisdiction (or the filter's
+        region inside it); provider staff see only the referrals addressed to their own
+        provider, wherever the case is. Paging and counting as in :meth:`cases`.
+
+        Raises:
+            AccessDenied: the actor may not read referrals, outside their region, or
+                (provider staff) of another provider.
+            InvalidInputError: a bad filter, order, cursor or *limit*.
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        where = checked_filter(where, ReferralFilter)
+        check_region(where.region, "region")
+        within: RegionCode | None
+        if actor.role is Role.PROVIDER_STAFF:
+            self.authorizer.authorize(
+                actor, Command.READ_REFERRAL, provider_id=where.provider or actor.provider_id
+            )
+            where = attrs.evolve(where, provider=actor.provider_id)
+            within = where.region
+        else:
+            within = actor.jurisdiction if where.region is None else where.region
+            self.authorizer.authorize(actor, Command.READ_REFERRAL, region=within)
+        chosen = _order(ReferralOrder, order)
+        now = self.clock.now()
+        on = local_date_in(within, now)
+        selection = referral_selection(where, within, on, now, self.directory)
+        found = referral_page(self.store, selection, chosen, page, check_limit(limit), count=count)
+        where_ = within.code if within is not None else f"provider:{actor.provider_id}"
+        self._log_read(actor, "referrals", f"region:{where_ or 'ID'}", why)
+        return found
+
+    def worklist(
+        self,
+        actor: Actor,
+        name: Worklist | str,
+        *,
+        page: str | None = None,
+        limit: int = 50,
+        count: bool = False,
+    ) -> Page[CaseSummary] | Page[ReferralSummary]:
+        """One page of a role's worklist (:mod:`slrt_core.application.worklists`).
+
+        Case worklists run through :meth:`cases`, referral worklists through
+        :meth:`referrals`, with the same authorization.
+
+        Raises:
+            InvalidInputError: *name* is not a worklist.
+            AccessDenied: the actor may not read what the worklist lists.
+
+        Examples:
+            >>> from slrt_core.adapters import MemoryStore
+            >>> from slrt_core.testing import sample_slrt, sample_staff, walk_case
+            >>> slrt, staff = sample_slrt(MemoryStore()), sample_staff()
+            >>> walk = walk_case(slrt, staff, route="full")
+            >>> steps = [next(walk) for _ in range(3)]  # registered, assessed, submitted
+            >>> [s.state.value for s in slrt.worklist(staff.supervisor, "awaiting_approval").items]
+            ['submitted']
+
+        .. versionadded:: 0.1.0
+        """
+        query = worklist_query(_order(Worklist, name), actor)
+        if query.cases is not None:
+            return self.cases(
+                actor,
+                where=query.cases,
+                order=query.case_order,
+                page=page,
+                limit=limit,
+                count=count,
+            )
+        return self.referrals(
+            actor,
+            where=query.referrals,
+            order=query.referral_order,
+            page=page,
+            limit=limit,
+            count=count,
+        )
+
+    def lookup(
+        self, actor: Actor, number: Nik | KkNumber, *, purpose: AccessPurpose | None = None
+    ) -> list[CaseSummary]:
+        """The summaries of the cases of a NIK or KK number that *actor* may read.
+
+        Like :meth:`find_by_nik`, through the keyed tokens (works with sealing on: the
+        number is stored nowhere in clear), but answered from the read models without
+        loading a case; cases outside the actor's jurisdiction are left out.
+
+        Raises:
+            InvalidInputError: *number* is not a :class:`~slrt_core.Nik` or KK number.
+            StorageError: the service has no NIK index.
+            AccessDenied: the actor's role may not read cases.
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        if not isinstance(number, Nik | KkNumber):
+            raise InvalidInputError.single(
+                "number",
+                f"Expected a Nik or KkNumber, got {type(number).__name__}; parse the number "
+                "with Nik.parse(...) or KkNumber.parse(...).",
+                f"Diharapkan Nik atau KkNumber, diterima {type(number).__name__}; baca nomornya "
+                "dengan Nik.parse(...) atau KkNumber.parse(...).",
+            )
+        index = self._token_index()
+        self.authorizer.authorize(actor, Command.READ_CASE, region=actor.jurisdiction)
+        ids = frozenset(index.find(number))
+        regions, excluded = region_scope(
+            actor.jurisdiction, local_date_in(actor.jurisdiction, self.clock.now())
+        )
+        found = self.store.case_summaries(
+            CaseSelection(regions=regions, excluded=excluded, case_ids=ids),
+            order=CaseOrder.REGISTERED,
+            limit=max(1, len(ids)),
+        )
+        for summary in found:
+            self._log_read(actor, "lookup", summary.case_id, why)
+        return found
+
     def route(
         self,
         actor: Actor,
@@ -1088,13 +1392,7 @@ class Slrt:
             StorageError: the service has no NIK index.
         """
         why = purpose_for(actor, purpose)
-        if self.nik_index is None:
-            msg = "This service has no NIK index: pass nik_index=NikIndex(...) to Slrt."
-            raise StorageError(
-                msg,
-                message_id="Layanan ini tidak punya indeks NIK: berikan `nik_index` ke `Slrt`.",
-            )
-        ids = self.nik_index.find(nik)
+        ids = self._token_index().find(nik)
         found = visible_cases(self.store, self.authorizer, actor, Command.READ_CASE, ids)
         for case in found:
             self._log_read(actor, "find_by_nik", case.case_id, why)
@@ -1130,6 +1428,15 @@ class Slrt:
 
     # ------------------------------------------------------------------ reads
 
+    def _token_index(self) -> NikIndex:
+        if self.nik_index is None:
+            msg = "This service has no NIK index: pass nik_index=NikIndex(...) to Slrt."
+            raise StorageError(
+                msg,
+                message_id="Layanan ini tidak punya indeks NIK: berikan `nik_index` ke `Slrt`.",
+            )
+        return self.nik_index
+
     def _read_case(
         self, actor: Actor, case_id: str, purpose: AccessPurpose | None, action: str
     ) -> Case:
@@ -1150,3 +1457,10 @@ class Slrt:
                 purpose=purpose,
             )
         )
+
+
+E = TypeVar("E", CaseOrder, ReferralOrder, Worklist)
+
+
+def _order(kind: type[E], value: object) -> E:
+    return check_enum(kind, value, kind.__name__.lower())

@@ -179,6 +179,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "label.WallType.brick": {"en": "brick walls", "id": "dinding tembok"},
     # commands, as verb phrases ("Role facilitator may not <approve a case>")
     "label.Command.register": {"en": "register a case", "id": "mendaftarkan kasus"},
+    "label.Command.transfer": {
+        "en": "transfer a case to another region",
+        "id": "memindahkan kasus ke wilayah lain",
+    },
+    "label.Command.assign": {
+        "en": "assign workers to a case",
+        "id": "menugaskan petugas pada kasus",
+    },
     "label.Command.record_need": {"en": "record a need", "id": "mencatat kebutuhan"},
     "label.Command.assess": {"en": "assess a case", "id": "melakukan asesmen kasus"},
     "label.Command.submit": {"en": "submit an assessment", "id": "mengajukan hasil asesmen"},
@@ -514,6 +522,24 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
             "data lagi berdasarkan itu. Rujukan terbuka: {open}. Batalkan bila klien meminta."
         ),
     },
+    "notify.worker_assigned.subject": {
+        "en": "Case {case_id} assigned to you",
+        "id": "Kasus {case_id} ditugaskan kepada Anda",
+    },
+    "notify.worker_assigned.body": {
+        "en": "You were assigned to case {case_id} in {region}; it is on your worklist.",
+        "id": "Anda ditugaskan menangani kasus {case_id} di wilayah {region}; kasus itu ada "
+        "di daftar kerja Anda.",
+    },
+    "notify.case_transferred.subject": {
+        "en": "Case {case_id} transferred to your region",
+        "id": "Kasus {case_id} dipindahkan ke wilayah Anda",
+    },
+    "notify.case_transferred.body": {
+        "en": "The household of case {case_id} moved to {region}; the case is now yours.",
+        "id": "Rumah tangga kasus {case_id} pindah ke {region}; kasus itu kini ditangani "
+        "wilayah Anda.",
+    },
     "notify.case_closed.subject": {
         "en": "Case {case_id} closed",
         "id": "Kasus {case_id} ditutup",
@@ -577,6 +603,8 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "kasus darurat terdaftar",
     },
     "topic.case_submitted": {"en": "case_submitted", "id": "kasus diajukan"},
+    "topic.worker_assigned": {"en": "worker_assigned", "id": "petugas ditugaskan"},
+    "topic.case_transferred": {"en": "case_transferred", "id": "kasus dipindahkan"},
     "topic.case_returned": {"en": "case_returned", "id": "kasus dikembalikan"},
     "topic.case_approved": {"en": "case_approved", "id": "kasus disetujui"},
     "topic.referral_requested": {"en": "referral_requested", "id": "rujukan baru"},

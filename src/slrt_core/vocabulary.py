@@ -106,6 +106,8 @@ class Command(enum.StrEnum):
     RECORD_CONSENT = "record_consent"
     WITHDRAW_CONSENT = "withdraw_consent"
     RECORD_LAWFUL_BASIS = "record_lawful_basis"
+    ASSIGN = "assign"
+    TRANSFER = "transfer"
     ESCALATE = "escalate"
     READ_CASE = "read_case"
     LIST_CASES = "list_cases"

@@ -196,6 +196,32 @@ class TestSchemaMigrations:
         again = runner.invoke(main, ["db", "upgrade", url])
         assert "(0 migration(s) applied)" in again.output
 
+    def test_cli_rebuilds_the_read_models_of_a_postgresql_store(self, url: str) -> None:
+        """`slrt projections rebuild postgresql://...` recomputes the summaries."""
+        from slrt_core.projections import (
+            CaseOrder,
+            CaseSelection,
+            ReferralSelection,
+        )
+
+        with PostgresStore(url) as store:
+            slrt = sample_slrt(store)
+            list(walk_case(slrt, sample_staff(), route="full"))
+            before = store.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED)
+        _sql(url, "DELETE FROM referral_summaries")
+        result = CliRunner().invoke(main, ["projections", "rebuild", url])
+        assert result.exit_code == 0, result.output
+        assert "rebuilt the summaries of 1 case(s)" in result.output
+        with PostgresStore(url) as store:
+            assert store.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED) == before
+            assert store.count_referrals(ReferralSelection()) == 1
+        monkeypatch = pytest.MonkeyPatch()
+        with monkeypatch.context() as m:
+            m.setitem(sys.modules, "slrt_core.adapters.postgres", None)
+            missing = CliRunner().invoke(main, ["projections", "rebuild", "postgresql://u@h/d"])
+        assert missing.exit_code == 1
+        assert "postgres extra" in missing.output
+
     def test_cli_refuses_a_newer_postgresql_database(self, url: str) -> None:
         """`slrt db upgrade` on a newer database exits 1 with the library's message."""
         PostgresStore(url).close()

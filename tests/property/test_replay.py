@@ -50,7 +50,14 @@ from slrt_core.case import (
     apply,
     replay,
 )
-from slrt_core.case._events import ConsentRecorded, ConsentWithdrawn, LawfulBasisRecorded
+from slrt_core.case._events import (
+    CaseTransferred,
+    ConsentRecorded,
+    ConsentWithdrawn,
+    LawfulBasisRecorded,
+    WorkerAssigned,
+    WorkerUnassigned,
+)
 from slrt_core.errors import SlrtError
 from slrt_core.identity import RegionCode
 from slrt_core.ports import Store
@@ -524,6 +531,13 @@ PAYLOADS: dict[type, st.SearchStrategy[DomainEvent]] = {
     LawfulBasisRecorded: st.builds(LawfulBasisRecorded, basis=BASIS),
     ConsentWithdrawn: st.builds(ConsentWithdrawn, record_id=IDS),
     CaseErased: st.builds(CaseErased, request_ref=IDS),
+    WorkerAssigned: st.builds(WorkerAssigned, worker_id=IDS, role=st.sampled_from(Role)),
+    WorkerUnassigned: st.builds(WorkerUnassigned, worker_id=IDS),
+    CaseTransferred: st.builds(
+        CaseTransferred,
+        from_region=st.sampled_from([RegionCode("33.74"), RegionCode("33.74.01")]),
+        to_region=st.sampled_from([RegionCode("33.01"), RegionCode("33.01.02.2001")]),
+    ),
 }
 
 

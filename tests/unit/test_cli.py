@@ -176,3 +176,40 @@ def test_simulate_refuses_bad_numbers_before_it_starts(option: str, value: str) 
     assert "Simulating" not in result.output
     assert "drain" not in result.output
     assert "intakes" not in result.output
+
+
+class TestProjections:
+    def test_rebuild_fills_the_summaries_again(self, tmp_path: Path) -> None:
+        """`slrt projections rebuild` recomputes every summary from the events."""
+        import contextlib
+        import sqlite3
+
+        from slrt_core.adapters.sqlite import SqliteStore
+        from slrt_core.projections import CaseOrder, CaseSelection
+        from slrt_core.testing import sample_slrt, sample_staff, walk_case
+
+        db = tmp_path / "store.sqlite"
+        store = SqliteStore(db)
+        slrt = sample_slrt(store)
+        for route in ("full", "emergency"):
+            list(walk_case(slrt, sample_staff(), route=route))  # type: ignore[arg-type]
+        before = store.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED)
+        store.close()
+        with contextlib.closing(sqlite3.connect(db)) as conn:
+            conn.execute("DELETE FROM case_summaries")
+            conn.commit()
+        result = CliRunner().invoke(main, ["projections", "rebuild", str(db), "--batch", "1"])
+        assert result.exit_code == 0, result.output
+        assert "rebuilt the summaries of 2 case(s)" in result.output
+        again = SqliteStore(db)
+        try:
+            assert again.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED) == before
+        finally:
+            again.close()
+
+    def test_rebuild_of_a_missing_file_is_refused(self, tmp_path: Path) -> None:
+        """A path with no store file is an error, not a new empty store."""
+        result = CliRunner().invoke(main, ["projections", "rebuild", str(tmp_path / "no.db")])
+        assert result.exit_code == 1
+        assert "No SQLite store" in result.output
+        assert not (tmp_path / "no.db").exists()

@@ -12,17 +12,19 @@ pay for it.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import attrs
 
 from slrt_core.adapters._records import listed
 from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
-from slrt_core.case._events import Event
+from slrt_core.case._events import Event, replay
 from slrt_core.case._model import Case, CaseState
 from slrt_core.errors import (
     CaseErasedError,
@@ -32,6 +34,19 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.projections import (
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    ReferralOrder,
+    ReferralSelection,
+    ReferralSummary,
+    case_key,
+    case_matches,
+    referral_key,
+    referral_matches,
+    summarize,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -75,6 +90,8 @@ class MemoryStore:
         self._idempotency: dict[str, IdempotencyRecord] = {}
         self._outbox: dict[str, _Pending] = {}
         self._positions = itertools.count()  # outbox order; erasure deletes messages
+        self._case_summaries: dict[str, CaseSummary] = {}
+        self._referral_summaries: dict[str, ReferralSummary] = {}
 
     # CaseStore
     def load(self, case_id: str, /) -> Case:
@@ -130,6 +147,19 @@ class MemoryStore:
                 self._erased.add(case_id)
                 self._pending_erasures.add(case_id)
                 self._events[case_id] = []
+            self._project(commit.case, erased=erases)
+
+    def _project(self, case: Case, *, erased: bool) -> None:
+        """Keep the case's summaries (the caller holds the lock); none once erased."""
+        for referral in case.referrals:
+            self._referral_summaries.pop(referral.referral_id, None)
+        if erased:
+            self._case_summaries.pop(case.case_id, None)
+            return
+        summary, referrals = summarize(case)
+        self._case_summaries[case.case_id] = summary
+        for r in referrals:
+            self._referral_summaries[r.referral_id] = r
 
     def erase(self, case_id: str, /) -> None:
         """Destroy the case's key, drop its outbox messages, then clear its pending mark.
@@ -181,6 +211,56 @@ class MemoryStore:
             rows = [r for r in rows if r[1][1] is not None and r[1][1] <= due_before]
         rows.sort(key=lambda r: (r[1][1] is None, r[1][1] or due_before or _EPOCH, r[0]))
         return [(rid, case_id) for rid, (case_id, _) in rows]
+
+    # SummaryQueries
+    def case_summaries(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[CaseSummary]:
+        """Case summaries meeting *selection*, in *order*, after key *after*."""
+        with self._lock:
+            found = [s for s in self._case_summaries.values() if case_matches(s, selection)]
+        return _page(found, lambda s: case_key(s, order), after, limit)
+
+    def referral_summaries(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[ReferralSummary]:
+        """Referral summaries meeting *selection*, in *order*, after key *after*."""
+        with self._lock:
+            found = [r for r in self._referral_summaries.values() if referral_matches(r, selection)]
+        return _page(found, lambda r: referral_key(r, order), after, limit)
+
+    def count_cases(self, selection: CaseSelection, /) -> int:
+        """How many case summaries meet *selection*."""
+        with self._lock:
+            return sum(case_matches(s, selection) for s in self._case_summaries.values())
+
+    def count_referrals(self, selection: ReferralSelection, /) -> int:
+        """How many referral summaries meet *selection*."""
+        with self._lock:
+            return sum(referral_matches(r, selection) for r in self._referral_summaries.values())
+
+    def rebuild_projections(self, *, batch: int = 500) -> int:
+        """Compute every summary again by replaying each case's events; the case count."""
+        del batch  # everything is in memory already
+        with self._lock:
+            self._case_summaries.clear()
+            self._referral_summaries.clear()
+            live = [c for c, events in self._events.items() if c not in self._erased and events]
+            for case_id in live:
+                self._project(replay(self._events[case_id]), erased=False)
+        return len(live)
 
     # AuditLog
     def audit_records(self, *, start: int = 1) -> Iterator[AuditRecord]:
@@ -252,3 +332,18 @@ class MemoryStore:
 
     def close(self) -> None:
         """Nothing to release; here for symmetry with the database stores."""
+
+
+T = TypeVar("T")
+
+
+def _page(
+    found: Iterable[T],
+    key: Callable[[T], tuple[Any, ...]],
+    after: tuple[object, ...] | None,
+    limit: int,
+) -> list[T]:
+    """The *limit* smallest of *found* by *key* whose key is after *after*."""
+    if after is not None:
+        found = [x for x in found if key(x) > after]
+    return heapq.nsmallest(limit, found, key=key)

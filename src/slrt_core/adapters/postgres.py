@@ -51,6 +51,20 @@ from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from slrt_core.adapters._outbox import outbox_message
+from slrt_core.adapters._projections import (
+    POSTGRES,
+    POSTGRES_SCHEMA,
+    case_page,
+    count_cases,
+    count_referrals,
+    decode_case,
+    decode_referral,
+    due_referrals,
+    projection_rows,
+    rebuild_rows,
+    referral_page,
+    write_projection,
+)
 from slrt_core.adapters._records import (
     ERASED,
     commit_rows,
@@ -72,6 +86,14 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.projections import (
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    ReferralOrder,
+    ReferralSelection,
+    ReferralSummary,
+)
 from slrt_core.referral._model import ReferralStatus
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore"]
@@ -156,7 +178,12 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE outbox SET body = ((body::jsonb) #- '{template,fields,note}')::text
         WHERE (body::jsonb) #> '{template,fields,note}' IS NOT NULL;
     """,
+    # 4: the read models (case and referral summaries); filled by rebuild_projections.
+    POSTGRES_SCHEMA,
 )
+
+#: The migration that added the read models: a store migrated past it is rebuilt once.
+_PROJECTIONS_MIGRATION = 4
 
 #: The schema version this library writes.
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -270,6 +297,8 @@ class PostgresStore:
                 "Check that the server runs and accepts this many connections."
             )
             raise StorageError(msg) from exc
+        if SCHEMA_VERSION - self.migrations_applied < _PROJECTIONS_MIGRATION:
+            self.rebuild_projections()  # a store from before the read models: fill them
 
     # ------------------------------------------------------------------ connections
 
@@ -447,6 +476,9 @@ class PostgresStore:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
         rows = commit_rows(commit, self.codec.encode, _as_is)
+        projection = projection_rows(
+            case, POSTGRES, erased=commit.erases, new=commit.expected_version == 0
+        )
         idem = commit.idempotency
 
         def write(conn: Connection) -> None:
@@ -477,12 +509,13 @@ class PostgresStore:
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     rows.event_rows(records),
                 )
+                write_projection(cur, projection, POSTGRES)
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
                 if row:
                     cur.execute(
-                        "UPDATE cases SET version = %s, state = %s "
+                        "UPDATE cases SET version = %s, state = %s, region = %s "
                         "WHERE case_id = %s AND version = %s",
-                        (rows.version, rows.state, rows.case_id, actual),
+                        (rows.version, rows.state, rows.region, rows.case_id, actual),
                     )
                 else:
                     cur.execute(
@@ -571,12 +604,16 @@ class PostgresStore:
         return listed((r[0] for r in rows), self.load)
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
-        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        """Open referrals, earliest deadline first; only those due by *due_before* if given.
+
+        The due ones come from the read model's deadline index (the SLA sweep's question).
+        """
+        if due_before is not None:
+            due_sql, due_params = due_referrals(due_before, POSTGRES)
+            found = self._read(lambda c: c.execute(due_sql, due_params).fetchall())
+            return [(str(r[0]), str(r[1])) for r in found]
         sql = "SELECT referral_id, case_id FROM referrals WHERE status <> ALL(%s)"
         params: list[Any] = [[s.value for s in ReferralStatus if s.is_terminal]]
-        if due_before is not None:
-            sql += " AND due_at <= %s"
-            params.append(due_before)
         sql += " ORDER BY due_at NULLS LAST, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]
@@ -591,6 +628,89 @@ class PostgresStore:
             ).fetchone()
         )
         return None if row is None else idempotency_record(row)
+
+    # ------------------------------------------------------------------ SummaryQueries
+
+    def case_summaries(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[CaseSummary]:
+        """Case summaries meeting *selection*, in *order*, after key *after*."""
+        sql, params = case_page(selection, order, after, limit, POSTGRES)
+        rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
+        return [decode_case(r[0]) for r in rows]
+
+    def referral_summaries(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[ReferralSummary]:
+        """Referral summaries meeting *selection*, in *order*, after key *after*."""
+        sql, params = referral_page(selection, order, after, limit, POSTGRES)
+        rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
+        return [decode_referral(r[0]) for r in rows]
+
+    def count_cases(self, selection: CaseSelection, /) -> int:
+        """How many case summaries meet *selection*."""
+        sql, params = count_cases(selection, POSTGRES)
+        return int(self._read(lambda c: c.execute(sql.encode(), params).fetchone()[0]))  # type: ignore[index]
+
+    def count_referrals(self, selection: ReferralSelection, /) -> int:
+        """How many referral summaries meet *selection*."""
+        sql, params = count_referrals(selection, POSTGRES)
+        return int(self._read(lambda c: c.execute(sql.encode(), params).fetchone()[0]))  # type: ignore[index]
+
+    def rebuild_projections(self, *, batch: int = 500) -> int:
+        """Compute every summary again from the events, *batch* cases per transaction.
+
+        Each batch holds the audit chain lock that every commit takes, so a command
+        committing meanwhile is never overwritten by an older fold; summaries of cases
+        no longer stored (or erased) are removed at the end.
+        """
+        done, after = 0, ""
+
+        def step(conn: Connection, after: str) -> tuple[str, int] | None:
+            with conn.transaction():
+                conn.execute("SELECT seq FROM audit_head FOR UPDATE")
+                ids = [
+                    str(r[0])
+                    for r in conn.execute(
+                        "SELECT case_id FROM cases WHERE state <> %s AND case_id > %s"
+                        " ORDER BY case_id LIMIT %s",
+                        (_ERASED, after, batch),
+                    )
+                ]
+                if not ids:
+                    return None
+                events = conn.execute(
+                    "SELECT case_id, version, body FROM events WHERE case_id = ANY(%s)"
+                    " ORDER BY case_id, version",
+                    (ids,),
+                ).fetchall()
+                with conn.cursor() as cur:
+                    for rows in rebuild_rows(events, self.codec.decode, POSTGRES):
+                        write_projection(cur, rows, POSTGRES)
+                return ids[-1], len(ids)
+
+        while (progress := self._read(lambda c, a=after: step(c, a))) is not None:  # type: ignore[misc]
+            after, count = progress
+            done += count
+        for table in ("case_summaries", "case_assignees", "referral_summaries"):
+            self._autocommit(
+                f"DELETE FROM {table} WHERE case_id NOT IN"  # noqa: S608 - fixed names
+                " (SELECT case_id FROM cases WHERE state <> %s)",
+                (_ERASED,),
+            )
+        return done
 
     # ------------------------------------------------------------------ AuditLog
 

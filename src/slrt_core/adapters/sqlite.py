@@ -23,6 +23,20 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from slrt_core.adapters._outbox import outbox_message
+from slrt_core.adapters._projections import (
+    SQLITE,
+    SQLITE_SCHEMA,
+    case_page,
+    count_cases,
+    count_referrals,
+    decode_case,
+    decode_referral,
+    due_referrals,
+    projection_rows,
+    rebuild_rows,
+    referral_page,
+    write_projection,
+)
 from slrt_core.adapters._records import (
     ERASED,
     CommitRows,
@@ -46,6 +60,14 @@ from slrt_core.errors import (
 from slrt_core.identity import RegionCode
 from slrt_core.keys import sealing_codec
 from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.projections import (
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    ReferralOrder,
+    ReferralSelection,
+    ReferralSummary,
+)
 from slrt_core.referral._model import ReferralStatus
 from slrt_core.serialization import converter
 
@@ -116,7 +138,12 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE outbox SET body = json_remove(body, '$.template.fields.note')
         WHERE json_extract(body, '$.template.fields.note') IS NOT NULL;
     """,
+    # 4: the read models (case and referral summaries); filled by rebuild_projections.
+    SQLITE_SCHEMA,
 )
+
+#: The migration that added the read models: a store migrated past it is rebuilt once.
+_PROJECTIONS_MIGRATION = 4
 
 # The state the cases index records for an erased case (not a lifecycle state).
 _ERASED = ERASED
@@ -227,7 +254,7 @@ class SqliteStore:
     Examples:
         >>> store = SqliteStore(":memory:")
         >>> store.schema_version()
-        3
+        4
         >>> store.close()
     """
 
@@ -338,6 +365,8 @@ class SqliteStore:
             return SCHEMA_VERSION - current
 
         self.migrations_applied = self._write(upgrade)
+        if SCHEMA_VERSION - self.migrations_applied < _PROJECTIONS_MIGRATION:
+            self.rebuild_projections()  # a store from before the read models: fill them
 
     def schema_version(self) -> int:
         """The schema version of the open database."""
@@ -405,6 +434,9 @@ class SqliteStore:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
         case = commit.case
         rows = commit_rows(commit, self.codec.encode, _iso)
+        projection = projection_rows(
+            case, SQLITE, erased=commit.erases, new=commit.expected_version == 0
+        )
         key = rows.idempotency[0] if rows.idempotency is not None else None
 
         def write(conn: sqlite3.Connection) -> tuple[_Seen, tuple[int, str]]:
@@ -437,10 +469,11 @@ class SqliteStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 rows.event_rows(records),
             )
+            write_projection(conn, projection, SQLITE)
             if version is not None:
                 conn.execute(
-                    "UPDATE cases SET version = ?, state = ? WHERE case_id = ?",
-                    (rows.version, rows.state, rows.case_id),
+                    "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",
+                    (rows.version, rows.state, rows.region, rows.case_id),
                 )
             else:
                 conn.execute(
@@ -545,16 +578,95 @@ class SqliteStore:
         return None if row is None else idempotency_record(row)
 
     def open_referrals(self, due_before: datetime | None = None) -> list[tuple[str, str]]:
-        """Open referrals, earliest deadline first; only those due by *due_before* if given."""
+        """Open referrals, earliest deadline first; only those due by *due_before* if given.
+
+        The due ones come from the read model's deadline index (the SLA sweep's question).
+        """
+        if due_before is not None:
+            due_sql, due_params = due_referrals(due_before, SQLITE)
+            found = self._read(lambda c: c.execute(due_sql, due_params).fetchall())
+            return [(str(r[0]), str(r[1])) for r in found]
         sql = "SELECT referral_id, case_id FROM referrals WHERE status NOT IN (?, ?, ?, ?, ?)"
         params: list[str] = list(_ENDED)
-        if due_before is not None:
-            # Deadlines are stored as ISO 8601 UTC text, which sorts in time order.
-            sql += " AND due_at IS NOT NULL AND due_at <= ?"
-            params.append(_iso(due_before))
         sql += " ORDER BY due_at IS NULL, due_at, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]
+
+    # ------------------------------------------------------------------ SummaryQueries
+
+    def case_summaries(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[CaseSummary]:
+        """Case summaries meeting *selection*, in *order*, after key *after*."""
+        sql, params = case_page(selection, order, after, limit, SQLITE)
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [decode_case(r[0]) for r in rows]
+
+    def referral_summaries(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[ReferralSummary]:
+        """Referral summaries meeting *selection*, in *order*, after key *after*."""
+        sql, params = referral_page(selection, order, after, limit, SQLITE)
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [decode_referral(r[0]) for r in rows]
+
+    def count_cases(self, selection: CaseSelection, /) -> int:
+        """How many case summaries meet *selection*."""
+        sql, params = count_cases(selection, SQLITE)
+        return int(self._read(lambda c: c.execute(sql, params).fetchone()[0]))
+
+    def count_referrals(self, selection: ReferralSelection, /) -> int:
+        """How many referral summaries meet *selection*."""
+        sql, params = count_referrals(selection, SQLITE)
+        return int(self._read(lambda c: c.execute(sql, params).fetchone()[0]))
+
+    def rebuild_projections(self, *, batch: int = 500) -> int:
+        """Compute every summary again from the events, *batch* cases per transaction.
+
+        Each batch reads its cases' events and writes their summaries under one write
+        lock, so a command committing meanwhile is never overwritten by an older fold;
+        summaries of cases no longer stored (or erased) are removed at the end.
+        """
+        done, after = 0, ""
+
+        def step(conn: sqlite3.Connection, after: str) -> tuple[str, int] | None:
+            ids = [
+                str(r[0])
+                for r in conn.execute(
+                    "SELECT case_id FROM cases WHERE state <> ? AND case_id > ?"
+                    " ORDER BY case_id LIMIT ?",
+                    (_ERASED, after, batch),
+                )
+            ]
+            if not ids:
+                return None
+            marks = ", ".join("?" * len(ids))
+            events = conn.execute(
+                "SELECT case_id, version, body FROM events"  # noqa: S608 - placeholders only
+                f" WHERE case_id IN ({marks}) ORDER BY case_id, version",
+                ids,
+            )
+            for rows in rebuild_rows(events, self.codec.decode, SQLITE):
+                write_projection(conn, rows, SQLITE)
+            return ids[-1], len(ids)
+
+        while (progress := self._write(lambda c, a=after: step(c, a))) is not None:  # type: ignore[misc]
+            after, count = progress
+            done += count
+        self._write(_drop_orphans)
+        return done
 
     # ------------------------------------------------------------------ AuditLog
 
@@ -646,6 +758,15 @@ class SqliteStore:
             ).fetchall()
         )
         return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _drop_orphans(conn: sqlite3.Connection) -> None:
+    for table in ("case_summaries", "case_assignees", "referral_summaries"):
+        conn.execute(
+            f"DELETE FROM {table} WHERE case_id NOT IN"  # noqa: S608 - fixed names
+            " (SELECT case_id FROM cases WHERE state <> ?)",
+            (_ERASED,),
+        )
 
 
 class _NoLock:

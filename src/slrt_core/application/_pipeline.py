@@ -29,7 +29,7 @@ from typing import Any
 import attrs
 
 from slrt_core.access import Actor
-from slrt_core.application import case_flow, consent, privacy, referral, sweep
+from slrt_core.application import assignment, case_flow, consent, privacy, referral, sweep
 from slrt_core.application._base import By, Collaborators, Decision, Handler
 from slrt_core.application._checks import check_id, check_note
 from slrt_core.application.commands import (
@@ -75,6 +75,7 @@ HANDLERS: Mapping[type[Any], Handler[Any]] = {
     **consent.HANDLERS,
     **sweep.HANDLERS,
     **privacy.HANDLERS,
+    **assignment.HANDLERS,
 }
 
 #: Fields that say who asks and how, not what is asked: left out of the fingerprint.

@@ -39,6 +39,7 @@ from slrt_core.case._events import (
     CaseReturned,
     CaseReviewed,
     CaseSubmitted,
+    CaseTransferred,
     ConsentRecorded,
     ConsentWithdrawn,
     DirectServiceDelivered,
@@ -50,9 +51,12 @@ from slrt_core.case._events import (
     ReferralEscalated,
     ReferralRequested,
     ReferralStatusChanged,
+    WorkerAssigned,
+    WorkerUnassigned,
 )
 from slrt_core.case._model import Need, Priority
 from slrt_core.household import Household
+from slrt_core.identity import RegionCode
 from slrt_core.ports import RoutingPolicy
 from slrt_core.referral._consent import DataCategory, LawfulBasisKind, Purpose
 from slrt_core.referral._lifecycle import PERFORMER_STATUSES
@@ -63,6 +67,7 @@ __all__ = [
     "AnyCommand",
     "Approve",
     "Assess",
+    "AssignWorker",
     "Close",
     "ConfirmReceipt",
     "DeliverDirectService",
@@ -79,6 +84,8 @@ __all__ = [
     "ReturnForCorrection",
     "Review",
     "Submit",
+    "TransferCase",
+    "UnassignWorker",
     "UpdateReferral",
     "WithdrawConsent",
 ]
@@ -229,6 +236,65 @@ class Close:
     actor: Actor
     case_id: str
     reason: ClosingReason
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- assignment
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class AssignWorker:
+    """Assign *worker* (a facilitator, Puskesos operator or back office) to the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.ASSIGN
+    event: ClassVar[type[DomainEvent]] = WorkerAssigned
+    actor: Actor
+    case_id: str
+    worker: Actor
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class UnassignWorker:
+    """Take the worker *worker_id* off the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.ASSIGN
+    event: ClassVar[type[DomainEvent]] = WorkerUnassigned
+    actor: Actor
+    case_id: str
+    worker_id: str
+    note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class TransferCase:
+    """Move the case to village *to_region* (the household moved to another region).
+
+    *open_referrals* says what happens to referrals still open: ``"cancel"`` them, or
+    ``"keep"`` them (only where the service serves the new region and the consent or
+    lawful basis still covers it); with open referrals, one must be chosen.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.TRANSFER
+    event: ClassVar[type[DomainEvent]] = CaseTransferred
+    actor: Actor
+    case_id: str
+    to_region: RegionCode
+    open_referrals: str | None = None
     note: str = ""
     idempotency_key: str | None = None
     expected_version: int | None = None
@@ -418,6 +484,9 @@ AnyCommand: TypeAlias = (
     | WithdrawConsent
     | Escalate
     | Erase
+    | AssignWorker
+    | UnassignWorker
+    | TransferCase
 )
 
 #: The commands that act on a referral (found through the store's referral index).

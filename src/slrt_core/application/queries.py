@@ -6,11 +6,19 @@ that does not exist and for one outside their jurisdiction.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import enum
+import json
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from typing import TypeVar
+
+import attrs
 
 from slrt_core.access import Actor, Command
-from slrt_core.case._model import Case, CaseState, ProgramDecision
+from slrt_core.application._checks import enum_value
+from slrt_core.case._model import Case, CaseState, Priority, ProgramDecision
 from slrt_core.errors import (
     AccessDenied,
     CaseErasedError,
@@ -19,24 +27,58 @@ from slrt_core.errors import (
     CorruptRecordError,
     InvalidInputError,
     OutsideJurisdictionError,
+    Problem,
     ReferralNotFoundError,
     ReferralNotVisibleError,
 )
-from slrt_core.identity import RegionCode, predecessors_within, region_covers
-from slrt_core.ports import Authorizer, CaseList, CaseQueries, EventStore
-from slrt_core.referral._model import Referral
+from slrt_core.identity import RegionCode, predecessors_within, region_covers, region_splits
+from slrt_core.ports import (
+    Authorizer,
+    CaseList,
+    CaseQueries,
+    EventStore,
+    ServiceDirectory,
+    SummaryQueries,
+)
+from slrt_core.projections import (
+    CaseFilter,
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    Page,
+    ReferralFilter,
+    ReferralOrder,
+    ReferralSelection,
+    ReferralSummary,
+    case_key,
+    referral_key,
+)
+from slrt_core.referral._model import Referral, ReferralStatus
 from slrt_core.referral._routing import program_key
 from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._rulebook import Rulebook
 from slrt_core.rules._scalar import decide
+from slrt_core.vocabulary import Channel, ComplaintKind, Sector
 
 __all__ = [
+    "MAX_PAGE",
+    "case_page",
+    "case_selection",
     "cases_within",
+    "check_limit",
+    "checked_filter",
+    "decode_cursor",
+    "encode_cursor",
     "explain_assessment",
     "programs_for_need",
+    "referral_page",
+    "referral_selection",
+    "region_scope",
     "visible_case",
     "visible_referral",
 ]
+
+F = TypeVar("F", CaseFilter, ReferralFilter)
 
 #: The order of :func:`programs_for_need`: eligible, needs verification, not eligible.
 _OUTCOME_RANK = {"eligible": 0, "needs_verification": 1, "not_eligible": 2}
@@ -227,3 +269,258 @@ def no_rulebook() -> InvalidInputError:
         "This service has no rulebook; create it with Slrt(..., rulebook=load_pack()).",
         "Layanan ini tidak punya buku aturan; buat dengan `Slrt(..., rulebook=load_pack())`.",
     )
+
+
+# --------------------------------------------------------------------------- read models
+
+
+def region_scope(
+    within: RegionCode, on: date
+) -> tuple[tuple[RegionCode, ...], tuple[RegionCode, ...]]:
+    """The codes to search (and to leave out) for the cases within *within* on *on*.
+
+    The cases recorded under *within* and under the old codes of regencies a split moved
+    into it (:func:`~slrt_core.identity.predecessors_within`); without the regencies a
+    split moved out of it from the split's date, as
+    :func:`~slrt_core.identity.region_covers` says.
+
+    Examples:
+        >>> from datetime import date
+        >>> found, left_out = region_scope(RegionCode("91"), date(2023, 1, 1))
+        >>> found[0].code, "91.01" in {c.code for c in left_out}
+        ('91', True)
+    """
+    if not within.code:
+        return (), ()
+    moved_out = tuple(
+        s.old
+        for s in region_splits()
+        if on >= s.effective and within.contains(s.old) and not within.contains(s.new)
+    )
+    return (within, *predecessors_within(within, on)), moved_out
+
+
+def _services_of(
+    directory: ServiceDirectory, program: str | None, tier: str | None = None
+) -> frozenset[str] | None:
+    if program is None and tier is None:
+        return None
+    return frozenset(
+        s.service_id
+        for s in directory.services()
+        if (program is None or program_key(s.program or "") == program_key(program))
+        and (tier is None or s.tier.value == tier)
+    )
+
+
+def case_selection(
+    where: CaseFilter, within: RegionCode, on: date, now: datetime, directory: ServiceDirectory
+) -> CaseSelection:
+    """The store's selection for *where*, searched *within* on local date *on* at *now*."""
+    regions, excluded = region_scope(within, on)
+    return CaseSelection(
+        regions=regions,
+        excluded=excluded,
+        states=where.states,
+        assignee=where.assignee,
+        channels=where.channels,
+        kinds=where.kinds,
+        emergency=where.emergency,
+        priority=where.priority,
+        sectors=where.sectors,
+        services=_services_of(directory, where.program),
+        provider=where.provider,
+        referral_statuses=where.referral_statuses,
+        due_before=now if where.overdue is True else None,
+        due_after=now if where.overdue is False else None,
+        registered_from=where.registered_from,
+        registered_before=where.registered_before,
+        updated_from=where.updated_from,
+        updated_before=where.updated_before,
+    )
+
+
+def referral_selection(
+    where: ReferralFilter,
+    within: RegionCode | None,
+    on: date,
+    now: datetime,
+    directory: ServiceDirectory,
+) -> ReferralSelection:
+    """The store's selection for *where*; *within* ``None`` searches every region."""
+    regions, excluded = region_scope(within, on) if within is not None else ((), ())
+    services = _services_of(directory, where.program, where.tier)
+    if where.service is not None:
+        services = frozenset({where.service}) & (
+            services if services is not None else {where.service}
+        )
+    return ReferralSelection(
+        regions=regions,
+        excluded=excluded,
+        case_id=where.case_id,
+        statuses=where.statuses,
+        provider=where.provider,
+        services=services,
+        sectors=where.sectors,
+        escalated=where.escalated,
+        due_before=now if where.overdue is True else None,
+        due_after=now if where.overdue is False else None,
+        requested_from=where.requested_from,
+        requested_before=where.requested_before,
+    )
+
+
+def encode_cursor(order: str, key: tuple[object, ...]) -> str:
+    """The opaque cursor of the page after *key* in *order* (URL-safe text).
+
+    Examples:
+        >>> at = datetime.fromisoformat("2026-01-05T08:00Z")
+        >>> cursor = encode_cursor("priority", (0, at, "c1"))
+        >>> decode_cursor(cursor, "priority")
+        (0, datetime.datetime(2026, 1, 5, 8, 0, tzinfo=datetime.timezone.utc), 'c1')
+    """
+    parts = [{"t": v.isoformat()} if isinstance(v, datetime) else v for v in key]
+    text = json.dumps([order, *parts], separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, order: str) -> tuple[object, ...]:
+    """The key a cursor of :func:`encode_cursor` continues after.
+
+    Raises:
+        InvalidInputError: the cursor is damaged, or was made for another order.
+    """
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or raw[0] != order:
+            raise ValueError(order)  # noqa: TRY301 - one refusal for every bad cursor
+        return tuple(datetime.fromisoformat(v["t"]) if isinstance(v, dict) else v for v in raw[1:])
+    except (ValueError, TypeError, KeyError, IndexError, binascii.Error):
+        raise InvalidInputError.single(
+            "page",
+            "The page cursor is damaged or belongs to another order; pass the `next` of the "
+            "previous page with the same order, or no cursor for the first page.",
+            "Kursor halaman rusak atau milik urutan lain; berikan `next` dari halaman "
+            "sebelumnya dengan urutan yang sama, atau tanpa kursor untuk halaman pertama.",
+        ) from None
+
+
+def check_limit(limit: object) -> int:
+    """*limit* when it is a page size from 1 to :data:`MAX_PAGE`.
+
+    Raises:
+        InvalidInputError: it is not.
+    """
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInputError.single(
+            "limit",
+            f"A page holds 1 to {MAX_PAGE} summaries, not {limit!r}.",
+            f"Satu halaman memuat 1 sampai {MAX_PAGE} ringkasan, bukan {limit!r}.",
+        )
+    return limit
+
+
+#: The largest page a query returns.
+MAX_PAGE = 1_000
+
+
+def case_page(
+    queries: SummaryQueries,
+    selection: CaseSelection,
+    order: CaseOrder,
+    cursor: str | None,
+    limit: int,
+    *,
+    count: bool = False,
+) -> Page[CaseSummary]:
+    """One page of case summaries, with the cursor of the next one (and the count)."""
+    after = decode_cursor(cursor, order.value) if cursor is not None else None
+    found = queries.case_summaries(selection, order=order, after=after, limit=limit + 1)
+    items = tuple(found[:limit])
+    more = len(found) > limit
+    return Page(
+        items=items,
+        next=encode_cursor(order.value, case_key(items[-1], order)) if more else None,
+        total=queries.count_cases(selection) if count else None,
+    )
+
+
+def referral_page(
+    queries: SummaryQueries,
+    selection: ReferralSelection,
+    order: ReferralOrder,
+    cursor: str | None,
+    limit: int,
+    *,
+    count: bool = False,
+) -> Page[ReferralSummary]:
+    """One page of referral summaries, with the cursor of the next one (and the count)."""
+    after = decode_cursor(cursor, order.value) if cursor is not None else None
+    found = queries.referral_summaries(selection, order=order, after=after, limit=limit + 1)
+    items = tuple(found[:limit])
+    more = len(found) > limit
+    return Page(
+        items=items,
+        next=encode_cursor(order.value, referral_key(items[-1], order)) if more else None,
+        total=queries.count_referrals(selection) if count else None,
+    )
+
+
+_FILTER_ENUMS: dict[str, type[enum.Enum]] = {
+    "states": CaseState,
+    "channels": Channel,
+    "kinds": ComplaintKind,
+    "sectors": Sector,
+    "referral_statuses": ReferralStatus,
+    "statuses": ReferralStatus,
+}
+_FILTER_TIMES = (
+    "registered_from",
+    "registered_before",
+    "updated_from",
+    "updated_before",
+    "requested_from",
+    "requested_before",
+)
+
+
+def checked_filter(where: object, kind: type[F]) -> F:
+    """*where* (``None``: everything) with its codes as enum members, or a refusal.
+
+    Sets may hold the codes as text (``{"submitted"}``); times must be aware.
+
+    Raises:
+        InvalidInputError: *where* is not a *kind*, or every problem of its fields.
+    """
+    if where is None:
+        return kind()
+    if not isinstance(where, kind):
+        raise InvalidInputError.single(
+            "where",
+            f"where must be a {kind.__name__}, not {type(where).__name__}.",
+            f"where harus {kind.__name__}, bukan {type(where).__name__}.",
+        )
+    problems: list[Problem] = []
+    changes: dict[str, object] = {}
+    for name, members in _FILTER_ENUMS.items():
+        values = getattr(where, name, None)
+        if values:
+            changes[name] = frozenset(
+                enum_value(members, v, f"where.{name}", problems) for v in values
+            )
+    priority = getattr(where, "priority", None)
+    if priority is not None:
+        changes["priority"] = enum_value(Priority, priority, "where.priority", problems)
+    for name in _FILTER_TIMES:
+        value = getattr(where, name, None)
+        if value is not None and (not isinstance(value, datetime) or value.tzinfo is None):
+            problems.append(
+                Problem(
+                    f"where.{name}",
+                    f"where.{name} must be an aware datetime (with a time zone, such as UTC).",
+                    f"where.{name} harus berupa datetime dengan zona waktu (misalnya UTC).",
+                )
+            )
+    if problems:
+        raise InvalidInputError(problems)
+    return attrs.evolve(where, **changes)  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from slrt_core.case._model import (
 )
 from slrt_core.errors import CorruptRecordError, InvalidInputError
 from slrt_core.household import Household
+from slrt_core.identity import RegionCode
 from slrt_core.referral._consent import Consent, ConsentStatus, LawfulBasis
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, StatusChange
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role
@@ -41,6 +42,7 @@ __all__ = [
     "CaseReturned",
     "CaseReviewed",
     "CaseSubmitted",
+    "CaseTransferred",
     "ConsentRecorded",
     "ConsentWithdrawn",
     "DirectServiceDelivered",
@@ -55,6 +57,8 @@ __all__ = [
     "ReferralEscalated",
     "ReferralRequested",
     "ReferralStatusChanged",
+    "WorkerAssigned",
+    "WorkerUnassigned",
     "apply",
     "replay",
 ]
@@ -236,6 +240,41 @@ class ConsentWithdrawn(Payload, name="consent_withdrawn", transition="withdraw_c
 
 
 @attrs.frozen(kw_only=True)
+class WorkerAssigned(Payload, name="worker_assigned", transition="assign"):
+    """A worker (facilitator, Puskesos operator, back office) was assigned to the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    worker_id: str
+    role: Role
+
+
+@attrs.frozen(kw_only=True)
+class WorkerUnassigned(Payload, name="worker_unassigned", transition="assign"):
+    """A worker no longer works on the case.
+
+    .. versionadded:: 0.1.0
+    """
+
+    worker_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CaseTransferred(Payload, name="case_transferred", transition="transfer"):
+    """The household moved: the case now belongs to the region of village *to_region*.
+
+    From the event on, the new region's staff have the case and the old region's do
+    not; its workers are unassigned.
+
+    .. versionadded:: 0.1.0
+    """
+
+    from_region: RegionCode
+    to_region: RegionCode
+
+
+@attrs.frozen(kw_only=True)
 class CaseClosed(Payload, name="case_closed", transition="close"):
     """The case closed for a reason."""
 
@@ -274,6 +313,9 @@ DomainEvent: TypeAlias = (
     | ConsentWithdrawn
     | CaseClosed
     | CaseErased
+    | WorkerAssigned
+    | WorkerUnassigned
+    | CaseTransferred
 )
 
 #: Every payload class by its stored ``type``.
@@ -551,6 +593,18 @@ def _consent_withdrawn(case: Case, event: Event, p: ConsentWithdrawn) -> _Change
     }
 
 
+def _assigned(case: Case, _event: Event, p: WorkerAssigned) -> _Changes:
+    return {"assignees": case.assignees | {p.worker_id}}
+
+
+def _unassigned(case: Case, _event: Event, p: WorkerUnassigned) -> _Changes:
+    return {"assignees": case.assignees - {p.worker_id}}
+
+
+def _transferred(case: Case, _event: Event, p: CaseTransferred) -> _Changes:
+    return {"household": attrs.evolve(case.household, region=p.to_region), "assignees": frozenset()}
+
+
 def _closed(_case: Case, _event: Event, p: CaseClosed) -> _Changes:
     return {"closing_reason": p.reason}
 
@@ -575,4 +629,7 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     ConsentWithdrawn: _consent_withdrawn,
     CaseClosed: _closed,
     CaseErased: _unchanged,
+    WorkerAssigned: _assigned,
+    WorkerUnassigned: _unassigned,
+    CaseTransferred: _transferred,
 }

@@ -82,9 +82,23 @@ from slrt_core.ports import (
     EventCodec,
     IdempotencyRecord,
     OutboxMessage,
+    ProjectionRebuild,
     Store,
 )
 from slrt_core.privacy import NikIndex, NikTokenizer
+from slrt_core.projections import (
+    CaseOrder,
+    CaseSelection,
+    CaseSummary,
+    ReferralOrder,
+    ReferralSelection,
+    ReferralSummary,
+    case_key,
+    case_matches,
+    referral_key,
+    referral_matches,
+    summarize,
+)
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.testing._doubles import FrozenClock
 from slrt_core.testing._fixtures import (
@@ -98,6 +112,9 @@ from slrt_core.testing._fixtures import (
     walk_case,
 )
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
+
+#: More summaries than any contract test writes.
+_ALL = 10_000
 
 __all__ = ["StoreContract"]
 
@@ -334,6 +351,106 @@ def _plans(draw: st.DrawFn) -> _Plan:
         )
     )
     return _Plan(walks=tuple(walks), schedule=tuple(schedule))
+
+
+def _walk_plan(store: Store, plan: _Plan) -> list[str]:
+    """Run *plan*'s walks interleaved by its schedule, ten minutes apart; the case ids."""
+    clock = FrozenClock(T0)
+    slrt = sample_slrt(store, clock=clock)
+    staff = sample_staff()
+    walks = [walk_case(slrt, staff, route=r, region=v) for r, v in plan.walks]
+    case_ids: dict[int, str] = {}
+    for index, _ in (*((i, False) for i in range(len(walks))), *plan.schedule):
+        step = next(walks[index], None)
+        if step is not None:
+            case_ids[index] = step.case_id
+        clock.advance(minutes=10)
+    return sorted(set(case_ids.values()))
+
+
+def _all_cases(store: Store, order: CaseOrder = CaseOrder.REGISTERED) -> list[CaseSummary]:
+    return store.case_summaries(CaseSelection(), order=order, limit=_ALL)
+
+
+def _all_referrals(
+    store: Store, order: ReferralOrder = ReferralOrder.REQUESTED
+) -> list[ReferralSummary]:
+    return store.referral_summaries(ReferralSelection(), order=order, limit=_ALL)
+
+
+def _case_selections(summaries: list[CaseSummary]) -> list[CaseSelection]:
+    """Selections touching every condition, with values the summaries hold and do not."""
+    times = sorted({s.registered_at for s in summaries} | {s.updated_at for s in summaries})
+    deadlines = sorted({s.next_due_at for s in summaries if s.next_due_at is not None})
+    middle = times[len(times) // 2] if times else T0
+    due = deadlines[len(deadlines) // 2] if deadlines else T0 + timedelta(days=5)
+    semarang, district = RegionCode("33.74"), RegionCode("33.74.01")
+    return [
+        CaseSelection(),
+        CaseSelection(regions=(semarang,)),
+        CaseSelection(regions=(district, RegionCode("33.73"))),
+        CaseSelection(regions=(RegionCode("33"),), excluded=(district,)),
+        CaseSelection(regions=(_MIROTO,)),
+        CaseSelection(regions=(RegionCode("34"),)),
+        CaseSelection(case_ids=frozenset({s.case_id for s in summaries[::3]})),
+        CaseSelection(case_ids=frozenset()),
+        CaseSelection(states=frozenset({CaseState.CLOSED, CaseState.SUBMITTED})),
+        CaseSelection(states=frozenset({CaseState.REGISTERED}), regions=(semarang,)),
+        CaseSelection(assignee="facilitator-1"),
+        CaseSelection(assignee="back-office-1", regions=(district,)),
+        CaseSelection(assignee="nobody"),
+        CaseSelection(channels=frozenset({Channel.HOME_VISIT})),
+        CaseSelection(kinds=frozenset({ComplaintKind.GRIEVANCE, ComplaintKind.QUESTION})),
+        CaseSelection(emergency=True),
+        CaseSelection(emergency=False),
+        CaseSelection(priority=Priority.HIGH),
+        CaseSelection(priority=Priority.NORMAL),
+        CaseSelection(sectors=frozenset({Sector.HEALTH})),
+        CaseSelection(sectors=frozenset({Sector.FOOD, Sector.EDUCATION})),
+        CaseSelection(services=frozenset({"pbi-jk"})),
+        CaseSelection(services=frozenset()),
+        CaseSelection(provider="bpjs-jateng"),
+        CaseSelection(provider="bpjs-jateng", services=frozenset({"none"})),
+        CaseSelection(referral_statuses=frozenset({ReferralStatus.COMPLETED})),
+        CaseSelection(
+            referral_statuses=frozenset({ReferralStatus.REQUESTED, ReferralStatus.ACCEPTED})
+        ),
+        CaseSelection(due_before=due),
+        CaseSelection(due_after=due),
+        CaseSelection(due_before=FAR),
+        CaseSelection(registered_from=middle),
+        CaseSelection(registered_before=middle),
+        CaseSelection(updated_from=middle, updated_before=FAR),
+        CaseSelection(updated_before=middle, states=frozenset(CaseState)),
+    ]
+
+
+def _referral_selections(summaries: list[ReferralSummary]) -> list[ReferralSelection]:
+    times = sorted({r.requested_at for r in summaries})
+    deadlines = sorted({r.due_at for r in summaries if r.due_at is not None})
+    middle = times[len(times) // 2] if times else T0
+    due = deadlines[len(deadlines) // 2] if deadlines else T0 + timedelta(days=5)
+    first = summaries[0].case_id if summaries else "case-none"
+    return [
+        ReferralSelection(),
+        ReferralSelection(regions=(RegionCode("33.74"),)),
+        ReferralSelection(regions=(RegionCode("33"),), excluded=(RegionCode("33.74.02"),)),
+        ReferralSelection(case_id=first),
+        ReferralSelection(statuses=frozenset({ReferralStatus.REQUESTED, ReferralStatus.RECEIVED})),
+        ReferralSelection(statuses=frozenset({ReferralStatus.COMPLETED})),
+        ReferralSelection(provider="bpjs-jateng"),
+        ReferralSelection(provider="elsewhere"),
+        ReferralSelection(services=frozenset({"pbi-jk"})),
+        ReferralSelection(services=frozenset()),
+        ReferralSelection(sectors=frozenset({Sector.HEALTH})),
+        ReferralSelection(sectors=frozenset({Sector.HOUSING})),
+        ReferralSelection(escalated=True),
+        ReferralSelection(escalated=False),
+        ReferralSelection(due_before=due),
+        ReferralSelection(due_after=due),
+        ReferralSelection(requested_from=middle),
+        ReferralSelection(requested_before=middle),
+    ]
 
 
 # --------------------------------------------------------------------------- the suite
@@ -1060,3 +1177,104 @@ class StoreContract(abc.ABC):
                 ("ref-1", "case-1"),
             ]
             assert store.open_referrals(due_before=T0) == []
+
+    # ------------------------------------------------------------------ read models
+
+    @settings(
+        suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
+        deadline=None,
+        max_examples=15,
+    )
+    @given(plan=_plans())
+    def test_summaries_follow_commits_and_rebuild_gives_the_same(self, plan: _Plan) -> None:
+        """Summaries are those of the stored cases, and a rebuild from the log equals them."""
+        with self._stores() as stores:
+            store = stores.open()
+            case_ids = _walk_plan(store, plan)
+            store = stores.reopen(store)
+            expected = [summarize(store.load(c)) for c in case_ids]
+            cases = sorted(
+                (s for s, _ in expected), key=lambda s: case_key(s, CaseOrder.REGISTERED)
+            )
+            referrals = sorted(
+                (r for _, rs in expected for r in rs),
+                key=lambda r: referral_key(r, ReferralOrder.REQUESTED),
+            )
+            assert _all_cases(store) == cases
+            assert _all_referrals(store) == referrals
+            if isinstance(store, ProjectionRebuild):
+                assert store.rebuild_projections(batch=2) == len(case_ids)
+                assert _all_cases(store) == cases
+                assert _all_referrals(store) == referrals
+
+    def test_selections_mean_what_the_matchers_say(self) -> None:
+        """Every selection returns (and counts) exactly the summaries its matcher accepts."""
+        plan = _Plan(
+            walks=tuple((r, v) for r in ROUTES for v in VILLAGES),
+            schedule=tuple((i % 16, False) for i in range(16 * 9)),
+        )
+        with self._stores() as stores:
+            store = stores.open()
+            _walk_plan(store, plan)
+            every_case = _all_cases(store)
+            every_referral = _all_referrals(store)
+            assert len(every_case) == 16
+            assert every_referral
+            for sel in _case_selections(every_case):
+                want = [s for s in every_case if case_matches(s, sel)]
+                assert store.case_summaries(sel, order=CaseOrder.REGISTERED, limit=_ALL) == want, (
+                    sel
+                )
+                assert store.count_cases(sel) == len(want), sel
+            for rsel in _referral_selections(every_referral):
+                rwant = [r for r in every_referral if referral_matches(r, rsel)]
+                got = store.referral_summaries(rsel, order=ReferralOrder.REQUESTED, limit=_ALL)
+                assert got == rwant, rsel
+                assert store.count_referrals(rsel) == len(rwant), rsel
+
+    def test_keyset_pages_walk_every_order_once(self) -> None:
+        """Pages of two, each after the last key shown, list everything once, in order."""
+        plan = _Plan(
+            walks=tuple((r, v) for r in ROUTES for v in VILLAGES[:2]),
+            schedule=tuple((i % 8, False) for i in range(8 * 8)),
+        )
+        with self._stores() as stores:
+            store = stores.open()
+            _walk_plan(store, plan)
+            for order in CaseOrder:
+                whole = _all_cases(store, order)
+                assert whole == sorted(whole, key=lambda s, o=order: case_key(s, o))  # type: ignore[misc]
+                paged: list[CaseSummary] = []
+                after = None
+                while page := store.case_summaries(
+                    CaseSelection(), order=order, after=after, limit=2
+                ):
+                    paged += page
+                    after = case_key(page[-1], order)
+                assert paged == whole, order
+            for rorder in ReferralOrder:
+                rwhole = _all_referrals(store, rorder)
+                assert rwhole == sorted(rwhole, key=lambda r, o=rorder: referral_key(r, o))  # type: ignore[misc]
+                rpaged: list[ReferralSummary] = []
+                rafter = None
+                while rpage := store.referral_summaries(
+                    ReferralSelection(), order=rorder, after=rafter, limit=1
+                ):
+                    rpaged += rpage
+                    rafter = referral_key(rpage[-1], rorder)
+                assert rpaged == rwhole, rorder
+
+    def test_a_refused_commit_leaves_the_summaries(self) -> None:
+        """A stale commit is refused and the case's summary stays as it was."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1")
+            store.commit(first)
+            before = _all_cases(store)
+            stale = _then(first.case, _need(first.case, "lost"))
+            store.commit(stale)
+            after = _all_cases(store)
+            with pytest.raises(ConcurrencyError):
+                store.commit(stale)
+            assert _all_cases(store) == after != before
+            assert after[0].version == 2

@@ -334,7 +334,7 @@ def test_the_upgrade_removes_notes_from_notifications_written_before(
             )
         store = PostgresStore(url, min_size=0, max_size=2)
     try:
-        assert store.migrations_applied == 1
+        assert store.migrations_applied == store.schema_version() - 2
         (row,) = outbox(store)
         assert NAME not in row[1]
         assert row[0].case_id == "case-1"
