@@ -72,6 +72,12 @@ def register(actor: Actor = FACILITATOR, region: RegionCode = VILLAGE) -> cmd.Re
     )
 
 
+def register_online(world: World, actor: Actor, region: RegionCode) -> str:
+    """A case registered online by *actor* in *region*; its id."""
+    outcome = world.slrt.pipeline.run(register(actor, region))
+    return outcome.result_id
+
+
 class World:
     """A server (service, endpoint) on a frozen clock, and devices registered on it."""
 

@@ -688,12 +688,13 @@ class SyncEndpoint:
         records = self.service.store.audit_records(start=request.cursor + 1)
         with contextlib.closing(_generator(records)) as stream:
             for scanned, record in enumerate(stream, start=1):
-                if len(changes) >= request.limit or scanned > scan:
+                case_id = record.case_id or json.loads(record.body)["case_id"]
+                full = len(changes) >= request.limit
+                if scanned > scan or (full and case_id not in seen):
                     more = True
                     break
                 cursor = record.seq
-                case_id = record.case_id or json.loads(record.body)["case_id"]
-                if case_id in seen:
+                if case_id in seen:  # sent in this page already, at its latest version
                     continue
                 seen.add(case_id)
                 change = self._change(actor, case_id)

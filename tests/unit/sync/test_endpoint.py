@@ -582,3 +582,48 @@ def test_upload_json_refuses_what_is_not_a_batch() -> None:
     with pytest.raises(InvalidInputError) as caught:
         world.endpoint.upload_json({"device_id": "tab", "envelopes": [{"device_id": 3}]})
     assert "the batch" in str(caught.value)
+
+
+def test_a_registration_whose_new_id_is_taken_is_refused() -> None:
+    class SameId:
+        def new_id(self, kind: str, /) -> str:
+            return f"{kind}-1"
+
+    world = World()
+    world.slrt.ids = SameId()
+    world.slrt._pipeline = None  # the ids are read when the pipeline is built
+    tablet, _ = world.device()
+    tablet.record(register())
+    tablet.record(register())
+    results = world.endpoint.upload(tablet.batch()).results
+    assert [r.status for r in results] == [Status.APPLIED, Status.REFUSED]
+    assert results[1].refusal is not None
+    assert results[1].refusal.error == "ConcurrencyError"
+
+
+def test_a_command_the_role_may_not_send_is_refused_even_on_a_moved_case() -> None:
+    world = World()
+    case_id = world.case_in("submitted")
+    tablet, _ = world.device()
+    world.sync(tablet)
+    world.slrt.return_for_correction(SUPERVISOR, case_id, note="again")
+    tablet.record(cmd.Approve(actor=FACILITATOR, case_id=case_id))
+    result = world.endpoint.upload(tablet.batch()).results[0]
+    assert result.status is Status.REFUSED
+    assert result.refusal is not None
+    assert result.refusal.error == "AccessDenied"
+
+
+def test_a_conflict_on_a_case_erased_since_is_no_longer_listed(tmp_path: Any) -> None:
+    from slrt_core import Actor, RegionCode, Role
+    from slrt_core.crypto import MemoryKeyStore, SealingCodec, StaticKeyring, SubjectVault
+
+    vault = SubjectVault(StaticKeyring({1: b"k" * 32}), MemoryKeyStore())
+    world = World(store=SqliteStore(tmp_path / "cases.sqlite", codec=SealingCodec(vault)))
+    _, case_id, _ = _held(world)
+    assert len(world.endpoint.open_conflicts(SUPERVISOR)) == 1
+    world.slrt.close(SUPERVISOR, case_id, reason=ClosingReason.DUPLICATE)
+    manager = Actor(actor_id="mgr-1", role=Role.MANAGER, jurisdiction=RegionCode("33.74"))
+    world.slrt.erase(manager, case_id, request_ref="PDP-9")
+    assert world.endpoint.open_conflicts(SUPERVISOR) == []
+    world.store.close()
