@@ -217,18 +217,28 @@ class SyncEndpoint:
         flags = self._time_flags(envelope.claimed_at, now)
         base = envelope.base_version
         fields = dict(envelope.command)
-        for name in ("case_id", "referral_id"):
-            target = fields.get(name)
-            if isinstance(target, str) and target.startswith(ENVELOPE_REF):
-                made = self.ledger.answer(device_id, target.removeprefix(ENVELOPE_REF))
-                if made is None or made.result_id is None:
+        key = f"sync:{device_id}:{envelope.envelope_id}"
+        try:
+            for name in ("case_id", "referral_id"):
+                target = fields.get(name)
+                if not (isinstance(target, str) and target.startswith(ENVELOPE_REF)):
+                    continue
+                source = target.removeprefix(ENVELOPE_REF)
+                made = self.ledger.answer(device_id, source)
+                if made is None:  # not received yet: answer nothing, keep nothing
                     return EnvelopeResult(
                         envelope_id=envelope.envelope_id, status=Status.DEFERRED, received_at=now
                     )
+                if made.status is not Status.APPLIED or made.result_id is None:
+                    raise InvalidInputError.single(
+                        name,
+                        f"Envelope {source!r}, which this one builds on, was not applied "
+                        f"({made.status}); this one cannot apply either.",
+                        f"Amplop {source!r}, dasar amplop ini, tidak diterapkan; amplop ini "
+                        "juga tidak dapat diterapkan.",
+                    )
                 fields[name] = made.case_id if name == "case_id" else made.result_id
                 base = made.version if base is None else base
-        key = f"sync:{device_id}:{envelope.envelope_id}"
-        try:
             command = command_from_json(
                 envelope.command_type,
                 fields,

@@ -627,3 +627,17 @@ def test_a_conflict_on_a_case_erased_since_is_no_longer_listed(tmp_path: Any) ->
     world.slrt.erase(manager, case_id, request_ref="PDP-9")
     assert world.endpoint.open_conflicts(SUPERVISOR) == []
     world.store.close()
+
+
+def test_a_command_on_a_registration_that_was_refused_is_refused_too() -> None:
+    world = World()
+    tablet, _ = world.device()
+    made = tablet.record(register(region=OTHER_VILLAGE))
+    tablet.record(
+        cmd.Assess(actor=FACILITATOR, case_id=f"envelope:{made.envelope_id}", findings="x")
+    )
+    results = world.endpoint.upload(tablet.batch()).results
+    assert [r.status for r in results] == [Status.REFUSED, Status.REFUSED]
+    assert results[1].refusal is not None
+    assert results[1].refusal.problems[0][0] == "case_id"
+    assert "was not applied" in results[1].refusal.message
