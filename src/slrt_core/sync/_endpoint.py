@@ -45,7 +45,7 @@ from slrt_core.identity import RegionCode
 from slrt_core.privacy import AccessRecord
 from slrt_core.serialization import converter
 from slrt_core.service import Slrt
-from slrt_core.sync._ledger import Device, SyncLedger
+from slrt_core.sync._ledger import Answer, Device, SyncLedger
 from slrt_core.sync._protocol import (
     Batch,
     BatchResult,
@@ -184,10 +184,12 @@ class SyncEndpoint:
         An envelope answered before gets the same answer (``already_applied`` for one
         applied), so a batch may be sent again, in part, or out of order.
         """
-        return BatchResult(
-            device_id=batch.device_id,
-            results=tuple(self._envelope(batch.device_id, e) for e in batch.envelopes),
-        )
+        upload = _Upload()
+        try:
+            results = tuple(self._envelope(batch.device_id, e, upload) for e in batch.envelopes)
+        finally:  # the answers in one transaction, even those before a failure
+            self.ledger.record_answers(batch.device_id, upload.kept.values())
+        return BatchResult(device_id=batch.device_id, results=results)
 
     def upload_json(self, data: Any) -> dict[str, Any]:
         """:meth:`upload` of a batch as parsed JSON; the results as JSON.
@@ -198,10 +200,10 @@ class SyncEndpoint:
         batch = from_json(data, Batch, subject="the batch")
         return to_json(self.upload(batch))
 
-    def _envelope(self, device_id: str, envelope: Envelope) -> EnvelopeResult:
+    def _envelope(self, device_id: str, envelope: Envelope, upload: _Upload) -> EnvelopeResult:
         now = self.service.clock.now()
         try:
-            device = self._trusted(device_id, envelope)
+            device = self._trusted(device_id, envelope, upload)
         except SlrtError as exc:  # untrusted: nothing is recorded under its id
             return EnvelopeResult(
                 envelope_id=envelope.envelope_id,
@@ -209,7 +211,9 @@ class SyncEndpoint:
                 refusal=Refusal.of(exc),
                 received_at=now,
             )
-        known = self.ledger.answer(device_id, envelope.envelope_id)
+        known = upload.answer(envelope.envelope_id) or self.ledger.answer(
+            device_id, envelope.envelope_id
+        )
         if known is not None:
             if known.status is Status.APPLIED:
                 return attrs.evolve(known, status=Status.ALREADY_APPLIED)
@@ -219,26 +223,12 @@ class SyncEndpoint:
         fields = dict(envelope.command)
         key = f"sync:{device_id}:{envelope.envelope_id}"
         try:
-            for name in ("case_id", "referral_id"):
-                target = fields.get(name)
-                if not (isinstance(target, str) and target.startswith(ENVELOPE_REF)):
-                    continue
-                source = target.removeprefix(ENVELOPE_REF)
-                made = self.ledger.answer(device_id, source)
-                if made is None:  # not received yet: answer nothing, keep nothing
-                    return EnvelopeResult(
-                        envelope_id=envelope.envelope_id, status=Status.DEFERRED, received_at=now
-                    )
-                if made.status is not Status.APPLIED or made.result_id is None:
-                    raise InvalidInputError.single(
-                        name,
-                        f"Envelope {source!r}, which this one builds on, was not applied "
-                        f"({made.status}); this one cannot apply either.",
-                        f"Amplop {source!r}, dasar amplop ini, tidak diterapkan; amplop ini "
-                        "juga tidak dapat diterapkan.",
-                    )
-                fields[name] = made.case_id if name == "case_id" else made.result_id
-                base = made.version if base is None else base
+            resolved = self._resolve_refs(device_id, fields, base, upload)
+            if resolved is None:  # not received yet: answer nothing, keep nothing
+                return EnvelopeResult(
+                    envelope_id=envelope.envelope_id, status=Status.DEFERRED, received_at=now
+                )
+            fields, base = resolved
             command = command_from_json(
                 envelope.command_type,
                 fields,
@@ -261,11 +251,43 @@ class SyncEndpoint:
                 received_at=now,
             )
         else:
-            result = self._apply(device_id, envelope, command, base, flags, now)
-        self._record(device_id, envelope, result)
+            result = self._apply(device_id, envelope, command, base, flags, now, upload)
+        self._record(device_id, envelope, result, upload)
         return result
 
-    def _record(self, device_id: str, envelope: Envelope, result: EnvelopeResult) -> None:
+    def _resolve_refs(
+        self, device_id: str, fields: dict[str, Any], base: int | None, upload: _Upload
+    ) -> tuple[dict[str, Any], int | None] | None:
+        """*fields* with ``"envelope:<id>"`` targets replaced by what those envelopes made.
+
+        ``None`` when such an envelope has not been received yet.
+
+        Raises:
+            InvalidInputError: the envelope named was not applied.
+        """
+        for name in ("case_id", "referral_id"):
+            target = fields.get(name)
+            if not (isinstance(target, str) and target.startswith(ENVELOPE_REF)):
+                continue
+            source = target.removeprefix(ENVELOPE_REF)
+            made = upload.answer(source) or self.ledger.answer(device_id, source)
+            if made is None:
+                return None
+            if made.status is not Status.APPLIED or made.result_id is None:
+                raise InvalidInputError.single(
+                    name,
+                    f"Envelope {source!r}, which this one builds on, was not applied "
+                    f"({made.status}); this one cannot apply either.",
+                    f"Amplop {source!r}, dasar amplop ini, tidak diterapkan; amplop ini "
+                    "juga tidak dapat diterapkan.",
+                )
+            fields[name] = made.case_id if name == "case_id" else made.result_id
+            base = made.version if base is None else base
+        return fields, base
+
+    def _record(
+        self, device_id: str, envelope: Envelope, result: EnvelopeResult, upload: _Upload
+    ) -> None:
         journal: dict[str, Any] | None = None
         held = None
         if result.conflict is not None and result.case_id is not None:
@@ -288,9 +310,9 @@ class SyncEndpoint:
                 "claimed_at": _iso(envelope.claimed_at),
                 "at": _iso(result.received_at),
             }
-        self.ledger.record_answer(device_id, result, journal=journal, conflict=held)
+        upload.kept[result.envelope_id] = (result, journal, held)
 
-    def _trusted(self, device_id: str, envelope: Envelope) -> Device:
+    def _trusted(self, device_id: str, envelope: Envelope, upload: _Upload) -> Device:
         if envelope.device_id != device_id:
             raise _untrusted(
                 f"Envelope {envelope.envelope_id!r} names device {envelope.device_id!r}, "
@@ -298,7 +320,9 @@ class SyncEndpoint:
                 f"Amplop {envelope.envelope_id!r} menyebut perangkat {envelope.device_id!r}, "
                 f"bukan perangkat kiriman {device_id!r}.",
             )
-        device = self._device(device_id)
+        if upload.device is None:  # looked up once per upload
+            upload.device = self._device(device_id)
+        device = upload.device
         if not verify_signature(envelope, device.public_key):
             raise _untrusted(
                 f"The signature of envelope {envelope.envelope_id!r} does not verify with the "
@@ -347,6 +371,7 @@ class SyncEndpoint:
         base: int | None,
         flags: tuple[str, ...],
         now: datetime,
+        upload: _Upload,
     ) -> EnvelopeResult:
         answer = attrs.evolve(
             EnvelopeResult(envelope_id=envelope.envelope_id, status=Status.APPLIED),
@@ -355,13 +380,15 @@ class SyncEndpoint:
         )
         claimed = envelope.claimed_at
         if isinstance(command, cmd.RegisterCase) or base is None:
-            return self._run(answer, command, claimed)
+            return self._run(answer, command, claimed, upload)
         last: ConcurrencyError | None = None
         for _ in range(3):  # another writer committed between our read and our commit
             try:
                 case = self._case_of(command)
             except SlrtError:  # no such case, or not visible: the pipeline says which
-                return self._run(answer, attrs.evolve(command, expected_version=base), claimed)
+                return self._run(
+                    answer, attrs.evolve(command, expected_version=base), claimed, upload
+                )
             if base > case.version:
                 return _refused(
                     answer,
@@ -375,7 +402,13 @@ class SyncEndpoint:
                 )
             try:
                 if base == case.version:  # nothing moved: the pipeline's own answer
-                    return self._run(answer, attrs.evolve(command, expected_version=base), claimed)
+                    return self._run(
+                        answer, attrs.evolve(command, expected_version=base), claimed, upload
+                    )
+                if upload.own(case.case_id, base, case.version, envelope.claimed_at):
+                    # Only this device's earlier envelopes of this upload moved it.
+                    pinned = attrs.evolve(command, expected_version=case.version)
+                    return self._run(answer, pinned, claimed, upload)
                 foreign, blocking, seen = self._moved(envelope, command, case, base)
                 if blocking is not None:
                     return self._conflict(answer, command, case, *blocking, device_id)
@@ -383,7 +416,7 @@ class SyncEndpoint:
                 # A lifecycle refusal is a conflict only when others moved the case out of
                 # the state the device saw; in that same state it is the device's mistake.
                 conflicts = foreign and seen is not case.state
-                return self._run(answer, pinned, claimed, lifecycle_conflicts=conflicts)
+                return self._run(answer, pinned, claimed, upload, lifecycle_conflicts=conflicts)
             except TransitionNotAllowed as exc:  # allowed where the device stood, not now
                 return self._conflict(
                     answer,
@@ -464,6 +497,7 @@ class SyncEndpoint:
         answer: EnvelopeResult,
         command: Any,
         claimed: datetime,
+        upload: _Upload,
         *,
         lifecycle_conflicts: bool = False,
     ) -> EnvelopeResult:
@@ -486,6 +520,11 @@ class SyncEndpoint:
             return _refused(answer, exc)
         case = outcome.case
         assert case is not None  # noqa: S101 - only an erasure leaves no case
+        if outcome.decision is not None:
+            written = len(outcome.decision.steps)
+            upload.applied(
+                case.case_id, range(case.version - written + 1, case.version + 1), claimed
+            )
         return attrs.evolve(
             answer,
             status=Status.APPLIED if outcome.decision is not None else Status.ALREADY_APPLIED,
@@ -759,6 +798,35 @@ class SyncEndpoint:
             summary=summary,
             case=converter.unstructure(case),
         )
+
+
+class _Upload:
+    """What one upload has learnt so far: the device, and the versions it wrote."""
+
+    def __init__(self) -> None:
+        self.device: Device | None = None
+        self._claimed: dict[str, dict[int, datetime]] = {}
+        #: The answers to keep, by envelope id, written together at the end.
+        self.kept: dict[str, Answer] = {}
+
+    def answer(self, envelope_id: str) -> EnvelopeResult | None:
+        """The answer given to *envelope_id* earlier in this upload, if any."""
+        kept = self.kept.get(envelope_id)
+        return None if kept is None else kept[0]
+
+    def applied(self, case_id: str, versions: range, claimed: datetime) -> None:
+        """An envelope claimed at *claimed* wrote *versions* of *case_id*."""
+        written = self._claimed.setdefault(case_id, {})
+        for v in versions:
+            written[v] = claimed
+
+    def own(self, case_id: str, base: int, current: int, claimed: datetime) -> bool:
+        """Whether this upload wrote the versions after *base* up to *current*.
+
+        Each of them by an envelope claimed no later than *claimed*.
+        """
+        versions = self._claimed.get(case_id, {})
+        return all(v in versions and versions[v] <= claimed for v in range(base + 1, current + 1))
 
 
 def _generator(records: Iterable[AuditRecord]) -> Generator[AuditRecord, None, None]:

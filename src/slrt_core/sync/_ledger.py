@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -23,9 +23,13 @@ from slrt_core.access import Actor
 from slrt_core.audit import GENESIS, AuditRecord, AuditReport, seal, verify
 from slrt_core.errors import InvalidInputError, StorageError
 from slrt_core.serialization import canonical_json, converter, structure
-from slrt_core.sync._protocol import EnvelopeResult, from_json, to_json
+from slrt_core.sync._protocol import EnvelopeResult, from_json, to_canonical
 
-__all__ = ["Device", "SyncLedger"]
+__all__ = ["Answer", "Device", "SyncLedger"]
+
+#: An answer as kept: the result, its journal record, and ``(case_id, envelope JSON)``
+#: of the conflict it holds.
+Answer = tuple["EnvelopeResult", dict[str, Any] | None, tuple[str, dict[str, Any]] | None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS devices (
@@ -79,6 +83,11 @@ class SyncLedger:
     Args:
         path: the database file; ``":memory:"`` (the default) for a ledger that lives
             as long as this object.
+        synchronous: ``"full"`` (the default: a committed answer survives a power loss)
+            or ``"normal"`` (it survives a crash of the process), as for
+            :class:`~slrt_core.adapters.SqliteStore`. An answer lost is given again from
+            the pipeline's idempotency record for an applied envelope, and worked out
+            anew for the others.
 
     Examples:
         >>> ledger = SyncLedger()
@@ -88,10 +97,18 @@ class SyncLedger:
     .. versionadded:: 0.1.0
     """
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(
+        self, path: str = ":memory:", *, synchronous: Literal["full", "normal"] = "full"
+    ) -> None:
+        if synchronous not in ("full", "normal"):
+            msg = f"synchronous must be 'full' or 'normal', not {synchronous!r}."
+            raise ValueError(msg)
         self._lock = threading.Lock()
         try:
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            # As the case store: a write-ahead log, synchronous FULL or NORMAL.
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
             self._conn.executescript(_SCHEMA)
         except sqlite3.Error as exc:
             raise StorageError(
@@ -209,26 +226,33 @@ class SyncLedger:
             journal: a journal record written in the same transaction.
             conflict: ``(case_id, envelope JSON)`` of a conflict held by *result*.
         """
-        body = canonical_json(to_json(result)).decode()
+        self.record_answers(device_id, [(result, journal, conflict)])
+
+    def record_answers(self, device_id: str, answers: Iterable[Answer]) -> None:
+        """Keep several answers (see :meth:`record_answer`) in one transaction."""
+        rows = [(a, to_canonical(a[0]).decode()) for a in answers]
+        if not rows:
+            return
         with self._tx() as conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
-                (device_id, result.envelope_id, body),
-            )
-            if conflict is not None and result.conflict is not None:
+            for (result, journal, conflict), body in rows:
                 conn.execute(
-                    "INSERT OR REPLACE INTO conflicts VALUES (?, ?, ?, ?, ?, ?)",
-                    (
-                        result.conflict.conflict_id,
-                        device_id,
-                        result.envelope_id,
-                        conflict[0],
-                        canonical_json(conflict[1]).decode(),
-                        result.conflict.status,
-                    ),
+                    "INSERT OR REPLACE INTO answers VALUES (?, ?, ?)",
+                    (device_id, result.envelope_id, body),
                 )
-            if journal is not None:
-                self._journal(conn, journal)
+                if conflict is not None and result.conflict is not None:
+                    conn.execute(
+                        "INSERT OR REPLACE INTO conflicts VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            result.conflict.conflict_id,
+                            device_id,
+                            result.envelope_id,
+                            conflict[0],
+                            canonical_json(conflict[1]).decode(),
+                            result.conflict.status,
+                        ),
+                    )
+                if journal is not None:
+                    self._journal(conn, journal)
 
     # ------------------------------------------------------------ conflicts
 

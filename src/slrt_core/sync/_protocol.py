@@ -141,7 +141,7 @@ class Envelope:
 
     def signed_bytes(self) -> bytes:
         """The canonical JSON of the envelope without its signature: what is signed."""
-        data = to_json(self)
+        data = converter.unstructure(self)
         del data["signature"]
         return canonical_json(data)
 
@@ -293,7 +293,7 @@ class FeedRequest:
 
     def signed_bytes(self) -> bytes:
         """The canonical JSON of the request without its signature."""
-        data = to_json(self)
+        data = converter.unstructure(self)
         del data["signature"]
         return canonical_json(data)
 
@@ -342,6 +342,11 @@ class FeedPage:
 
 
 # ---------------------------------------------------------------- JSON
+
+
+def to_canonical(value: Any) -> bytes:
+    """The canonical JSON bytes of *value* (as :func:`to_json`, encoded once)."""
+    return canonical_json(converter.unstructure(value))
 
 
 def to_json(value: Any) -> dict[str, Any]:
@@ -413,7 +418,7 @@ def command_from_json(
             "The command must be a JSON object of its fields.",
             "Perintah harus berupa objek JSON berisi kolom-kolomnya.",
         )
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {f.name: f for f in attrs.fields(cls)}
     problems = [
         Problem(
@@ -453,6 +458,16 @@ def command_from_json(
         **({"expected_version": expected_version} if "expected_version" in fields else {}),
         **values,
     )
+
+
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    """The resolved annotations of a command class (resolved once: it costs)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _field_in(value: Any, hint: Any, name: str) -> Any:

@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from slrt_core.access import Actor
 from slrt_core.errors import StorageError
 from slrt_core.ports import Clock
-from slrt_core.serialization import canonical_json
 from slrt_core.sync._protocol import (
     Batch,
     BatchResult,
@@ -35,6 +34,7 @@ from slrt_core.sync._protocol import (
     command_to_json,
     from_json,
     sign,
+    to_canonical,
     to_json,
 )
 
@@ -162,7 +162,7 @@ class Replica:
             ),
             self._key,
         )
-        body = canonical_json(to_json(envelope)).decode()
+        body = to_canonical(envelope).decode()
         with self._lock:
             self._conn.execute(
                 "INSERT INTO queue (envelope_id, envelope) VALUES (?, ?)",
@@ -204,7 +204,7 @@ class Replica:
                 if result.status in _FINAL:
                     self._conn.execute(
                         "UPDATE queue SET result = ? WHERE envelope_id = ?",
-                        (canonical_json(to_json(result)).decode(), result.envelope_id),
+                        (to_canonical(result).decode(), result.envelope_id),
                     )
 
     def answers(self) -> dict[str, EnvelopeResult]:
@@ -245,7 +245,7 @@ class Replica:
                     (
                         change.case_id,
                         change.version,
-                        canonical_json(to_json(change)).decode(),
+                        to_canonical(change).decode(),
                     ),
                 )
             self._conn.execute(

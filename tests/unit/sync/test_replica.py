@@ -89,3 +89,9 @@ def test_databases_that_do_not_open_are_storage_errors(tmp_path: Path) -> None:
         SyncLedger(missing)
     with pytest.raises(StorageError, match="does not open"):
         Replica(missing, device_id="d", actor=FACILITATOR, key=World().device()[0]._key)
+
+
+def test_the_ledger_s_durability_is_full_or_normal(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="synchronous"):
+        SyncLedger(str(tmp_path / "l.sqlite"), synchronous="off")  # type: ignore[arg-type]
+    SyncLedger(str(tmp_path / "l.sqlite"), synchronous="normal").close()
