@@ -6,7 +6,7 @@ batches; :class:`SyncEndpoint` applies each through the ordinary pipeline and an
 applied, already applied, conflict or refused. The device then downloads the feed: the
 cases its actor may see that changed after its cursor, page by page. :class:`Replica`
 is the reference client. The protocol's JSON Schema is :data:`SCHEMA`
-(``protocol.schema.json``); the rules are in docs/explanation/sync.md.
+(``protocol.schema.json``); the rules are in the explanation "Offline sync: the rules".
 
 .. versionadded:: 0.1.0
 """

@@ -1,7 +1,7 @@
 """The server side of sync: batches applied through the ordinary pipeline, and the feed.
 
-See ``docs/explanation/sync.md`` for the rules this module implements: idempotency
-by envelope id, the conflict rules, time, trust and what the feed carries.
+The explanation "Offline sync: the rules" in the docs writes down what this module
+implements: idempotency by envelope id, the conflict rules, time, trust and the feed.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.privacy import AccessRecord
-from slrt_core.serialization import converter
+from slrt_core.serialization import canonical_json, converter
 from slrt_core.service import Slrt
 from slrt_core.sync._ledger import Answer, Device, SyncLedger
 from slrt_core.sync._protocol import (
@@ -184,9 +184,15 @@ class SyncEndpoint:
         An envelope answered before gets the same answer (``already_applied`` for one
         applied), so a batch may be sent again, in part, or out of order.
         """
+        return self._upload(batch, [e.signed_bytes() for e in batch.envelopes])
+
+    def _upload(self, batch: Batch, signed: list[bytes]) -> BatchResult:
         upload = _Upload()
         try:
-            results = tuple(self._envelope(batch.device_id, e, upload) for e in batch.envelopes)
+            results = tuple(
+                self._envelope(batch.device_id, e, upload, b)
+                for e, b in zip(batch.envelopes, signed, strict=True)
+            )
         finally:  # the answers in one transaction, even those before a failure
             self.ledger.record_answers(batch.device_id, upload.kept.values())
         return BatchResult(device_id=batch.device_id, results=results)
@@ -198,12 +204,20 @@ class SyncEndpoint:
             InvalidInputError: *data* is not a batch (every problem, with its path).
         """
         batch = from_json(data, Batch, subject="the batch")
-        return to_json(self.upload(batch))
+        # The signature is checked on the bytes the device sent (its JSON object without
+        # the signature, canonical), whatever the spelling of its times or defaults.
+        signed = [
+            canonical_json({k: v for k, v in e.items() if k != "signature"})
+            for e in data["envelopes"]
+        ]
+        return to_json(self._upload(batch, signed))
 
-    def _envelope(self, device_id: str, envelope: Envelope, upload: _Upload) -> EnvelopeResult:
+    def _envelope(
+        self, device_id: str, envelope: Envelope, upload: _Upload, signed: bytes
+    ) -> EnvelopeResult:
         now = self.service.clock.now()
         try:
-            device = self._trusted(device_id, envelope, upload)
+            device = self._trusted(device_id, envelope, upload, signed)
         except SlrtError as exc:  # untrusted: nothing is recorded under its id
             return EnvelopeResult(
                 envelope_id=envelope.envelope_id,
@@ -312,7 +326,9 @@ class SyncEndpoint:
             }
         upload.kept[result.envelope_id] = (result, journal, held)
 
-    def _trusted(self, device_id: str, envelope: Envelope, upload: _Upload) -> Device:
+    def _trusted(
+        self, device_id: str, envelope: Envelope, upload: _Upload, signed: bytes
+    ) -> Device:
         if envelope.device_id != device_id:
             raise _untrusted(
                 f"Envelope {envelope.envelope_id!r} names device {envelope.device_id!r}, "
@@ -323,7 +339,7 @@ class SyncEndpoint:
         if upload.device is None:  # looked up once per upload
             upload.device = self._device(device_id)
         device = upload.device
-        if not verify_signature(envelope, device.public_key):
+        if not verify_signature(envelope, device.public_key, signed):
             raise _untrusted(
                 f"The signature of envelope {envelope.envelope_id!r} does not verify with the "
                 f"key of device {device_id!r}: it was changed or signed by another key.",

@@ -360,7 +360,7 @@ def to_json(value: Any) -> dict[str, Any]:
     return data
 
 
-def from_json(data: Any, cls: type[Any], *, subject: str = "the input") -> Any:
+def from_json(data: Any, cls: Any, *, subject: str = "the input") -> Any:
     """The value of *cls* that *data* (parsed JSON) encodes.
 
     Raises:
@@ -514,11 +514,17 @@ def sign(value: _Signed, key: Ed25519PrivateKey) -> _Signed:
     return attrs.evolve(value, signature=signature)
 
 
-def verify_signature(value: Envelope | FeedRequest, public_key: Ed25519PublicKey) -> bool:
-    """Whether *value* carries a valid signature of *public_key*'s device."""
+def verify_signature(
+    value: Envelope | FeedRequest, public_key: Ed25519PublicKey, signed: bytes | None = None
+) -> bool:
+    """Whether *value* carries a valid signature of *public_key*'s device.
+
+    *signed* is the bytes the signature covers, when they are at hand (the canonical
+    JSON the device sent); :meth:`Envelope.signed_bytes` by default.
+    """
     try:
         signature = base64.b64decode(value.signature, validate=True)
-        public_key.verify(signature, value.signed_bytes())
+        public_key.verify(signature, value.signed_bytes() if signed is None else signed)
     except (InvalidSignature, ValueError):
         return False
     return True

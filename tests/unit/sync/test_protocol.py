@@ -230,3 +230,19 @@ def test_claimed_time_is_written_only_when_set_so_old_events_keep_their_bytes() 
     assert event_from_json(body) == old
     synced = attrs.evolve(old, claimed_at=at - timedelta(hours=5))
     assert event_from_json(event_to_json(synced)) == synced
+
+
+def test_the_signature_covers_the_json_the_device_sent() -> None:
+    """A client that spells times with Z signs its own bytes; the server checks those."""
+    import base64
+
+    from slrt_core.serialization import canonical_json
+
+    world = World()
+    tablet, _ = world.device()
+    envelope = to_json(tablet.record(register()))
+    envelope["claimed_at"] = envelope["claimed_at"].replace("+00:00", "Z")
+    del envelope["signature"]
+    envelope["signature"] = base64.b64encode(tablet._key.sign(canonical_json(envelope))).decode()
+    results = world.endpoint.upload_json({"device_id": tablet.device_id, "envelopes": [envelope]})
+    assert results["results"][0]["status"] == "applied"
