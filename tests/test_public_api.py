@@ -16,6 +16,7 @@ PACKAGES = [
     "slrt_core.testing",
     "slrt_core.sim",
     "slrt_core.application",
+    "slrt_core.sync",
 ]
 
 

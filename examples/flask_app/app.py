@@ -10,7 +10,10 @@ It is an example of the wiring a Dinas Sosial IT team writes, not a product:
   ``application/problem+json`` body in the language the client asks for with
   ``Accept-Language`` (Bahasa Indonesia or English);
 * ``Idempotency-Key`` and ``If-Match`` (the case or referral version) headers map to the
-  library's idempotency keys and optimistic concurrency.
+  library's idempotency keys and optimistic concurrency;
+* offline devices sync through two endpoints of :mod:`slrt_core.sync` (upload a batch of
+  signed envelopes, download the feed), with a second SQLite file for the sync ledger;
+  a supervisor registers each device's public key first.
 
 **Not authentication.** The acting staff member is read from request headers
 (``X-Actor-Id``, ``X-Actor-Role``, ``X-Actor-Region``, ``X-Provider-Id``) so the example
@@ -24,6 +27,7 @@ it in code with :func:`create_app`.
 from __future__ import annotations
 
 import argparse
+import base64
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -53,6 +57,7 @@ from slrt_core.adapters import SqliteStore
 from slrt_core.referral import Directory, Provider, Service
 from slrt_core.rules import Rulebook, decide, load_pack
 from slrt_core.serialization import converter, structure
+from slrt_core.sync import SyncEndpoint, SyncLedger
 from slrt_core.vocabulary import Sector, Tier
 
 LANGUAGES = ("en", "id")
@@ -304,7 +309,7 @@ def as_json(value: Any, status: int = 200) -> Response:
 # --------------------------------------------------------------------------- the app
 
 
-def create_app(  # noqa: C901 - one small closure per endpoint, all in one place
+def create_app(  # noqa: C901, PLR0915 - one small closure per endpoint, all in one place
     database: str | Path,
     *,
     directory: Directory | None = None,
@@ -326,6 +331,9 @@ def create_app(  # noqa: C901 - one small closure per endpoint, all in one place
         store=SqliteStore(database), directory=directory or semarang_directory(), rulebook=rules
     )
     app.extensions["slrt"] = slrt
+    # The sync ledger (devices, answers, conflicts) beside the case store.
+    sync = SyncEndpoint(slrt, SyncLedger(str(Path(database).with_suffix(".sync.sqlite"))))
+    app.extensions["sync"] = sync
 
     @app.errorhandler(SlrtError)
     def library_error(error: SlrtError) -> Response:
@@ -484,6 +492,32 @@ def create_app(  # noqa: C901 - one small closure per endpoint, all in one place
     @command("/referrals/<referral_id>/confirm")
     def confirm_receipt(actor: Actor, _data: dict[str, Any], referral_id: str) -> Any:
         return slrt.confirm_receipt(actor, referral_id, **options())
+
+    # -- offline devices (slrt_core.sync): signed envelopes in, the feed out
+
+    @app.post("/sync/devices")
+    def register_device() -> Response:
+        data = body()
+        given = fields(data, device_id=str, actor=Actor, public_key=str)
+        try:
+            key = base64.b64decode(given["public_key"], validate=True)
+        except ValueError:
+            raise InvalidInputError.single(
+                "public_key",
+                "The public key must be base64 of the 32 raw bytes of an Ed25519 key.",
+                "Kunci publik harus base64 dari 32 bita mentah kunci Ed25519.",
+            ) from None
+        device = sync.register_device(current_actor(), given["device_id"], given["actor"], key)
+        return as_json({"device_id": device.device_id, "actor": device.actor}, 201)
+
+    @app.post("/sync/batches")
+    def upload_batch() -> Response:
+        # The device is authenticated by its envelopes' signatures, not by headers.
+        return as_json(sync.upload_json(body()))
+
+    @app.post("/sync/feed")
+    def download_feed() -> Response:
+        return as_json(sync.feed_json(body()))
 
     # -- audit
 

@@ -109,7 +109,7 @@ converter.register_structure_hook(DomainEvent, _payload_in)
 
 
 def _event_out(event: Event) -> dict[str, Any]:
-    return {
+    data = {
         "case_id": event.case_id,
         "version": event.version,
         "at": _datetime_out(event.at),
@@ -119,6 +119,9 @@ def _event_out(event: Event) -> dict[str, Any]:
         "schema": event.schema,
         "payload": _payload_out(event.payload),
     }
+    if event.claimed_at is not None:  # only when set: older events keep their bytes
+        data["claimed_at"] = _datetime_out(event.claimed_at)
+    return data
 
 
 converter.register_unstructure_hook(Event, _event_out)

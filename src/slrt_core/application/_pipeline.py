@@ -162,8 +162,13 @@ class Pipeline:
         self.nik_index = nik_index
         self.relay = relay
 
-    def run(self, command: AnyCommand) -> Outcome:
+    def run(self, command: AnyCommand, *, claimed_at: datetime | None = None) -> Outcome:
         """Run *command*; what it did.
+
+        Args:
+            command: the command.
+            claimed_at: the time a device claimed for a command recorded offline
+                (:mod:`slrt_core.sync`), kept on its events beside the receipt time.
 
         Raises:
             SlrtError: any refusal (nothing was written).
@@ -186,7 +191,7 @@ class Pipeline:
         now = command.at if isinstance(command, Escalate) else deps.clock.now()
         decision = handler.decide(command, case, now, deps)
         case_id = case.case_id if case is not None else deps.ids.new_id("case")
-        new, events = _fold(case, case_id, decision, command.actor, now)
+        new, events = _fold(case, case_id, decision, command.actor, now, claimed_at)
         result_id = decision.result_id or (
             command.referral_id if isinstance(command, REFERRAL_COMMANDS) else case_id
         )
@@ -388,7 +393,12 @@ def _check_lifecycle(case: Case, command: AnyCommand) -> None:
 
 
 def _fold(
-    case: Case | None, case_id: str, decision: Decision, actor: Actor, now: datetime
+    case: Case | None,
+    case_id: str,
+    decision: Decision,
+    actor: Actor,
+    now: datetime,
+    claimed_at: datetime | None = None,
 ) -> tuple[Case, tuple[Event, ...]]:
     """The case after the decision's events, and the events."""
     events = []
@@ -406,6 +416,7 @@ def _fold(
             role=who.role,
             payload=payload,
             reason=why,
+            claimed_at=claimed_at,
         )
         new = apply(new, event)
         events.append(event)

@@ -335,6 +335,11 @@ class Event:
         payload: what happened.
         reason: the reason or note given with the command, if any.
         schema: the event schema version.
+        claimed_at: for a command recorded offline and synchronised later
+            (:mod:`slrt_core.sync`), the time the device claimed it happened; ``at`` is
+            then the server's receipt time, on which SLA clocks run. ``None`` for a
+            command sent online, and in events recorded before it was kept (they replay
+            and hash as before: the field is written only when set).
     """
 
     case_id: str
@@ -345,6 +350,7 @@ class Event:
     payload: DomainEvent
     reason: str = ""
     schema: int = SCHEMA_VERSION
+    claimed_at: datetime | None = None
 
     @property
     def type(self) -> str:
