@@ -23,9 +23,15 @@ machine read the ratios, not the absolute seconds.
   ``--quick`` runs 60 days and extrapolates to the year by cases.
 - ``simulation.region``: the province of Yogyakarta (34, five districts) for 60 days at
   each district's own pace (:func:`slrt_core.sim.run_region`), in one process and on a
-  local dask cluster of 1 and 2 worker processes (cluster start-up excluded), with each
-  worker's peak resident memory; the national core-hours of a year are extrapolated
-  from the 1-worker rate and every district's expected cases.
+  local dask cluster of 1 and 2 worker processes. Both clusters are started and warmed
+  first (imports, the pack and the calendar on every worker: start-up is outside the
+  timer), then take turns run by run, so that a change in the load of a shared machine
+  falls on both alike; the speed-up is the median of the paired ratios. Beside it: the
+  CPU cores the workers actually got during the timed runs (their CPU seconds over the
+  wall time), the bound the task sizes allow on 2 workers (longest task first, each to
+  the first free worker), and each worker's peak resident memory. The national
+  core-hours of a year are extrapolated from the 1-worker rate and every district's
+  expected cases.
 
 Run: ``python bench/simulation.py [--quick] [--json] [--only engine|domain]``.
 """
