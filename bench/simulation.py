@@ -23,15 +23,22 @@ machine read the ratios, not the absolute seconds.
   ``--quick`` runs 60 days and extrapolates to the year by cases.
 - ``simulation.region``: the province of Yogyakarta (34, five districts) for 60 days at
   each district's own pace (:func:`slrt_core.sim.run_region`), in one process and on a
-  local dask cluster of 1 and 2 worker processes (cluster start-up excluded), with each
-  worker's peak resident memory; the national core-hours of a year are extrapolated
-  from the 1-worker rate and every district's expected cases.
+  local dask cluster of 1 and 2 worker processes. Both clusters are started and warmed
+  first (imports, the pack and the calendar on every worker: start-up is outside the
+  timer), then take turns run by run, so that a change in the load of a shared machine
+  falls on both alike; the speed-up is the median of the paired ratios. Beside it: the
+  CPU cores the workers actually got during the timed runs (their CPU seconds over the
+  wall time), the bound the task sizes allow on 2 workers (longest task first, each to
+  the first free worker), and each worker's peak resident memory. The national
+  core-hours of a year are extrapolated from the 1-worker rate and every district's
+  expected cases.
 
 Run: ``python bench/simulation.py [--quick] [--json] [--only engine|domain]``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import heapq
 import itertools
@@ -45,6 +52,7 @@ from typing import Any
 from _common import Options, finish, parse_args, peak_alloc, report
 
 from slrt_core.sim import Server, Simulation, default_policies, default_scenario, run
+from slrt_core.sim._national import _peak_rss_mib
 
 PLACES = (2, 3, 4, 5, 6)
 MEAN_SERVICE = 1.0
@@ -229,6 +237,14 @@ def bench_domain(options: Options, repeat: int) -> None:
     report(options, "simulation.district_year.audit_records", row["audit_records"], "records", None)
 
 
+def _cpu_seconds() -> float:
+    """This process's CPU time, user and system (run on each worker)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def bench_region(options: Options, repeat: int) -> None:
     """A province as its districts: in one process, then on 1 and 2 local workers."""
     from distributed import Client, LocalCluster
@@ -243,27 +259,65 @@ def bench_region(options: Options, repeat: int) -> None:
     here = _median(lambda: rows.append(run_region("34", policy, [1], **kwargs)), repeat)
     cases = sum(r["cases"] for r in rows[-1].rows)
     report(options, "simulation.region.inprocess", cases / here, "cases/s", None)
-    by_workers = {}
-    for workers in (1, 2):
-        with (
-            LocalCluster(
-                n_workers=workers, threads_per_worker=1, dashboard_address=":0", memory_limit=0
-            ) as cluster,
-            Client(cluster) as client,
-        ):
-            by_workers[workers] = _median(
-                lambda c=client: run_region("34", policy, [1], client=c, **kwargs), repeat
+    # Both clusters stay up and take turns, run by run, so that a change in the load of
+    # a shared machine falls on both alike; each is warmed first (imports, the pack and
+    # the calendar on every worker), as cluster start-up is outside the timer.
+    with contextlib.ExitStack() as stack:
+        clients = {}
+        for workers in (1, 2):
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers, threads_per_worker=1, dashboard_address=":0", memory_limit=0
+                )
             )
-            peak = max(client.run(lambda: __import__("resource").getrusage(0).ru_maxrss).values())
-        report(
-            options,
-            f"simulation.region.workers_{workers}",
-            cases / by_workers[workers],
-            "cases/s",
-            cases / here,
-        )
-        report(options, f"simulation.region.workers_{workers}_peak_rss", peak / 1024, "MiB", None)
+            clients[workers] = stack.enter_context(Client(cluster))
+            warm = {**kwargs, "days": 2, "drain": 2, "households": 500}
+            run_region("34", policy, [1], client=clients[workers], **warm)
+        times: dict[int, list[float]] = {1: [], 2: []}
+        cores: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(repeat):
+            for workers, client in clients.items():
+                gc.collect()
+                before = client.run(_cpu_seconds)
+                began = time.perf_counter()
+                run_region("34", policy, [1], client=client, **kwargs)
+                wall = time.perf_counter() - began
+                after = client.run(_cpu_seconds)
+                times[workers].append(wall)
+                cores[workers].append(sum(after[w] - before[w] for w in after) / wall)
+        by_workers = {w: statistics.median(t) for w, t in times.items()}
+        for workers, client in clients.items():
+            report(
+                options,
+                f"simulation.region.workers_{workers}_cores_used",
+                statistics.median(cores[workers]),
+                "cores",
+                None,
+            )
+            peak = max(client.run(_peak_rss_mib).values())
+            report(
+                options,
+                f"simulation.region.workers_{workers}",
+                cases / by_workers[workers],
+                "cases/s",
+                cases / here,
+            )
+            report(options, f"simulation.region.workers_{workers}_peak_rss", peak, "MiB", None)
+    pairs = [one / two for one, two in zip(times[1], times[2], strict=True)]
+    report(
+        options,
+        "simulation.region.speedup_2_over_1_paired_median",
+        statistics.median(pairs),
+        "x",
+        None,
+    )
     report(options, "simulation.region.speedup_2_over_1", by_workers[1] / by_workers[2], "x", None)
+    # The best 2 workers can do with these tasks: longest first, each to the first free.
+    tasks = sorted((r["seconds"] for r in rows[-1].rows), reverse=True)
+    loads = [0.0, 0.0]
+    for seconds in tasks:
+        loads[loads.index(min(loads))] += seconds
+    report(options, "simulation.region.speedup_2_bound", sum(tasks) / max(loads), "x", None)
     # The nation: every district's expected cases for a year, at the 1-worker rate.
     nation = sum(
         district_profile(d).cases_per_week * 52

@@ -15,6 +15,14 @@ Examples:
     (4, 2)
 """
 
+from slrt_core.sim._calibrate import (
+    CALIBRATION_COLUMNS,
+    LOG_COLUMNS,
+    Calibration,
+    calibrate,
+    read_referral_log,
+    referral_log,
+)
 from slrt_core.sim._defaults import default_directory, default_policies, default_scenario
 from slrt_core.sim._districts import DISTRICT_SOURCES, DistrictProfile, district_profile
 from slrt_core.sim._driver import ContextPolicy, LiveCapacity, RouteContext, ServiceStats
@@ -66,7 +74,9 @@ from slrt_core.sim._sweep import sweep
 from slrt_core.sim._toml import ROUTINGS, load_scenario, parse_scenario
 
 __all__ = [
+    "CALIBRATION_COLUMNS",
     "CASE_COLUMNS",
+    "Calibration",
     "Change",
     "ContextPolicy",
     "DISTRICT_SOURCES",
@@ -77,6 +87,7 @@ __all__ = [
     "FollowUp",
     "HOUSEHOLD_COLUMNS",
     "Intake",
+    "LOG_COLUMNS",
     "LiveCapacity",
     "METRICS",
     "Metric",
@@ -104,6 +115,7 @@ __all__ = [
     "SimPopulation",
     "SimResult",
     "Simulation",
+    "calibrate",
     "default_directory",
     "default_policies",
     "default_scenario",
@@ -115,6 +127,8 @@ __all__ = [
     "parse_scenario",
     "partitions",
     "plot",
+    "read_referral_log",
+    "referral_log",
     "run",
     "run_region",
     "screen_parquet",
