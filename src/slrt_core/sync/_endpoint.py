@@ -49,7 +49,7 @@ from slrt_core.sync._ledger import Answer, Device, SyncLedger
 from slrt_core.sync._protocol import (
     Batch,
     BatchResult,
-    CaseSummary,
+    CaseOutline,
     ConflictInfo,
     Envelope,
     EnvelopeResult,
@@ -585,7 +585,7 @@ class SyncEndpoint:
                 conflict_id=f"conflict:{device_id}:{answer.envelope_id}",
                 reason=reason,
                 reason_id=reason_id,
-                current=CaseSummary.of(case),
+                current=CaseOutline.of(case),
             ),
         )
 
@@ -783,7 +783,7 @@ class SyncEndpoint:
             return FeedChange(case_id=case_id, version=0, erased=True)
         except CaseNotFoundError:  # pragma: no cover - the trail names stored cases
             return None
-        summary = CaseSummary.of(case)
+        summary = CaseOutline.of(case)
         if actor.role is Role.PROVIDER_STAFF:
             own = [r for r in case.referrals if r.provider_id == actor.provider_id]
             if not own:

@@ -33,7 +33,7 @@ __all__ = [
     "SCHEMA",
     "Batch",
     "BatchResult",
-    "CaseSummary",
+    "CaseOutline",
     "ConflictInfo",
     "Envelope",
     "EnvelopeResult",
@@ -159,7 +159,7 @@ class Batch:
 
 
 @attrs.frozen(kw_only=True)
-class CaseSummary:
+class CaseOutline:
     """What a device is told of a case in a conflict: no personal data.
 
     .. versionadded:: 0.1.0
@@ -173,7 +173,7 @@ class CaseSummary:
     referrals: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, case: Case) -> CaseSummary:
+    def of(cls, case: Case) -> CaseOutline:
         """The summary of *case*: needs as (id, sector, status), referrals as (id, status)."""
         return cls(
             case_id=case.case_id,
@@ -233,7 +233,7 @@ class ConflictInfo:
     conflict_id: str
     reason: str
     reason_id: str
-    current: CaseSummary
+    current: CaseOutline
     status: str = "open"
 
 
@@ -316,7 +316,7 @@ class FeedChange:
 
     case_id: str
     version: int
-    summary: CaseSummary | None = None
+    summary: CaseOutline | None = None
     case: Mapping[str, Any] | None = None
     erased: bool = False
 
