@@ -16,6 +16,7 @@ import os
 from urllib.parse import quote
 
 import pytest
+from tests.needs import require
 
 from slrt_core.adapters import SqliteStore
 from slrt_core.ports import Store
@@ -39,12 +40,7 @@ def _unavailable() -> str | None:
 
 def require_postgres() -> None:
     """Skip the calling test when PostgreSQL cannot run here; fail instead under CI=true."""
-    reason = _unavailable()
-    if reason is None:
-        return
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"CI=true needs PostgreSQL for these tests: {reason}", pytrace=False)
-    pytest.skip(reason)
+    require(_unavailable(), "PostgreSQL")
 
 
 def shared_server(config: pytest.Config) -> PostgresServer:

@@ -7,15 +7,11 @@ those a client sees.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +20,7 @@ import pytest
 if os.environ.get("CI") != "true":
     pytest.importorskip("flask")
 
-from werkzeug.serving import make_server
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "examples" / "flask_app" / "app.py"
+from tests.flask_support import load_example, serve
 
 VILLAGE = "33.74.01.1001"
 HOUSEHOLD = {
@@ -103,24 +96,13 @@ class Client:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
-    spec = importlib.util.spec_from_file_location("slrt_flask_example", APP)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    app = module.create_app(tmp_path_factory.mktemp("flask") / "slrt.sqlite")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Client(f"http://127.0.0.1:{server.server_port}")
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.extensions["slrt"].store.close()
-        del sys.modules[spec.name]
+    with load_example() as module:
+        app = module.create_app(tmp_path_factory.mktemp("flask") / "slrt.sqlite")
+        try:
+            with serve(app) as base:
+                yield Client(base)
+        finally:
+            app.extensions["slrt"].store.close()
 
 
 def test_whole_flow_over_http(client: Client) -> None:
@@ -408,3 +390,102 @@ def _envelopes(tablet: Any) -> list[dict[str, Any]]:
     from slrt_core.sync import to_json
 
     return [to_json(e) for e in tablet.pending()]
+
+
+class TestStaffPages:
+    """The HTML pages over plain HTTP (tests/test_browser.py clicks through them)."""
+
+    def _page(self, client: Client, path: str, headers: dict[str, str]) -> tuple[int, str, str]:
+        request = urllib.request.Request(client.base + path, headers=dict(headers))
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return (
+                    response.status,
+                    response.headers["Content-Type"],
+                    response.read().decode(errors="replace"),
+                )
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers["Content-Type"], error.read().decode(errors="replace")
+
+    def test_pages_show_the_store_in_both_languages_with_data_masked(self, client: Client) -> None:
+        cid = client.ok("POST", "/cases", FACILITATOR, NEW_CASE)["case_id"]
+        status, kind, html = self._page(client, "/staff/worklist?limit=200", SUPERVISOR)
+        assert (status, kind) == (200, "text/html; charset=utf-8")
+        assert '<html lang="id">' in html
+        assert f'data-case-id="{cid}" data-state="registered"' in html
+        assert ">Terdaftar<" in html
+        _, _, html = self._page(client, f"/staff/cases/{cid}?lang=en", SUPERVISOR)
+        assert '<html lang="en">' in html
+        assert f"Case {cid}" in html
+        assert "Case registered" in html
+        assert " WIB" in html
+        nik = HOUSEHOLD["members"][0]["nik"]
+        assert nik not in html
+        assert "************" + nik[-4:] in html
+        status, _, html = self._page(client, "/staff/dashboard", SUPERVISOR)
+        assert status == 200
+        assert 'data-key="cases"' in html
+        status, kind, _ = self._page(client, "/staff/dashboard/plot.png", SUPERVISOR)
+        assert (status, kind) == (200, "image/png")
+
+    def test_without_a_staff_member_the_pages_ask_for_one(self, client: Client) -> None:
+        status, _, html = self._page(client, "/staff/dashboard?lang=en", {})
+        assert status == 200  # after the redirect
+        assert "Choose the staff member" in html
+        assert "not authenticated" in html
+
+    def test_the_sign_in_page_sends_back_only_to_a_staff_page(self, client: Client) -> None:
+        import http.client
+        from urllib.parse import urlencode, urlsplit
+
+        def sign_in(target: str) -> tuple[int, str, str]:
+            where = urlsplit(client.base)
+            connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
+            form = {"actor_id": "sup-1", "role": "supervisor", "region": "33.74"}
+            connection.request(
+                "POST",
+                "/staff/sign-in?" + urlencode({"next": target}),
+                body=urlencode(form),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            response = connection.getresponse()
+            found = response.status, response.getheader("Location", ""), response.read()
+            connection.close()
+            return found[0], found[1], response.getheader("Set-Cookie", "")
+
+        status, location, cookie = sign_in("/staff/dashboard?lang=en")
+        assert (status, location) == (302, "/staff/dashboard?lang=en")
+        assert "HttpOnly" in cookie
+        assert "SameSite=Lax" in cookie
+        for elsewhere in ("https://example.org/", "//example.org/staff/", "/cases/x"):
+            assert sign_in(elsewhere)[:2] == (302, "/staff/worklist?lang=id")
+
+    def test_refusals_are_html_pages(self, client: Client) -> None:
+        cid = client.ok("POST", "/cases", FACILITATOR, NEW_CASE)["case_id"]
+        status, kind, html = self._page(client, f"/staff/cases/{cid}", PROVIDER)
+        assert (status, kind) == (403, "text/html; charset=utf-8")
+        assert "Tidak diizinkan untuk petugas ini" in html
+        status, _, html = self._page(client, "/staff/cases/nope?lang=en", SUPERVISOR)
+        assert status == 404
+        assert "Not found" in html
+        # Provider staff have no case list; their dashboard shows their worklists only.
+        status, _, html = self._page(client, "/staff/dashboard", PROVIDER)
+        assert status == 200
+        assert 'data-key="worklist.received"' in html
+        assert 'data-key="cases"' not in html
+        # A state that is no referral status is left out of a referral list, and said so.
+        _, _, html = self._page(client, "/staff/worklist?list=received&state=closed", PROVIDER)
+        assert "Saringan closed tidak berlaku" in html
+
+    def test_the_page_texts_have_both_languages_and_no_english_in_indonesian(self) -> None:
+        from tests.unit.test_texts import _FIELD, english_in
+
+        with load_example("slrt_flask_example_texts"):
+            import staff_pages
+
+            texts = staff_pages.PAGE_TEXTS
+        for key, both in texts.items():
+            assert set(both) == {"en", "id"}, key
+            assert sorted(_FIELD.findall(both["en"])) == sorted(_FIELD.findall(both["id"])), key
+        found = {key: hits for key, both in texts.items() if (hits := english_in(both["id"]))}
+        assert not found, found

@@ -13,27 +13,33 @@ It is an example of the wiring a Dinas Sosial IT team writes, not a product:
   library's idempotency keys and optimistic concurrency;
 * offline devices sync through two endpoints of :mod:`slrt_core.sync` (upload a batch of
   signed envelopes, download the feed), with a second SQLite file for the sync ledger;
-  a supervisor registers each device's public key first.
+  a supervisor registers each device's public key first;
+* staff pages in HTML under ``/staff`` (``staff_pages.py`` beside this file): a worklist,
+  a case page with its history and referrals, and a dashboard, in Bahasa Indonesia or
+  English (``?lang=en``), with personal data masked.
 
 **Not authentication.** The acting staff member is read from request headers
 (``X-Actor-Id``, ``X-Actor-Role``, ``X-Actor-Region``, ``X-Provider-Id``) so the example
 stays small. A real app takes them from its login session or a verified token, never
-from headers the client can set.
+from headers the client can set. The staff pages' sign-in page is no better: anyone
+chooses there who they act as.
 
-Run it with ``python examples/flask_app/app.py --db slrt.sqlite`` (port 5000), or build
-it in code with :func:`create_app`.
+Run it with ``python examples/flask_app/app.py --db slrt.sqlite`` (port 5000; the staff
+pages are at http://127.0.0.1:5000/staff/), or build it in code with :func:`create_app`.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from flask import Flask, Response, jsonify, request
+from staff_pages import Wiring, staff_pages
 
 from slrt_core import (
     AccessDenied,
@@ -54,6 +60,7 @@ from slrt_core import (
     label,
 )
 from slrt_core.adapters import SqliteStore
+from slrt_core.ports import Clock
 from slrt_core.referral import Directory, Provider, Service
 from slrt_core.rules import Rulebook, decide, load_pack
 from slrt_core.serialization import converter, structure
@@ -190,16 +197,20 @@ class Unauthenticated(Exception):  # noqa: N818 - reads as the HTTP status it be
         self.problems = problems
 
 
-def current_actor() -> Actor:
-    """The acting staff member, from headers. AN EXAMPLE ONLY: not authentication."""
-    headers = request.headers
+def current_actor(headers: Mapping[str, str] | None = None) -> Actor:
+    """The acting staff member, from headers. AN EXAMPLE ONLY: not authentication.
+
+    *headers* defaults to the request's; the staff pages pass the values chosen on their
+    sign-in page under the same names.
+    """
+    given = request.headers if headers is None else headers
     problems: list[Problem] = []
-    actor_id = headers.get("X-Actor-Id", "").strip()
+    actor_id = given.get("X-Actor-Id", "").strip()
     if not actor_id:
         problems.append(Problem("X-Actor-Id", "Send the staff member's id.", "Kirim id petugas."))
     roles = ", ".join(r.value for r in Role)
     try:
-        role = Role(headers.get("X-Actor-Role", ""))
+        role = Role(given.get("X-Actor-Role", ""))
     except ValueError:
         problems.append(
             Problem(
@@ -209,7 +220,7 @@ def current_actor() -> Actor:
             )
         )
     try:
-        region = RegionCode.parse(headers.get("X-Actor-Region", ""))
+        region = RegionCode.parse(given.get("X-Actor-Region", ""))
     except InvalidInputError:
         problems.append(
             Problem(
@@ -224,8 +235,13 @@ def current_actor() -> Actor:
         actor_id=actor_id,
         role=role,
         jurisdiction=region,
-        provider_id=headers.get("X-Provider-Id") or None,
+        provider_id=given.get("X-Provider-Id") or None,
     )
+
+
+def error_status(error: SlrtError) -> tuple[int, str]:
+    """The HTTP status and problem kind of a library error (the first match of STATUS)."""
+    return next((status, kind) for cls, status, kind in STATUS if isinstance(error, cls))
 
 
 def body() -> dict[str, Any]:
@@ -314,6 +330,8 @@ def create_app(  # noqa: C901, PLR0915 - one small closure per endpoint, all in 
     *,
     directory: Directory | None = None,
     rulebook: Rulebook | None = None,
+    clock: Clock | None = None,
+    secret_key: str | None = None,
 ) -> Flask:
     """The Flask app, on a SQLite file (created on first use).
 
@@ -321,23 +339,40 @@ def create_app(  # noqa: C901, PLR0915 - one small closure per endpoint, all in 
         database: the SQLite file.
         directory: the provider directory; :func:`semarang_directory` by default.
         rulebook: the eligibility rules; the shipped pack by default.
+        clock: the service's clock; the system clock by default (tests freeze it).
+        secret_key: signs the staff pages' session cookie; a random key by default, so
+            staff sign in again after a restart. Several app servers need the same key.
     """
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.secret_key = secret_key or secrets.token_hex(32)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     rules = rulebook or load_pack()
     # With the rulebook, every assessment records each program's decision and routing
     # respects them; /eligibility below shows the full explanation of today's decisions.
     slrt = Slrt(
-        store=SqliteStore(database), directory=directory or semarang_directory(), rulebook=rules
+        store=SqliteStore(database),
+        directory=directory or semarang_directory(),
+        rulebook=rules,
+        clock=clock,
     )
     app.extensions["slrt"] = slrt
     # The sync ledger (devices, answers, conflicts) beside the case store.
     sync = SyncEndpoint(slrt, SyncLedger(str(Path(database).with_suffix(".sync.sqlite"))))
     app.extensions["sync"] = sync
+    # The staff pages (HTML under /staff) read through the same service.
+    app.register_blueprint(
+        staff_pages(
+            slrt,
+            Wiring(
+                actor=current_actor, refused=Unauthenticated, status=error_status, titles=TITLES
+            ),
+        )
+    )
 
     @app.errorhandler(SlrtError)
     def library_error(error: SlrtError) -> Response:
-        status, kind = next((st, k) for cls, st, k in STATUS if isinstance(error, cls))
+        status, kind = error_status(error)
         problems = list(error.problems) if isinstance(error, InvalidInputError) else []
         # The problems are listed one by one; the detail keeps only the summary line.
         detail = error.message(language()).splitlines()[0]

@@ -11,6 +11,7 @@ holds an English word or an enum value from its maintained list. Keys are dotted
 * ``policy.<name>``: the routing policies' names;
 * ``notify.<topic>[.<audience>].subject`` / ``.body``: notification templates;
 * ``error.<name>``, ``cli.<name>``: refusals and the command line's headers;
+* ``event.<type>``: the name of each event of a case's history (``Event.type``);
 * ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`);
 * ``value.<name>``, ``explain.<name>``: how explanations of eligibility word values and
   member aggregates;
@@ -622,6 +623,47 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     },
     "topic.consent_withdrawn": {"en": "consent_withdrawn", "id": "persetujuan dicabut"},
     "topic.case_closed": {"en": "case_closed", "id": "kasus ditutup"},
+    # the events of a case's history, as a staff page lists them (`event.<Event.type>`)
+    "event.case_registered": {"en": "Case registered", "id": "Kasus didaftarkan"},
+    "event.need_recorded": {"en": "Need recorded", "id": "Kebutuhan dicatat"},
+    "event.case_assessed": {"en": "Household assessed", "id": "Asesmen dilakukan"},
+    "event.case_reassessed": {"en": "Household re-assessed", "id": "Asesmen ulang dilakukan"},
+    "event.case_submitted": {"en": "Submitted to the supervisor", "id": "Diajukan ke supervisor"},
+    "event.case_returned": {"en": "Returned for correction", "id": "Dikembalikan untuk perbaikan"},
+    "event.case_approved": {"en": "Approved by the supervisor", "id": "Disetujui supervisor"},
+    "event.case_reviewed": {"en": "Reviewed by the front office", "id": "Diperiksa front office"},
+    "event.need_resolved_locally": {
+        "en": "Need resolved at village level",
+        "id": "Kebutuhan diselesaikan di desa",
+    },
+    "event.direct_service_delivered": {
+        "en": "Direct service given",
+        "id": "Layanan langsung diberikan",
+    },
+    "event.referral_requested": {"en": "Referral sent", "id": "Rujukan dikirim"},
+    "event.referral_status_changed": {
+        "en": "Referral status changed",
+        "id": "Status rujukan berubah",
+    },
+    "event.referral_escalated": {"en": "Referral escalated", "id": "Rujukan dieskalasi"},
+    "event.receipt_confirmed": {
+        "en": "Receipt confirmed by the client",
+        "id": "Penerimaan layanan dikonfirmasi klien",
+    },
+    "event.consent_recorded": {"en": "Consent recorded", "id": "Persetujuan dicatat"},
+    "event.lawful_basis_recorded": {
+        "en": "Lawful basis recorded",
+        "id": "Dasar hukum pemrosesan dicatat",
+    },
+    "event.consent_withdrawn": {"en": "Consent withdrawn", "id": "Persetujuan dicabut"},
+    "event.worker_assigned": {"en": "Worker assigned", "id": "Petugas ditugaskan"},
+    "event.worker_unassigned": {"en": "Worker unassigned", "id": "Penugasan petugas dicabut"},
+    "event.case_transferred": {
+        "en": "Case transferred to another region",
+        "id": "Kasus dipindahkan ke wilayah lain",
+    },
+    "event.case_closed": {"en": "Case closed", "id": "Kasus ditutup"},
+    "event.case_erased": {"en": "Personal data erased", "id": "Data pribadi dihapus"},
     # refusals (slrt_core.errors); ids arrive quoted
     "error.case_not_found": {
         "en": "Case {case_id} does not exist. Check the id, or list cases with list_cases().",

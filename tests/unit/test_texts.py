@@ -171,6 +171,14 @@ class TestCatalogue:
         assert label(ReferralReason.DUPLICATE, "id") == "Ganda"
         assert "duplicate" not in LABELS
 
+    def test_every_event_type_has_its_name(self) -> None:
+        """A history page can name every event a case records, and only those."""
+        from slrt_core.case._events import _PAYLOADS
+
+        named = {key.removeprefix("event.") for key in TEXTS if key.startswith("event.")}
+        assert named == set(_PAYLOADS)
+        assert text("event.case_closed", "id") == "Kasus ditutup"
+
     def test_none_reads_as_a_dash(self) -> None:
         """label(case.closing_reason) works on an open case, whose reason is None."""
         assert label(None, "id") == label(None, "en") == "-"
