@@ -272,10 +272,13 @@ class EventStore(Protocol):
         commits before it in the batch left it (two commits of one case chain their
         versions, a key used earlier in the batch is used). A commit that fails its
         check is left out whole, and its place in the answer holds the
-        :class:`~slrt_core.errors.ConcurrencyError`; the others are written, their audit
-        records chained in the batch's order. Written ones have ``None``.
+        :class:`~slrt_core.errors.ConcurrencyError`; so are the batch's later commits of
+        the same case, which may have been built on it. The others are written, their
+        audit records chained in the batch's order. Written ones have ``None``.
 
         Raises:
+            ConcurrencyError: a conflict the store cannot blame on one commit (a unique
+                violation, a serialization failure). Nothing of the batch was written.
             StorageError: the database failed. Nothing of the batch was written.
 
         .. versionadded:: 0.1.0

@@ -127,6 +127,7 @@ class MemoryStore:
         with self._lock:
             versions: dict[str, int] = {}  # case id -> its version after the batch so far
             keys: set[str] = set()  # the keys the batch uses so far
+            refused: set[str] = set()  # cases with a refused commit: later ones refused too
             accepted: list[Commit] = []
             results: list[ConcurrencyError | None] = []
             for commit in commits:
@@ -136,10 +137,13 @@ class MemoryStore:
                     current = self._cases.get(case_id)
                     actual = current.version if current is not None else 0
                 key = commit.idempotency.key if commit.idempotency else None
-                if actual != commit.expected_version or (
-                    key is not None and (key in self._idempotency or key in keys)
+                if (
+                    actual != commit.expected_version
+                    or case_id in refused
+                    or (key is not None and (key in self._idempotency or key in keys))
                 ):
                     results.append(ConcurrencyError(case_id, commit.expected_version, actual))
+                    refused.add(case_id)
                     continue
                 versions[case_id] = commit.case.version
                 if key is not None:

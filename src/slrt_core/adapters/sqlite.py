@@ -469,6 +469,7 @@ class SqliteStore:
             head = seen.head if fresh else None
             versions: dict[str, int] = {}  # case id -> its version after the batch so far
             keys: set[str] = set()  # the keys the batch used so far
+            refused: set[str] = set()  # cases with a refused commit: later ones refused too
             results: list[ConcurrencyError | None] = []
             for commit, rows, projection in batch:
                 key = rows.idempotency[0] if rows.idempotency is not None else None
@@ -476,8 +477,14 @@ class SqliteStore:
                     conn, rows.case_id, key, versions.get(rows.case_id), seen, head, commit
                 )
                 actual = version or 0
-                if actual != commit.expected_version or used or key in keys:
+                if (
+                    actual != commit.expected_version
+                    or used
+                    or key in keys
+                    or rows.case_id in refused
+                ):
                     results.append(ConcurrencyError(rows.case_id, commit.expected_version, actual))
+                    refused.add(rows.case_id)
                     continue
                 head = _write_rows(conn, rows, projection, head, exists=version is not None)
                 versions[rows.case_id] = rows.version

@@ -263,19 +263,27 @@ class Pipeline:
             try:
                 refused = self.store.commit_many(commits)
             except ConcurrencyError:  # not one commit's fault: one transaction each
-                refused = [self._commit_alone(c) for c in commits]
+                refused = self._commit_one_by_one(commits)
             self._relay([c for c, r in zip(commits, refused, strict=True) if r is None])
             for i, answer in enumerate(answers):  # those before are settled already
                 if isinstance(answer, _Staged):
                     answers[i] = refused[answer.index] or answer.outcome
         return answers  # type: ignore[return-value] # every _Staged settled above
 
-    def _commit_alone(self, commit: Commit) -> ConcurrencyError | None:
-        try:
-            self.store.commit(commit)
-        except ConcurrencyError as refused:
-            return refused
-        return None
+    def _commit_one_by_one(self, commits: Sequence[Commit]) -> list[ConcurrencyError | None]:
+        """*commits* in a transaction each; after a refusal, the case's later ones are refused."""
+        refused: dict[str, ConcurrencyError] = {}
+        results: list[ConcurrencyError | None] = []
+        for commit in commits:
+            case_id = commit.case.case_id
+            earlier = refused.get(case_id)
+            if earlier is None:
+                try:
+                    self.store.commit(commit)
+                except ConcurrencyError as exc:
+                    refused[case_id] = earlier = exc
+            results.append(earlier)
+        return results
 
     def _checked(self, command: AnyCommand) -> tuple[AnyCommand, Handler[Any]]:
         """The command after its handler's shape checks and text cleaning, and the handler."""

@@ -88,7 +88,7 @@ def sweep(
     run: Callable[[Sequence[Escalate]], Sequence[Decision | Exception | None]],
     at: datetime,
     *,
-    batch: int = BATCH,
+    batch: int | None = None,
 ) -> SweepReport:
     """Escalate every referral overdue at *at*, one command per case, *batch* cases at once.
 
@@ -98,7 +98,7 @@ def sweep(
             (:meth:`~slrt_core.application.Pipeline.run_many`); for each, its decision,
             ``None`` when nothing was due, or the refusal it raised.
         at: the time deadlines are judged against (the events carry it).
-        batch: the most cases per transaction.
+        batch: the most cases per transaction; :data:`BATCH` by default.
 
     Returns:
         What the sweep did; a case changed meanwhile is counted as a conflict and left
@@ -114,8 +114,9 @@ def sweep(
     totals: Counter[str] = Counter()
     skipped: list[str] = []
     due = list(by_case.items())
-    for start in range(0, len(due), batch):
-        chunk = due[start : start + batch]
+    size = batch or BATCH
+    for start in range(0, len(due), size):
+        chunk = due[start : start + size]
         commands = [
             Escalate(actor=SYSTEM, case_id=case_id, referral_ids=tuple(ids), at=at)
             for case_id, ids in chunk

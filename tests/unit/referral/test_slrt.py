@@ -663,7 +663,7 @@ class TestSweep:
         world.clock.set(DUE)
         real_commit_many = world.store.commit_many
 
-        def racing(commits: Any) -> list[ConcurrencyError]:
+        def racing(commits: Any) -> Any:
             return [
                 ConcurrencyError(cid, c.expected_version, c.expected_version + 1) for c in commits
             ]
@@ -680,7 +680,7 @@ class TestSweep:
         world.clock.set(DUE)
         real_commit_many = world.store.commit_many
 
-        def whole(commits: Any) -> list[None]:
+        def whole(commits: Any) -> Any:
             raise ConcurrencyError(cid, 0, None)
 
         def racing(commit: Any) -> None:
