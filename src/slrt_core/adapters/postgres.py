@@ -5,11 +5,11 @@ the only module of slrt_core that imports ``psycopg``.
 
 It keeps the promises of :class:`~slrt_core.adapters.SqliteStore`:
 
-- **One transaction per command.** The events with their audit links, the case row,
-  the referral index, the outbox rows and the idempotency record are written together
-  or not at all. A commit takes two round trips (psycopg pipeline mode): one begins the
-  transaction and reads the chain head and the case version, one writes everything and
-  commits.
+- **One transaction per command** (or per batch, :meth:`PostgresStore.commit_many`).
+  The events with their audit links, the case row, the referral index, the summaries,
+  the outbox rows and the idempotency record are written together or not at all. A
+  commit takes two round trips (psycopg pipeline mode): one begins the transaction and
+  reads the chain head and the case versions, one writes everything and commits.
 - **One audit chain, never forked.** The chain is global (sequence 1..n over all
   cases). Each commit locks the single row of ``audit_head`` (``SELECT ... FOR
   UPDATE``) before it reads the case version, so commits append to the chain one at a

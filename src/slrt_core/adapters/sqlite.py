@@ -1,7 +1,8 @@
 """The SQLite store: the embedded default (stdlib ``sqlite3``).
 
-One transaction per command (``BEGIN IMMEDIATE``) holds the events with their audit
-links, the case row, the referral index, the outbox rows and the idempotency record.
+One transaction per command (``BEGIN IMMEDIATE``), or per batch of commands
+(:meth:`SqliteStore.commit_many`), holds the events with their audit links, the case
+row, the referral index, the summaries, the outbox rows and the idempotency record.
 The database runs in WAL mode. Durability: ``synchronous="full"`` (the default) keeps
 every acknowledged command through a power cut; ``"normal"`` keeps it through an
 application crash or SIGKILL but may lose the last commits on power loss, and is about
