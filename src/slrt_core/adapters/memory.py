@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from slrt_core.adapters._records import listed
+from slrt_core.adapters._records import BatchCheck, listed
 from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event, replay
@@ -125,31 +125,19 @@ class MemoryStore:
         written.
         """
         with self._lock:
-            versions: dict[str, int] = {}  # case id -> its version after the batch so far
-            keys: set[str] = set()  # the keys the batch uses so far
-            refused: set[str] = set()  # cases with a refused commit: later ones refused too
+            check = BatchCheck()
             accepted: list[Commit] = []
             results: list[ConcurrencyError | None] = []
             for commit in commits:
-                case_id = commit.case.case_id
-                actual = versions.get(case_id)
-                if actual is None:
-                    current = self._cases.get(case_id)
-                    actual = current.version if current is not None else 0
+                stored = check.written(commit.case.case_id)
+                if stored is None:
+                    current = self._cases.get(commit.case.case_id)
+                    stored = current.version if current is not None else 0
                 key = commit.idempotency.key if commit.idempotency else None
-                if (
-                    actual != commit.expected_version
-                    or case_id in refused
-                    or (key is not None and (key in self._idempotency or key in keys))
-                ):
-                    results.append(ConcurrencyError(case_id, commit.expected_version, actual))
-                    refused.add(case_id)
-                    continue
-                versions[case_id] = commit.case.version
-                if key is not None:
-                    keys.add(key)
-                accepted.append(commit)
-                results.append(None)
+                refusal = check.admit(commit, stored, key_stored=key in self._idempotency)
+                results.append(refusal)
+                if refusal is None:
+                    accepted.append(commit)
             if any(c.erases for c in accepted):
                 self._seal()  # encode what is pending while the case key still exists
             # Nothing above changed state; from here on nothing can fail.

@@ -68,6 +68,7 @@ from slrt_core.adapters._projections import (
 )
 from slrt_core.adapters._records import (
     ERASED,
+    BatchCheck,
     CommitRows,
     commit_rows,
     decode_events,
@@ -518,28 +519,16 @@ class PostgresStore:
             head: tuple[int, str] = (row[0], row[1]) if row is not None else (0, GENESIS)
             versions: dict[str, int] = {str(r[0]): int(r[1]) for r in case_cur.fetchall()}
             used: set[str] = {str(r[0]) for r in key_cur.fetchall()} if key_cur else set()
-            refused: set[str] = set()  # cases with a refused commit: later ones refused too
+            check = BatchCheck()
             results: list[ConcurrencyError | None] = []
             with conn.cursor() as cur:
                 for commit, rows, projection in batch:
                     key = commit.idempotency.key if commit.idempotency is not None else None
-                    stored = versions.get(rows.case_id)
-                    actual = stored or 0
-                    if (
-                        actual != commit.expected_version
-                        or (key is not None and key in used)
-                        or rows.case_id in refused
-                    ):
-                        results.append(
-                            ConcurrencyError(rows.case_id, commit.expected_version, actual)
-                        )
-                        refused.add(rows.case_id)
-                        continue
-                    head = _write_rows(cur, rows, projection, head, stored)
-                    versions[rows.case_id] = rows.version
-                    if key is not None:
-                        used.add(key)
-                    results.append(None)
+                    stored = check.written(rows.case_id) or versions.get(rows.case_id)
+                    refusal = check.admit(commit, stored or 0, key_stored=key in used)
+                    results.append(refusal)
+                    if refusal is None:
+                        head = _write_rows(cur, rows, projection, head, stored)
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", head)
             return results
 

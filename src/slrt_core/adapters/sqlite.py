@@ -41,6 +41,7 @@ from slrt_core.adapters._projections import (
 )
 from slrt_core.adapters._records import (
     ERASED,
+    BatchCheck,
     CommitRows,
     commit_rows,
     decode_events,
@@ -468,30 +469,17 @@ class SqliteStore:
             # saw are still the database's, no need to read them.
             fresh = seen.check(conn)
             head = seen.head if fresh else None
-            versions: dict[str, int] = {}  # case id -> its version after the batch so far
-            keys: set[str] = set()  # the keys the batch used so far
-            refused: set[str] = set()  # cases with a refused commit: later ones refused too
+            check = BatchCheck()
             results: list[ConcurrencyError | None] = []
             for commit, rows, projection in batch:
                 key = rows.idempotency[0] if rows.idempotency is not None else None
                 version, used, head = _before_write(
-                    conn, rows.case_id, key, versions.get(rows.case_id), seen, head, commit
+                    conn, rows.case_id, key, check.written(rows.case_id), seen, head, commit
                 )
-                actual = version or 0
-                if (
-                    actual != commit.expected_version
-                    or used
-                    or key in keys
-                    or rows.case_id in refused
-                ):
-                    results.append(ConcurrencyError(rows.case_id, commit.expected_version, actual))
-                    refused.add(rows.case_id)
-                    continue
-                head = _write_rows(conn, rows, projection, head, exists=version is not None)
-                versions[rows.case_id] = rows.version
-                if key is not None:
-                    keys.add(key)
-                results.append(None)
+                refusal = check.admit(commit, version or 0, key_stored=used)
+                results.append(refusal)
+                if refusal is None:
+                    head = _write_rows(conn, rows, projection, head, exists=version is not None)
             return seen, head, results
 
         seen, head, results = self._write(write)
