@@ -26,12 +26,15 @@ Figures, each beside its baseline measured in the same run:
 - ``read.page_memory``: peak allocation of one page of 50 beside fetching the same rows
   with raw SQL: bounded by the page, not the store.
 
-Run: ``python bench/read_side.py [--quick] [--json] [--dir DIR] [--only page|count|
-command|sweep|rebuild|memory]``.
+Run: ``python bench/read_side.py [--quick] [--cases N] [--json] [--dir DIR] [--only page|
+count|command|sweep|rebuild|memory]``. ``--cases N`` builds a store of N cases instead
+(a medium size between ``--quick`` and the full 200,000, whose build takes about 25
+minutes).
 """
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 import subprocess
 import sys
@@ -327,9 +330,15 @@ def page_memory(options: Options, path: Path) -> None:
     store.close()
 
 
+def _extra(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--cases", type=int, default=None, help="cases in the store (overrides the size)"
+    )
+
+
 def main() -> None:
-    options = parse_args(__doc__ or "", parts=PARTS)
-    cases = 3_000 if options.quick else 200_000
+    options = parse_args(__doc__ or "", parts=PARTS, extra=_extra)
+    cases = getattr(options, "cases", None) or (3_000 if options.quick else 200_000)
     repeat = options.repeat or (5 if options.quick else 7)
     with tempfile.TemporaryDirectory(dir=options.dir) as tmp:
         path = Path(tmp) / "district.sqlite"

@@ -29,7 +29,7 @@ also importable from their older homes (``slrt_core.access.Authorizer``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from slrt_core.audit import AuditRecord
     from slrt_core.case._events import Event
     from slrt_core.case._model import Case, CaseState
-    from slrt_core.errors import CorruptRecordError
+    from slrt_core.errors import ConcurrencyError, CorruptRecordError
     from slrt_core.identity import RegionCode
     from slrt_core.notify import Notification
     from slrt_core.privacy import AccessRecord
@@ -262,6 +262,26 @@ class EventStore(Protocol):
             ConcurrencyError: the case is not at ``commit.expected_version`` (or, for a new
                 case, the id or idempotency key exists already). Nothing was written.
             StorageError: the database failed. Nothing was written.
+        """
+        ...
+
+    def commit_many(self, commits: Sequence[Commit], /) -> list[ConcurrencyError | None]:
+        """Write *commits* in one transaction, in order; what became of each.
+
+        Each commit is checked as :meth:`commit` checks it, against the store as the
+        commits before it in the batch left it (two commits of one case chain their
+        versions, a key used earlier in the batch is used). A commit that fails its
+        check is left out whole, and its place in the answer holds the
+        :class:`~slrt_core.errors.ConcurrencyError`; so are the batch's later commits of
+        the same case, which may have been built on it. The others are written, their
+        audit records chained in the batch's order. Written ones have ``None``.
+
+        Raises:
+            ConcurrencyError: a conflict the store cannot blame on one commit (a unique
+                violation, a serialization failure). Nothing of the batch was written.
+            StorageError: the database failed. Nothing of the batch was written.
+
+        .. versionadded:: 0.1.0
         """
         ...
 

@@ -960,11 +960,15 @@ class Slrt:
             check_when(now, "now")
         pipeline = self.pipeline
 
-        def run(command: cmd.Escalate) -> Any:
-            try:
-                return pipeline.run(command).decision
-            except NothingDue:
-                return None
+        def run(commands: Sequence[cmd.Escalate]) -> list[Any]:
+            return [
+                None
+                if isinstance(answer, NothingDue)
+                else answer
+                if isinstance(answer, Exception)
+                else answer.decision
+                for answer in pipeline.run_many(commands)
+            ]
 
         return sweep_overdue(self.store, run, now or self.clock.now())
 

@@ -23,6 +23,7 @@ from tests.postgres_fixture import fresh_schema, postgres_server
 from slrt_core import Need, Sector
 from slrt_core.access import Role
 from slrt_core.adapters import MemoryStore
+from slrt_core.application import commands as cmd
 from slrt_core.audit import verify
 from slrt_core.case import Case, CaseRegistered, Event, NeedRecorded, apply
 from slrt_core.case._model import Priority
@@ -57,6 +58,7 @@ from slrt_core.adapters.postgres import (
 )
 
 __all__ = [
+    "TestBatches",
     "TestCachingAndPaging",
     "TestPostgresStore",
     "TestSchemaMigrations",
@@ -390,6 +392,59 @@ class TestStorageErrors:
         conn.close()
         with pytest.raises(psycopg.OperationalError):
             _check_connection(conn)
+
+
+class TestBatches:
+    """commit_many on PostgreSQL: one transaction, and a failure in it leaves nothing."""
+
+    def test_a_batch_that_fails_midway_writes_nothing(
+        self, url: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A database error in the third commit's rows rolls back the two before it."""
+        with PostgresStore(url, synchronous_commit="off", timeout=10) as store:
+            slrt = sample_slrt(store)
+            staff = sample_staff()
+            cases = [
+                slrt.register(
+                    staff.facilitator,
+                    sample_household(),
+                    channel=Channel.HOME_VISIT,
+                    kind=ComplaintKind.GRIEVANCE,
+                    needs=[Need(sector=Sector.HEALTH, description="No health insurance")],
+                ).case_id
+                for _ in range(2)
+            ]
+            records = list(store.audit_records())
+            real = postgres_module.write_projection
+            calls: list[object] = []
+
+            def failing(cur: Any, rows: Any, d: Any) -> None:
+                calls.append(rows)
+                if len(calls) == 3:
+                    msg = "could not extend file: No space left on device"
+                    raise psycopg.errors.DiskFull(msg)
+                real(cur, rows, d)
+
+            def need(case_id: str, text: str, key: str | None = None) -> cmd.RecordNeed:
+                return cmd.RecordNeed(
+                    actor=staff.facilitator,
+                    case_id=case_id,
+                    need=Need(sector=Sector.EDUCATION, description=text),
+                    idempotency_key=key,
+                )
+
+            batch = [need(cases[0], "One", "k-1"), need(cases[1], "Two"), need(cases[0], "Three")]
+            monkeypatch.setattr(postgres_module, "write_projection", failing)
+            with pytest.raises(StorageError, match="Nothing was committed"):
+                slrt.pipeline.run_many(batch)
+            monkeypatch.setattr(postgres_module, "write_projection", real)
+            assert list(store.audit_records()) == records
+            assert [store.load(c).version for c in cases] == [1, 1]
+            assert store.idempotency("k-1") is None
+            answers = slrt.pipeline.run_many(batch)  # sent again, it is written whole
+            assert not [a for a in answers if isinstance(a, Exception)]
+            assert [store.load(c).version for c in cases] == [3, 2]
+            assert verify(store.audit_records()).ok
 
 
 class TestCachingAndPaging:

@@ -25,6 +25,7 @@ import attrs
 from slrt_core.adapters._records import decode_events
 from slrt_core.case._events import Event, replay
 from slrt_core.case._model import Case
+from slrt_core.ports import Commit
 from slrt_core.projections import (
     FAR_FUTURE,
     CaseOrder,
@@ -50,6 +51,7 @@ __all__ = [
     "Dialect",
     "ProjectionRows",
     "case_page",
+    "commit_projection",
     "count_cases",
     "count_referrals",
     "decode_case",
@@ -217,12 +219,38 @@ class ProjectionRows:
     referrals: list[tuple[object, ...]]
 
 
+#: Payloads that change their own referral and nothing a referral summary reads from
+#: the case (its region, the sector of a need).
+_OWN_REFERRAL_ONLY = frozenset(
+    {"referral_requested", "referral_status_changed", "referral_escalated", "receipt_confirmed"}
+)
+
+
+def commit_projection(commit: Commit, d: Dialect) -> ProjectionRows:
+    """The rows :func:`write_projection` writes for *commit*, built outside the transaction.
+
+    A commit whose events all act on referrals rewrites the summaries of those referrals
+    only (the sweep's escalations on a case with many referrals); any other rewrites all.
+    """
+    new = commit.expected_version == 0
+    only = None
+    if not new and all(e.type in _OWN_REFERRAL_ONLY for e in commit.events):
+        only = frozenset(getattr(e.payload, "referral_id", "") for e in commit.events)
+    return projection_rows(commit.case, d, erased=commit.erases, new=new, only=only)
+
+
 def projection_rows(
-    case: Case, d: Dialect, *, erased: bool = False, new: bool = False
+    case: Case,
+    d: Dialect,
+    *,
+    erased: bool = False,
+    new: bool = False,
+    only: frozenset[str] | None = None,
 ) -> ProjectionRows:
     """The rows :func:`write_projection` writes for *case*, built outside the transaction.
 
-    *new*: the commit creates the case (nothing to replace); *erased*: it erases it.
+    *new*: the commit creates the case (nothing to replace); *erased*: it erases it;
+    *only*: the referrals whose summaries may have changed (``None``: every one).
     """
     if erased:
         return ProjectionRows(
@@ -275,6 +303,7 @@ def projection_rows(
                 _dumps(referral_row(r)),
             )
             for r in referrals
+            if only is None or r.referral_id in only
         ],
     )
 

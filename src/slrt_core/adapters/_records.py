@@ -23,10 +23,11 @@ from slrt_core.adapters._outbox import outbox_body
 from slrt_core.audit import AuditRecord, check_case_events
 from slrt_core.case._events import Event, apply, replay
 from slrt_core.case._model import Case
-from slrt_core.errors import CorruptRecordError, SlrtError
+from slrt_core.errors import ConcurrencyError, CorruptRecordError, SlrtError
 from slrt_core.ports import CaseList, Commit, IdempotencyRecord
 
 __all__ = [
+    "BatchCheck",
     "CommitRows",
     "ERASED",
     "commit_rows",
@@ -38,6 +39,46 @@ __all__ = [
 
 #: The state the cases index records for an erased case (not a lifecycle state).
 ERASED = "erased"
+
+
+class BatchCheck:
+    """The check of each commit of a ``commit_many`` batch, the same in every adapter.
+
+    A commit is checked against the store as the batch's earlier commits left it: its
+    case's version after them, the keys they used. Once a commit of a case is refused,
+    the batch's later commits of that case are refused too: they may have been built
+    on it (see :meth:`~slrt_core.ports.EventStore.commit_many`).
+    """
+
+    def __init__(self) -> None:
+        self._versions: dict[str, int] = {}  # case id -> its version after the batch so far
+        self._keys: set[str] = set()  # the keys the batch used so far
+        self._refused: set[str] = set()  # cases with a refused commit
+
+    def written(self, case_id: str) -> int | None:
+        """The version an earlier commit of the batch gave *case_id*, if one did."""
+        return self._versions.get(case_id)
+
+    def admit(self, commit: Commit, stored: int, *, key_stored: bool) -> ConcurrencyError | None:
+        """The refusal of *commit*, or ``None`` when it is to be written (and is counted so).
+
+        *stored* is the case's version as the batch left it (0 for none), *key_stored*
+        whether the store held the commit's idempotency key before the batch.
+        """
+        case_id = commit.case.case_id
+        key = commit.idempotency.key if commit.idempotency is not None else None
+        if (
+            stored != commit.expected_version
+            or key_stored
+            or (key is not None and key in self._keys)
+            or case_id in self._refused
+        ):
+            self._refused.add(case_id)
+            return ConcurrencyError(case_id, commit.expected_version, stored)
+        self._versions[case_id] = commit.case.version
+        if key is not None:
+            self._keys.add(key)
+        return None
 
 
 def decode_events(

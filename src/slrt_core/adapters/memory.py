@@ -15,13 +15,13 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
 
-from slrt_core.adapters._records import listed
+from slrt_core.adapters._records import BatchCheck, listed
 from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event, replay
@@ -114,40 +114,64 @@ class MemoryStore:
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* atomically (see :class:`~slrt_core.ports.CaseStore`)."""
-        case_id = commit.case.case_id
+        refused = self.commit_many((commit,))[0]
+        if refused is not None:
+            raise refused
+
+    def commit_many(self, commits: Sequence[Commit], /) -> list[ConcurrencyError | None]:
+        """Write *commits* at once, leaving out those refused.
+
+        See :class:`~slrt_core.ports.EventStore`: every commit is checked before any is
+        written.
+        """
         with self._lock:
-            current = self._cases.get(case_id)
-            actual = current.version if current is not None else 0
-            if actual != commit.expected_version:
-                raise ConcurrencyError(case_id, commit.expected_version, actual)
-            key = commit.idempotency.key if commit.idempotency else None
-            if key is not None and key in self._idempotency:
-                raise ConcurrencyError(case_id, commit.expected_version, actual)
-            erases = commit.erases
-            if erases:
+            check = BatchCheck()
+            accepted: list[Commit] = []
+            results: list[ConcurrencyError | None] = []
+            for commit in commits:
+                stored = check.written(commit.case.case_id)
+                if stored is None:
+                    current = self._cases.get(commit.case.case_id)
+                    stored = current.version if current is not None else 0
+                key = commit.idempotency.key if commit.idempotency else None
+                refusal = check.admit(commit, stored, key_stored=key in self._idempotency)
+                results.append(refusal)
+                if refusal is None:
+                    accepted.append(commit)
+            if any(c.erases for c in accepted):
                 self._seal()  # encode what is pending while the case key still exists
             # Nothing above changed state; from here on nothing can fail.
-            self._unsealed.extend(commit.events)
-            self._events.setdefault(case_id, []).extend(commit.events)
-            self._cases[case_id] = commit.case
-            for referral in commit.case.referrals:
-                self._referrals[referral.referral_id] = case_id
-                if referral.is_open:
-                    self._open[referral.referral_id] = (case_id, referral.due_at)
-                else:
-                    self._open.pop(referral.referral_id, None)
-            if commit.idempotency is not None:
-                self._idempotency[commit.idempotency.key] = commit.idempotency
-            for n in commit.notifications:
-                if n.message_id not in self._outbox:
-                    self._outbox[n.message_id] = _Pending(
-                        OutboxMessage(notification=n), next(self._positions), n.created_at
-                    )
-            if erases:
-                self._erased.add(case_id)
-                self._pending_erasures.add(case_id)
-                self._events[case_id] = []
-            self._project(commit.case, erased=erases)
+            for commit in accepted:
+                self._apply(commit)
+        return results
+
+    def _apply(self, commit: Commit) -> None:
+        """Write one checked commit (the caller holds the lock)."""
+        case_id = commit.case.case_id
+        erases = commit.erases
+        if erases:
+            self._seal()  # the batch's earlier events, encoded before the erasure
+        self._unsealed.extend(commit.events)
+        self._events.setdefault(case_id, []).extend(commit.events)
+        self._cases[case_id] = commit.case
+        for referral in commit.case.referrals:
+            self._referrals[referral.referral_id] = case_id
+            if referral.is_open:
+                self._open[referral.referral_id] = (case_id, referral.due_at)
+            else:
+                self._open.pop(referral.referral_id, None)
+        if commit.idempotency is not None:
+            self._idempotency[commit.idempotency.key] = commit.idempotency
+        for n in commit.notifications:
+            if n.message_id not in self._outbox:
+                self._outbox[n.message_id] = _Pending(
+                    OutboxMessage(notification=n), next(self._positions), n.created_at
+                )
+        if erases:
+            self._erased.add(case_id)
+            self._pending_erasures.add(case_id)
+            self._events[case_id] = []
+        self._project(commit.case, erased=erases)
 
     def _project(self, case: Case, *, erased: bool) -> None:
         """Keep the case's summaries (the caller holds the lock); none once erased."""

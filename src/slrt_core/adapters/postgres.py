@@ -5,11 +5,11 @@ the only module of slrt_core that imports ``psycopg``.
 
 It keeps the promises of :class:`~slrt_core.adapters.SqliteStore`:
 
-- **One transaction per command.** The events with their audit links, the case row,
-  the referral index, the outbox rows and the idempotency record are written together
-  or not at all. A commit takes two round trips (psycopg pipeline mode): one begins the
-  transaction and reads the chain head and the case version, one writes everything and
-  commits.
+- **One transaction per command** (or per batch, :meth:`PostgresStore.commit_many`).
+  The events with their audit links, the case row, the referral index, the summaries,
+  the outbox rows and the idempotency record are written together or not at all. A
+  commit takes two round trips (psycopg pipeline mode): one begins the transaction and
+  reads the chain head and the case versions, one writes everything and commits.
 - **One audit chain, never forked.** The chain is global (sequence 1..n over all
   cases). Each commit locks the single row of ``audit_head`` (``SELECT ... FOR
   UPDATE``) before it reads the case version, so commits append to the chain one at a
@@ -40,7 +40,7 @@ library is always refused.
 from __future__ import annotations
 
 import select
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Self, TypeAlias, TypeVar
 
@@ -54,19 +54,22 @@ from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     POSTGRES,
     POSTGRES_SCHEMA,
+    ProjectionRows,
     case_page,
+    commit_projection,
     count_cases,
     count_referrals,
     decode_case,
     decode_referral,
     due_referrals,
-    projection_rows,
     rebuild_rows,
     referral_page,
     write_projection,
 )
 from slrt_core.adapters._records import (
     ERASED,
+    BatchCheck,
+    CommitRows,
     commit_rows,
     decode_events,
     fold_events,
@@ -474,83 +477,71 @@ class PostgresStore:
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
-        case = commit.case
-        rows = commit_rows(commit, self.codec.encode, _as_is)
-        projection = projection_rows(
-            case, POSTGRES, erased=commit.erases, new=commit.expected_version == 0
-        )
-        idem = commit.idempotency
+        refused = self.commit_many((commit,))[0]
+        if refused is not None:
+            raise refused
 
-        def write(conn: Connection) -> None:
+    def commit_many(self, commits: Sequence[Commit], /) -> list[ConcurrencyError | None]:
+        """Write *commits* in one transaction, leaving out those refused.
+
+        See :class:`~slrt_core.ports.EventStore`. Still two round trips: the first reads
+        the chain head (locked), the versions of every case of the batch and the keys it
+        uses; the second writes the commits that pass and commits. A unique violation,
+        serialization failure or deadlock, which no single commit can be blamed for,
+        raises :class:`~slrt_core.ConcurrencyError` with nothing written.
+        """
+        batch = [
+            (
+                commit,
+                commit_rows(commit, self.codec.encode, _as_is),
+                commit_projection(commit, POSTGRES),
+            )
+            for commit in commits
+        ]
+        if not batch:
+            return []
+        case_ids = list(dict.fromkeys(c.case.case_id for c, _, _ in batch))
+        keys = [c.idempotency.key for c, _, _ in batch if c.idempotency is not None]
+
+        def write(conn: Connection) -> list[ConcurrencyError | None]:
             # The chain head lock comes first: every writer takes it, so it also guards
-            # the case version read just after it (a fresh snapshot in READ COMMITTED).
+            # the case versions read just after it (a fresh snapshot in READ COMMITTED).
             head_cur = conn.execute("SELECT seq, digest FROM audit_head FOR UPDATE")
-            case_cur = conn.execute("SELECT version FROM cases WHERE case_id = %s", (case.case_id,))
-            idem_cur = (
-                conn.execute("SELECT 1 FROM idempotency WHERE key = %s", (idem.key,))
-                if idem is not None
+            case_cur = conn.execute(
+                "SELECT case_id, version FROM cases WHERE case_id = ANY(%s)", (case_ids,)
+            )
+            key_cur = (
+                conn.execute("SELECT key FROM idempotency WHERE key = ANY(%s)", (keys,))
+                if keys
                 else None
             )
-            head = head_cur.fetchone()
-            row = case_cur.fetchone()
-            actual = row[0] if row else 0
-            if actual != commit.expected_version:
-                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
-            if idem_cur is not None and idem_cur.fetchone() is not None:
-                raise ConcurrencyError(case.case_id, commit.expected_version, actual)
-            after_seq, prev = head if head is not None else (0, GENESIS)
-            records = chain(rows.bodies, after_seq=after_seq, prev=prev)
-            head_seq, head_digest = (
-                (records[-1].seq, records[-1].digest) if records else (after_seq, prev)
-            )
+            row = head_cur.fetchone()
+            head: tuple[int, str] = (row[0], row[1]) if row is not None else (0, GENESIS)
+            versions: dict[str, int] = {str(r[0]): int(r[1]) for r in case_cur.fetchall()}
+            used: set[str] = {str(r[0]) for r in key_cur.fetchall()} if key_cur else set()
+            check = BatchCheck()
+            results: list[ConcurrencyError | None] = []
             with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    rows.event_rows(records),
-                )
-                write_projection(cur, projection, POSTGRES)
-                cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
-                if row:
-                    cur.execute(
-                        "UPDATE cases SET version = %s, state = %s, region = %s "
-                        "WHERE case_id = %s AND version = %s",
-                        (rows.version, rows.state, rows.region, rows.case_id, actual),
-                    )
-                else:
-                    cur.execute(
-                        "INSERT INTO cases (case_id, version, state, region) "
-                        "VALUES (%s, %s, %s, %s)",
-                        (rows.case_id, rows.version, rows.state, rows.region),
-                    )
-                if rows.referrals:
-                    cur.executemany(
-                        "INSERT INTO referrals (referral_id, case_id, provider_id, status, due_at) "
-                        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
-                        "case_id = EXCLUDED.case_id, provider_id = EXCLUDED.provider_id, "
-                        "status = EXCLUDED.status, due_at = EXCLUDED.due_at",
-                        rows.referrals,
-                    )
-                if rows.outbox:
-                    cur.executemany(
-                        "INSERT INTO outbox (message_id, body, due_at) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (message_id) DO NOTHING",
-                        rows.outbox,
-                    )
-                if rows.idempotency is not None:
-                    cur.execute(
-                        "INSERT INTO idempotency (key, command, case_id, version, result_id,"
-                        " fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
-                        rows.idempotency,
-                    )
-                if rows.state == _ERASED:  # pending until erase() has destroyed the key
-                    cur.execute(_PENDING_ERASURE, (rows.case_id, rows.events[-1].at))
+                for commit, rows, projection in batch:
+                    key = commit.idempotency.key if commit.idempotency is not None else None
+                    stored = check.written(rows.case_id) or versions.get(rows.case_id)
+                    refusal = check.admit(commit, stored or 0, key_stored=key in used)
+                    results.append(refusal)
+                    if refusal is None:
+                        head = _write_rows(cur, rows, projection, head, stored)
+                cur.execute("UPDATE audit_head SET seq = %s, digest = %s", head)
+            return results
 
-        self._write(write, case_id=case.case_id, expected=commit.expected_version)
-        if commit.erases:
-            self._cache.pop(case.case_id, None)
-        else:
-            self._cache[case.case_id] = case
+        first = batch[0][0]
+        results = self._write(write, case_id=first.case.case_id, expected=first.expected_version)
+        for (commit, _, _), refused in zip(batch, results, strict=True):
+            if refused is not None:
+                continue
+            if commit.erases:
+                self._cache.pop(commit.case.case_id, None)
+            else:
+                self._cache[commit.case.case_id] = commit.case
+        return results
 
     def erase(self, case_id: str, /) -> None:
         """Finish the erasure of a case: destroy its key, delete its outbox rows, unmark it.
@@ -778,6 +769,61 @@ class PostgresStore:
             ).fetchall()
         )
         return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _write_rows(
+    cur: psycopg.Cursor[TupleRow],
+    rows: CommitRows,
+    projection: ProjectionRows,
+    head: tuple[int, str],
+    stored: int | None,
+) -> tuple[int, str]:
+    """Write one checked commit's rows after the chain *head*; the new head.
+
+    *stored* is the case's version in the database as the batch left it, ``None`` for
+    a new case.
+    """
+    records = chain(rows.bodies, after_seq=head[0], prev=head[1])
+    cur.executemany(
+        "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        rows.event_rows(records),
+    )
+    write_projection(cur, projection, POSTGRES)
+    if stored is not None:
+        cur.execute(
+            "UPDATE cases SET version = %s, state = %s, region = %s "
+            "WHERE case_id = %s AND version = %s",
+            (rows.version, rows.state, rows.region, rows.case_id, stored),
+        )
+    else:
+        cur.execute(
+            "INSERT INTO cases (case_id, version, state, region) VALUES (%s, %s, %s, %s)",
+            (rows.case_id, rows.version, rows.state, rows.region),
+        )
+    if rows.referrals:
+        cur.executemany(
+            "INSERT INTO referrals (referral_id, case_id, provider_id, status, due_at) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO UPDATE SET "
+            "case_id = EXCLUDED.case_id, provider_id = EXCLUDED.provider_id, "
+            "status = EXCLUDED.status, due_at = EXCLUDED.due_at",
+            rows.referrals,
+        )
+    if rows.outbox:
+        cur.executemany(
+            "INSERT INTO outbox (message_id, body, due_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (message_id) DO NOTHING",
+            rows.outbox,
+        )
+    if rows.idempotency is not None:
+        cur.execute(
+            "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+            " fingerprint) VALUES (%s, %s, %s, %s, %s, %s)",
+            rows.idempotency,
+        )
+    if rows.state == _ERASED:  # pending until erase() has destroyed the key
+        cur.execute(_PENDING_ERASURE, (rows.case_id, rows.events[-1].at))
+    return (records[-1].seq, records[-1].digest) if records else head
 
 
 def _as_is(value: datetime) -> datetime:

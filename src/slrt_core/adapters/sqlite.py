@@ -1,7 +1,8 @@
 """The SQLite store: the embedded default (stdlib ``sqlite3``).
 
-One transaction per command (``BEGIN IMMEDIATE``) holds the events with their audit
-links, the case row, the referral index, the outbox rows and the idempotency record.
+One transaction per command (``BEGIN IMMEDIATE``), or per batch of commands
+(:meth:`SqliteStore.commit_many`), holds the events with their audit links, the case
+row, the referral index, the summaries, the outbox rows and the idempotency record.
 The database runs in WAL mode. Durability: ``synchronous="full"`` (the default) keeps
 every acknowledged command through a power cut; ``"normal"`` keeps it through an
 application crash or SIGKILL but may lose the last commits on power loss, and is about
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
@@ -26,19 +27,21 @@ from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     SQLITE,
     SQLITE_SCHEMA,
+    ProjectionRows,
     case_page,
+    commit_projection,
     count_cases,
     count_referrals,
     decode_case,
     decode_referral,
     due_referrals,
-    projection_rows,
     rebuild_rows,
     referral_page,
     write_projection,
 )
 from slrt_core.adapters._records import (
     ERASED,
+    BatchCheck,
     CommitRows,
     commit_rows,
     decode_events,
@@ -162,6 +165,9 @@ _BEFORE_WRITE = (
     " (SELECT seq FROM events ORDER BY seq DESC LIMIT 1),"
     " (SELECT digest FROM events ORDER BY seq DESC LIMIT 1)"
 )
+
+#: Whether an idempotency key is used (for a case the batch wrote already).
+_KEY_USED = "SELECT 1 FROM idempotency WHERE key = ?"
 
 
 def _mark_erasure(conn: sqlite3.Connection, rows: CommitRows) -> None:
@@ -432,78 +438,61 @@ class SqliteStore:
 
     def commit(self, commit: Commit, /) -> None:
         """Write *commit* in one transaction (see :class:`~slrt_core.ports.CaseStore`)."""
-        case = commit.case
-        rows = commit_rows(commit, self.codec.encode, _iso)
-        projection = projection_rows(
-            case, SQLITE, erased=commit.erases, new=commit.expected_version == 0
-        )
-        key = rows.idempotency[0] if rows.idempotency is not None else None
+        refused = self.commit_many((commit,))[0]
+        if refused is not None:
+            raise refused
 
-        def write(conn: sqlite3.Connection) -> tuple[_Seen, tuple[int, str]]:
-            seen = self._seen[conn]
-            known = seen.cases.get(rows.case_id)
-            if (
-                seen.check(conn)  # under BEGIN IMMEDIATE: nobody writes until COMMIT
-                and seen.head is not None
-                and key is None
-                and known is not None
-                and known == commit.expected_version
-            ):
-                # Nobody else wrote since this connection saw the case version and the
-                # chain head: they are still the database's, no need to read them.
-                version: int | None = known
-                last_seq, last_digest = seen.head
-            else:
-                # One round trip for everything the write depends on: the case version,
-                # the key's use and the chain head (under BEGIN IMMEDIATE, so nobody
-                # moves them).
-                version, used, last_seq, last_digest = conn.execute(
-                    _BEFORE_WRITE, (rows.case_id, key)
-                ).fetchone()
-                actual = version or 0
-                if actual != commit.expected_version or used:
-                    raise ConcurrencyError(rows.case_id, commit.expected_version, actual)
-            records = chain(rows.bodies, after_seq=last_seq or 0, prev=last_digest or GENESIS)
-            conn.executemany(
-                "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows.event_rows(records),
+    def commit_many(self, commits: Sequence[Commit], /) -> list[ConcurrencyError | None]:
+        """Write *commits* in one transaction, leaving out those refused.
+
+        See :class:`~slrt_core.ports.EventStore`. Each commit's version and key are
+        checked before any of its rows is written, so a refused one leaves nothing; the
+        rows are built before the transaction opens.
+        """
+        batch = [
+            (
+                commit,
+                commit_rows(commit, self.codec.encode, _iso),
+                commit_projection(commit, SQLITE),
             )
-            write_projection(conn, projection, SQLITE)
-            if version is not None:
-                conn.execute(
-                    "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",
-                    (rows.version, rows.state, rows.region, rows.case_id),
-                )
-            else:
-                conn.execute(
-                    "INSERT INTO cases (case_id, version, state, region) VALUES (?, ?, ?, ?)",
-                    (rows.case_id, rows.version, rows.state, rows.region),
-                )
-            if rows.referrals:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO referrals"
-                    " (referral_id, case_id, provider_id, status, due_at) VALUES (?, ?, ?, ?, ?)",
-                    rows.referrals,
-                )
-            if rows.outbox:
-                conn.executemany(
-                    "INSERT OR IGNORE INTO outbox (message_id, body, due_at) VALUES (?, ?, ?)",
-                    rows.outbox,
-                )
-            if rows.idempotency is not None:
-                conn.execute(
-                    "INSERT INTO idempotency (key, command, case_id, version, result_id,"
-                    " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
-                    rows.idempotency,
-                )
-            _mark_erasure(conn, rows)
-            return seen, (records[-1].seq, records[-1].digest)
+            for commit in commits
+        ]
+        if not batch:
+            return []
 
-        seen, head = self._write(write)
-        # Only once COMMIT succeeded: the connection now knows the head and the version.
+        def write(
+            conn: sqlite3.Connection,
+        ) -> tuple[_Seen, tuple[int, str] | None, list[ConcurrencyError | None]]:
+            seen = self._seen[conn]
+            # Under BEGIN IMMEDIATE: nobody writes until COMMIT. While nobody else wrote
+            # since this connection last looked, the case versions and the chain head it
+            # saw are still the database's, no need to read them.
+            fresh = seen.check(conn)
+            head = seen.head if fresh else None
+            check = BatchCheck()
+            results: list[ConcurrencyError | None] = []
+            for commit, rows, projection in batch:
+                key = rows.idempotency[0] if rows.idempotency is not None else None
+                version, used, head = _before_write(
+                    conn, rows.case_id, key, check.written(rows.case_id), seen, head, commit
+                )
+                refusal = check.admit(commit, version or 0, key_stored=used)
+                results.append(refusal)
+                if refusal is None:
+                    head = _write_rows(conn, rows, projection, head, exists=version is not None)
+            return seen, head, results
+
+        seen, head, results = self._write(write)
+        # Only once COMMIT succeeded: the connection now knows the head and the versions.
         seen.head = head
-        if rows.state == _ERASED:  # the commit erases the case (Commit.erases, read once)
+        for (commit, rows, _), refused in zip(batch, results, strict=True):
+            if refused is None:
+                self._written(seen, commit.case, erased=rows.state == _ERASED)
+        return results
+
+    def _written(self, seen: _Seen, case: Case, *, erased: bool) -> None:
+        """What a connection and the cache know once *case* is committed."""
+        if erased:
             seen.cases.pop(case.case_id, None)
             self._cache.pop(case.case_id, None)
         else:
@@ -758,6 +747,81 @@ class SqliteStore:
             ).fetchall()
         )
         return [outbox_message(r[0], r[1], r[2], dead=True) for r in rows]
+
+
+def _before_write(
+    conn: sqlite3.Connection,
+    case_id: str,
+    key: str | None,
+    in_batch: int | None,
+    seen: _Seen,
+    head: tuple[int, str] | None,
+    commit: Commit,
+) -> tuple[int | None, bool, tuple[int, str]]:
+    """The case's stored version, whether *key* is stored, and the chain head.
+
+    *in_batch* is the version an earlier commit of the batch wrote; *head* the chain
+    head the batch has reached, ``None`` before it read one. Under ``BEGIN IMMEDIATE``
+    nobody else writes, so what the connection saw since the last ``data_version``
+    check is still the database's and is not read again.
+    """
+    if in_batch is not None:
+        assert head is not None  # noqa: S101 - the batch wrote, so it knows the head
+        used = key is not None and conn.execute(_KEY_USED, (key,)).fetchone() is not None
+        return in_batch, used, head
+    if head is not None and key is None and seen.cases.get(case_id) == commit.expected_version:
+        return commit.expected_version, False, head
+    # One round trip for everything the write depends on: the case version, the key's
+    # use and the chain head.
+    version, used, last_seq, last_digest = conn.execute(_BEFORE_WRITE, (case_id, key)).fetchone()
+    return version, bool(used), head or (last_seq or 0, last_digest or GENESIS)
+
+
+def _write_rows(
+    conn: sqlite3.Connection,
+    rows: CommitRows,
+    projection: ProjectionRows,
+    head: tuple[int, str],
+    *,
+    exists: bool,
+) -> tuple[int, str]:
+    """Write one checked commit's rows after the chain *head*; the new head."""
+    records = chain(rows.bodies, after_seq=head[0], prev=head[1])
+    conn.executemany(
+        "INSERT INTO events (seq, case_id, version, type, body, prev, digest) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows.event_rows(records),
+    )
+    write_projection(conn, projection, SQLITE)
+    if exists:
+        conn.execute(
+            "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",
+            (rows.version, rows.state, rows.region, rows.case_id),
+        )
+    else:
+        conn.execute(
+            "INSERT INTO cases (case_id, version, state, region) VALUES (?, ?, ?, ?)",
+            (rows.case_id, rows.version, rows.state, rows.region),
+        )
+    if rows.referrals:
+        conn.executemany(
+            "INSERT OR REPLACE INTO referrals"
+            " (referral_id, case_id, provider_id, status, due_at) VALUES (?, ?, ?, ?, ?)",
+            rows.referrals,
+        )
+    if rows.outbox:
+        conn.executemany(
+            "INSERT OR IGNORE INTO outbox (message_id, body, due_at) VALUES (?, ?, ?)",
+            rows.outbox,
+        )
+    if rows.idempotency is not None:
+        conn.execute(
+            "INSERT INTO idempotency (key, command, case_id, version, result_id,"
+            " fingerprint) VALUES (?, ?, ?, ?, ?, ?)",
+            rows.idempotency,
+        )
+    _mark_erasure(conn, rows)
+    return records[-1].seq, records[-1].digest
 
 
 def _drop_orphans(conn: sqlite3.Connection) -> None:

@@ -22,15 +22,15 @@ A command refused at any step has written nothing.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
 from slrt_core.access import Actor
 from slrt_core.application import assignment, case_flow, consent, privacy, referral, sweep
-from slrt_core.application._base import By, Collaborators, Decision, Handler
+from slrt_core.application._base import By, Collaborators, Decision, Handler, NothingDue
 from slrt_core.application._checks import check_id, check_note
 from slrt_core.application.commands import (
     REFERRAL_COMMANDS,
@@ -55,6 +55,7 @@ from slrt_core.errors import (
     OutsideJurisdictionError,
     ReferralNotFoundError,
     ReferralNotVisibleError,
+    SlrtError,
     StorageError,
     TransitionNotAllowed,
 )
@@ -173,16 +174,136 @@ class Pipeline:
         Raises:
             SlrtError: any refusal (nothing was written).
         """
-        deps = self.collaborators
-        handler = HANDLERS[type(command)]
-        command = _clean_texts(handler.check(command, deps))
+        command, handler = self._checked(command)
         if isinstance(command, Erase):
             return self._erase(command, handler)
+        outcome, commit = self._prepare(command, handler, self.store, claimed_at)
+        if commit is not None:
+            self._index((commit,))
+            self.store.commit(commit)
+            self._relay((commit,))
+        return outcome
+
+    def run_many(
+        self,
+        commands: Sequence[AnyCommand],
+        *,
+        claimed_at: Sequence[datetime | None] | None = None,
+    ) -> list[Outcome | Exception]:
+        """Run *commands* in order and write what they decided in one transaction.
+
+        Each command takes every step of :meth:`run` (checks, idempotency, load,
+        authorization, lifecycle, decision, fold) on the case as the commands before it
+        in the batch left it; their commits then go to the store together
+        (:meth:`~slrt_core.ports.EventStore.commit_many`), so the audit chain holds them
+        in the batch's order. The rule for refusals:
+
+        - a command refused at any step (a :class:`~slrt_core.SlrtError`, or
+          :class:`~slrt_core.application.NothingDue` from a decision) has written
+          nothing; the commands after it run on the state without it;
+        - a commit the store refuses because its case moved meanwhile (another writer)
+          is left out whole, with its :class:`~slrt_core.ConcurrencyError`, and so are
+          the batch's later commits of that case; the other commits are written;
+        - when the store refuses the transaction as a whole with a conflict it cannot
+          blame on one commit, the batch is split: its commits go to the store one at a
+          time, in order, and each gets its own answer;
+        - an :class:`~slrt_core.application.commands.Erase` ends the transaction: the
+          commits before it are written, then it runs alone (a key is destroyed outside
+          any transaction), then the batch goes on.
+
+        Args:
+            commands: the commands, in the order they apply.
+            claimed_at: for each command, the time its device claimed (or ``None``).
+
+        Returns:
+            For each command, its :class:`Outcome` or the refusal it raised.
+
+        Raises:
+            StorageError: the store failed while writing: nothing of the transaction was
+                written (commits written before an erasure in the batch stay).
+
+        .. versionadded:: 0.1.0
+        """
+        claims = claimed_at if claimed_at is not None else [None] * len(commands)
+        if len(claims) != len(commands):
+            msg = f"{len(commands)} commands but {len(claims)} claimed times."
+            raise ValueError(msg)
+        unit = _Unit(self.store)
+        answers: list[Outcome | Exception | _Staged] = []
+        for command, claimed in zip(commands, claims, strict=True):
+            try:
+                checked, handler = self._checked(command)
+                if not isinstance(checked, Erase):
+                    outcome, commit = self._prepare(checked, handler, unit, claimed)
+            except (SlrtError, NothingDue) as refusal:
+                answers.append(refusal)
+                continue
+            if isinstance(checked, Erase):
+                self._write_unit(unit, answers)
+                unit = _Unit(self.store)
+                try:
+                    answers.append(self._erase(checked, handler))
+                except SlrtError as refusal:
+                    answers.append(refusal)
+            elif commit is not None:
+                answers.append(_Staged(outcome, unit.stage(commit)))
+            elif (staged := unit.staged_key(checked.idempotency_key)) is not None:
+                answers.append(_Staged(outcome, staged))  # a retry of a command of this batch
+            else:
+                answers.append(outcome)
+        return self._write_unit(unit, answers)
+
+    def _write_unit(
+        self, unit: _Unit, answers: list[Outcome | Exception | _Staged]
+    ) -> list[Outcome | Exception]:
+        """Commit the staged commits of *unit*; settle (in place) the answers waiting on them."""
+        commits = unit.commits
+        if commits:
+            self._index(commits)
+            try:
+                refused = self.store.commit_many(commits)
+            except ConcurrencyError:  # not one commit's fault: one transaction each
+                refused = self._commit_one_by_one(commits)
+            self._relay([c for c, r in zip(commits, refused, strict=True) if r is None])
+            for i, answer in enumerate(answers):  # those before are settled already
+                if isinstance(answer, _Staged):
+                    answers[i] = refused[answer.index] or answer.outcome
+        return answers  # type: ignore[return-value] # every _Staged settled above
+
+    def _commit_one_by_one(self, commits: Sequence[Commit]) -> list[ConcurrencyError | None]:
+        """*commits* in a transaction each; after a refusal, the case's later ones are refused."""
+        refused: dict[str, ConcurrencyError] = {}
+        results: list[ConcurrencyError | None] = []
+        for commit in commits:
+            case_id = commit.case.case_id
+            earlier = refused.get(case_id)
+            if earlier is None:
+                try:
+                    self.store.commit(commit)
+                except ConcurrencyError as exc:
+                    refused[case_id] = earlier = exc
+            results.append(earlier)
+        return results
+
+    def _checked(self, command: AnyCommand) -> tuple[AnyCommand, Handler[Any]]:
+        """The command after its handler's shape checks and text cleaning, and the handler."""
+        handler = HANDLERS[type(command)]
+        return _clean_texts(handler.check(command, self.collaborators)), handler
+
+    def _prepare(
+        self,
+        command: AnyCommand,
+        handler: Handler[Any],
+        store: _Reads,
+        claimed_at: datetime | None,
+    ) -> tuple[Outcome, Commit | None]:
+        """Every step before the write: the outcome, and the commit (``None`` for a retry)."""
+        deps = self.collaborators
         _check_target(command)
         key = command.idempotency_key
-        if key is not None and (done := self._replayed(command, key)) is not None:
-            return done
-        case, region, provider_id = self._load(command)
+        if key is not None and (done := self._replayed(command, key, store)) is not None:
+            return done, None
+        case, region, provider_id = self._load(command, store)
         self._authorize(command, region, provider_id)
         if case is not None:
             if command.expected_version is not None and command.expected_version != case.version:
@@ -195,14 +316,14 @@ class Pipeline:
         result_id = decision.result_id or (
             command.referral_id if isinstance(command, REFERRAL_COMMANDS) else case_id
         )
-        self._commit(command, case, new, events, result_id, key)
-        return Outcome(case=new, result_id=result_id, decision=decision)
+        commit = _commit_of(command, case, new, events, result_id, key)
+        return Outcome(case=new, result_id=result_id, decision=decision), commit
 
     # ------------------------------------------------------------------ steps
 
-    def _replayed(self, command: AnyCommand, key: str) -> Outcome | None:
+    def _replayed(self, command: AnyCommand, key: str, store: _Reads) -> Outcome | None:
         """The first result of *key*, or ``None`` for a new key (the one look-up)."""
-        record = self.store.idempotency(key)
+        record = store.idempotency(key)
         if record is None:
             return None
         permission = str(command.permission)
@@ -223,7 +344,7 @@ class Pipeline:
         # Records written before fingerprints have none: they match any request.
         if elsewhere or (record.fingerprint and record.fingerprint != fingerprint(command)):
             raise IdempotencyKeyReusedError(key)
-        case = replay(e for e in self.store.events(record.case_id) if e.version <= record.version)
+        case = replay(e for e in store.events(record.case_id) if e.version <= record.version)
         provider_id = (
             case.referral(record.result_id).provider_id  # type: ignore[union-attr]
             if isinstance(command, REFERRAL_COMMANDS)
@@ -239,14 +360,16 @@ class Pipeline:
             raise _not_visible(command) from None
         return Outcome(case=case, result_id=record.result_id)
 
-    def _load(self, command: AnyCommand) -> tuple[Case | None, RegionCode, str | None]:
+    def _load(
+        self, command: AnyCommand, store: _Reads
+    ) -> tuple[Case | None, RegionCode, str | None]:
         """The case the command acts on, its region, and the provider of its referral."""
         if isinstance(command, RegisterCase):
             return None, command.household.region, None
         if isinstance(command, REFERRAL_COMMANDS):
             try:
-                case_id = self.store.case_id_of_referral(command.referral_id)
-                case = self.store.load(case_id)
+                case_id = store.case_id_of_referral(command.referral_id)
+                case = store.load(case_id)
             except CaseErasedError:
                 raise
             except (ReferralNotFoundError, CaseNotFoundError):
@@ -254,7 +377,7 @@ class Pipeline:
             found = referral.referral_of(case, command.referral_id)
             return case, case.region, found.provider_id
         try:
-            case = self.store.load(command.case_id)
+            case = store.load(command.case_id)
         except CaseErasedError:
             raise
         except CaseNotFoundError:
@@ -273,42 +396,20 @@ class Pipeline:
                 raise
             raise _not_visible(command) from None
 
-    def _commit(
-        self,
-        command: AnyCommand,
-        old: Case | None,
-        new: Case,
-        events: tuple[Event, ...],
-        result_id: str,
-        key: str | None,
-    ) -> None:
-        notifications = tuple(n for e in events for n in notifications_for(new, e))
-        record = (
-            IdempotencyRecord(
-                key=key,
-                command=str(command.permission),
-                case_id=new.case_id,
-                version=new.version,
-                result_id=result_id,
-                fingerprint=fingerprint(command),
-            )
-            if key is not None
-            else None
-        )
-        if self.nik_index is not None and isinstance(events[0].payload, CaseRegistered):
-            # Before the commit: a failed commit leaves a token to a missing case, which
-            # lookups skip; the other order could leave a case that cannot be found.
-            self.nik_index.add(new.case_id, new.household)
-        self.store.commit(
-            Commit(
-                case=new,
-                expected_version=old.version if old is not None else 0,
-                events=events,
-                notifications=notifications,
-                idempotency=record,
-            )
-        )
-        if self.relay is not None and notifications:
+    def _index(self, commits: Iterable[Commit]) -> None:
+        """The NIK tokens of the registrations among *commits*, written before they are.
+
+        Before the commit: a failed commit leaves a token to a missing case, which
+        lookups skip; the other order could leave a case that cannot be found.
+        """
+        if self.nik_index is not None:
+            for commit in commits:
+                if isinstance(commit.events[0].payload, CaseRegistered):
+                    self.nik_index.add(commit.case.case_id, commit.case.household)
+
+    def _relay(self, written: Iterable[Commit]) -> None:
+        """Deliver the outbox once, if a relay is attached and *written* added to it."""
+        if self.relay is not None and any(c.notifications for c in written):
             self.relay.run_once()
 
     # ------------------------------------------------------------------ erasure
@@ -371,6 +472,99 @@ class Pipeline:
         self._erasable(case_id).erase(case_id)
         if self.nik_index is not None:
             self.nik_index.forget(case_id)
+
+
+def _commit_of(
+    command: AnyCommand,
+    old: Case | None,
+    new: Case,
+    events: tuple[Event, ...],
+    result_id: str,
+    key: str | None,
+) -> Commit:
+    """What *command* writes: its events, notifications and idempotency record."""
+    record = (
+        IdempotencyRecord(
+            key=key,
+            command=str(command.permission),
+            case_id=new.case_id,
+            version=new.version,
+            result_id=result_id,
+            fingerprint=fingerprint(command),
+        )
+        if key is not None
+        else None
+    )
+    return Commit(
+        case=new,
+        expected_version=old.version if old is not None else 0,
+        events=events,
+        notifications=tuple(n for e in events for n in notifications_for(new, e)),
+        idempotency=record,
+    )
+
+
+class _Reads(Protocol):
+    """What the steps before the write read: a store, or a batch's :class:`_Unit`."""
+
+    def load(self, case_id: str, /) -> Case: ...
+    def events(self, case_id: str, /) -> list[Event]: ...
+    def case_id_of_referral(self, referral_id: str, /) -> str: ...
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None: ...
+
+
+class _Unit:
+    """The store as a batch's staged commits leave it: what its later commands read."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.commits: list[Commit] = []
+        self._cases: dict[str, int] = {}  # case id -> the index of its last staged commit
+        self._referrals: dict[str, str] = {}  # referral id -> case id, staged referrals
+        self._keys: dict[str, int] = {}  # idempotency key -> the index of its commit
+
+    def stage(self, commit: Commit) -> int:
+        """Add *commit* to the batch; its index."""
+        index = len(self.commits)
+        self.commits.append(commit)
+        case_id = commit.case.case_id
+        self._cases[case_id] = index
+        for touched in commit.touched_referrals:
+            self._referrals[touched.referral_id] = case_id
+        if commit.idempotency is not None:
+            self._keys[commit.idempotency.key] = index
+        return index
+
+    def staged_key(self, key: str | None) -> int | None:
+        """The index of the staged commit that used *key*, if one did."""
+        return self._keys.get(key) if key is not None else None
+
+    def load(self, case_id: str, /) -> Case:
+        index = self._cases.get(case_id)
+        return self.commits[index].case if index is not None else self.store.load(case_id)
+
+    def events(self, case_id: str, /) -> list[Event]:
+        staged = [c for c in self.commits if c.case.case_id == case_id]
+        if not staged:
+            return self.store.events(case_id)
+        stored = self.store.events(case_id) if staged[0].expected_version else []
+        return [*stored, *(e for c in staged for e in c.events)]
+
+    def case_id_of_referral(self, referral_id: str, /) -> str:
+        staged = self._referrals.get(referral_id)
+        return staged if staged is not None else self.store.case_id_of_referral(referral_id)
+
+    def idempotency(self, key: str, /) -> IdempotencyRecord | None:
+        index = self._keys.get(key)
+        return self.commits[index].idempotency if index is not None else self.store.idempotency(key)
+
+
+@attrs.frozen
+class _Staged:
+    """The answer of a command whose commit waits at *index* in the batch's unit."""
+
+    outcome: Outcome
+    index: int
 
 
 def _check_target(command: AnyCommand) -> None:

@@ -1,7 +1,9 @@
 """The SLA sweep: escalate overdue referrals one ladder step at a time, as the system.
 
 :func:`sweep` asks the read side which referrals are overdue and runs one
-:class:`~slrt_core.application.commands.Escalate` per case through the pipeline.
+:class:`~slrt_core.application.commands.Escalate` per case through the pipeline, in
+batches of :data:`BATCH` cases whose commits go to the store in one transaction
+(:meth:`~slrt_core.application.Pipeline.run_many`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,11 @@ from slrt_core.ports import CaseQueries
 from slrt_core.referral._model import ReferralReason, ReferralStatus
 from slrt_core.referral._sla import EscalationStep, SweepReport
 
-__all__ = ["HANDLERS", "sweep"]
+__all__ = ["BATCH", "HANDLERS", "sweep"]
+
+#: Cases escalated per transaction. It bounds what a batch holds in memory and how long
+#: it holds the store's write lock, while sparing the per-commit cost of the store.
+BATCH = 200
 
 _STEP_NAMES = frozenset(s.value for s in EscalationStep)
 
@@ -78,19 +84,28 @@ def _escalate(command: Escalate, case: Case, now: datetime, deps: Collaborators)
 
 
 def sweep(
-    queries: CaseQueries, run: Callable[[Escalate], Decision | None], at: datetime
+    queries: CaseQueries,
+    run: Callable[[Sequence[Escalate]], Sequence[Decision | Exception | None]],
+    at: datetime,
+    *,
+    batch: int | None = None,
 ) -> SweepReport:
-    """Escalate every referral overdue at *at*, one command per case.
+    """Escalate every referral overdue at *at*, one command per case, *batch* cases at once.
 
     Args:
         queries: the read side, which knows the overdue referrals.
-        run: runs one command through the pipeline; its decision, or ``None`` when
-            nothing was due.
+        run: runs commands through the pipeline and writes them in one transaction
+            (:meth:`~slrt_core.application.Pipeline.run_many`); for each, its decision,
+            ``None`` when nothing was due, or the refusal it raised.
         at: the time deadlines are judged against (the events carry it).
+        batch: the most cases per transaction; :data:`BATCH` by default.
 
     Returns:
         What the sweep did; a case changed meanwhile is counted as a conflict and left
         to the next sweep, a damaged one is reported in ``skipped``.
+
+    Raises:
+        SlrtError: any other refusal, after the batch it belongs to was written.
     """
     by_case: dict[str, list[str]] = {}
     for referral_id, case_id in queries.open_referrals(due_before=at):
@@ -98,19 +113,28 @@ def sweep(
     steps: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     skipped: list[str] = []
-    for case_id, referral_ids in by_case.items():
-        totals["checked"] += len(referral_ids)
-        command = Escalate(actor=SYSTEM, case_id=case_id, referral_ids=tuple(referral_ids), at=at)
-        try:
-            decision = run(command)
-        except ConcurrencyError:
-            totals["conflicts"] += 1
-            continue
-        except CorruptRecordError:  # one damaged case never stops the sweep: reported
-            skipped.append(case_id)
-            continue
-        for key, value in (decision.tally if decision is not None else {}).items():
-            (steps if key in _STEP_NAMES else totals)[key] += value
+    due = list(by_case.items())
+    size = batch or BATCH
+    for start in range(0, len(due), size):
+        chunk = due[start : start + size]
+        commands = [
+            Escalate(actor=SYSTEM, case_id=case_id, referral_ids=tuple(ids), at=at)
+            for case_id, ids in chunk
+        ]
+        unexpected: Exception | None = None
+        for (case_id, referral_ids), answer in zip(chunk, run(commands), strict=True):
+            totals["checked"] += len(referral_ids)
+            if isinstance(answer, ConcurrencyError):
+                totals["conflicts"] += 1
+            elif isinstance(answer, CorruptRecordError):  # never stops the sweep: reported
+                skipped.append(case_id)
+            elif isinstance(answer, Exception):
+                unexpected = unexpected or answer
+            elif answer is not None:
+                for key, value in answer.tally.items():
+                    (steps if key in _STEP_NAMES else totals)[key] += value
+        if unexpected is not None:
+            raise unexpected
     return SweepReport(
         at=at,
         checked=totals["checked"],

@@ -639,6 +639,148 @@ class StoreContract(abc.ABC):
             assert store.idempotency("visit-1") == first.idempotency
             assert _pending(store) == ["m-1"]
 
+    # ------------------------------------------------------------------ batches
+
+    def test_commit_many_writes_a_batch_in_order(self) -> None:
+        """A batch is written whole: chained versions, audit in batch order, every row."""
+        with self._stores() as stores:
+            store = stores.open()
+            one = _register("case-1", emergency=True, key="k-1", notes=[_note("case-1", "m-1")])
+            two = _register("case-2", region=_BLOTONGAN, notes=[_note("case-2", "m-2")])
+            refer = _then(
+                one.case,
+                ReferralRequested(
+                    referral_id="ref-1",
+                    need_id="n1",
+                    service_id="pbi-jk",
+                    provider_id="bpjs",
+                    due_at=T0 + timedelta(days=2),
+                ),
+                notes=[_note("case-1", "m-3")],
+            )
+            escalate = _then(
+                refer.case,
+                ReferralEscalated(
+                    referral_id="ref-1", level=1, step="reminder", due_at=T0 + timedelta(days=2)
+                ),
+                key="k-2",
+            )
+            batch = [one, two, refer, escalate]
+            assert store.commit_many(batch) == [None, None, None, None]
+            store = stores.reopen(store)
+            assert store.load("case-1") == escalate.case
+            assert store.load("case-2") == two.case
+            assert store.events("case-1") == [*one.events, *refer.events, *escalate.events]
+            records = list(store.audit_records())
+            assert verify(records).ok
+            assert [(r.case_id, r.version) for r in records] == [
+                (e.case_id, e.version) for c in batch for e in c.events
+            ]
+            assert store.idempotency("k-1") == one.idempotency
+            assert store.idempotency("k-2") == escalate.idempotency
+            assert _pending(store) == ["m-1", "m-2", "m-3"]
+            assert store.case_id_of_referral("ref-1") == "case-1"
+            assert store.open_referrals(due_before=T0 + timedelta(days=2)) == [("ref-1", "case-1")]
+            summaries = [summarize(escalate.case), summarize(two.case)]
+            assert _all_cases(store) == sorted(
+                (c for c, _ in summaries), key=lambda c: case_key(c, CaseOrder.REGISTERED)
+            )
+            assert _all_referrals(store) == list(summaries[0][1])
+
+    def test_commit_many_leaves_out_refused_commits_and_writes_the_others(self) -> None:
+        """A stale commit, a used key or id is refused, nothing of it kept; the others written.
+
+        A case's later commits in the batch are refused after one of its commits was:
+        they may have been built on it.
+        """
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1", notes=[_note("case-1", "m-1")])
+            store.commit(first)
+            second = _then(first.case, _need(first.case, "School fees"))
+            store.commit(second)
+            fresh = _register("case-2", key="k-2", notes=[_note("case-2", "m-2")])
+            good = _then(second.case, _assessed(), notes=[_note("case-1", "m-good")])
+            after_good = _then(good.case, _need(good.case, "Uniform"))
+            stale = _then(first.case, _assessed(), notes=[_note("case-1", "m-stale")], key="k-s")
+            reused = _register("case-3", key="k-2", notes=[_note("case-3", "m-reused")])
+            twice = _register("case-2", region=_BLOTONGAN, notes=[_note("case-2", "m-twice")])
+            # Built on the stored version, but after a refused commit of its case.
+            late = _then(after_good.case, _need(after_good.case, "Books"), key="k-late")
+            results = store.commit_many([fresh, good, after_good, stale, reused, twice, late])
+            assert [r is None for r in results] == [True, True, True, False, False, False, False]
+            refused = [r for r in results if r is not None]
+            assert all(isinstance(r, ConcurrencyError) for r in refused)
+            assert [r.case_id for r in refused] == ["case-1", "case-3", "case-2", "case-1"]
+            store = stores.reopen(store)
+            assert store.load("case-1") == after_good.case
+            assert store.load("case-2") == fresh.case
+            with pytest.raises(CaseNotFoundError):
+                store.load("case-3")
+            assert store.idempotency("k-s") is None
+            assert store.idempotency("k-late") is None
+            assert store.idempotency("k-2") == fresh.idempotency
+            records = list(store.audit_records())
+            assert verify(records).ok
+            assert [(r.case_id, r.version) for r in records] == [
+                ("case-1", 1),
+                ("case-1", 2),
+                ("case-2", 1),
+                ("case-1", 3),
+                ("case-1", 4),
+            ]
+            assert _pending(store) == ["m-1", "m-2", "m-good"]
+            assert _all_cases(store) == sorted(
+                (summarize(after_good.case)[0], summarize(fresh.case)[0]),
+                key=lambda c: case_key(c, CaseOrder.REGISTERED),
+            )
+
+    def test_commit_many_of_nothing_writes_nothing(self) -> None:
+        """An empty batch answers an empty list and leaves the store as it was."""
+        with self._stores() as stores:
+            store = stores.open()
+            assert store.commit_many([]) == []
+            assert list(store.audit_records()) == []
+
+    def test_escalating_one_referral_keeps_the_summaries_of_the_others(self) -> None:
+        """A commit on one referral of a case leaves its other referrals' summaries right."""
+        with self._stores() as stores:
+            store = stores.open()
+            first = _register("case-1", emergency=True)
+            requested = [
+                ReferralRequested(
+                    referral_id=f"ref-{k}",
+                    need_id="n1",
+                    service_id="pbi-jk",
+                    provider_id=f"provider-{k}",
+                    due_at=T0 + timedelta(days=k),
+                )
+                for k in (1, 2, 3)
+            ]
+            refer = _then(first.case, *requested)
+            escalate = _then(
+                refer.case,
+                ReferralEscalated(
+                    referral_id="ref-2", level=1, step="reminder", due_at=T0 + timedelta(days=2)
+                ),
+            )
+            cancel = _then(
+                escalate.case,
+                ReferralStatusChanged(
+                    referral_id="ref-3",
+                    status=ReferralStatus.CANCELLED,
+                    reason=ReferralReason.EXPIRED,
+                ),
+            )
+            assert store.commit_many([first, refer]) == [None, None]
+            assert store.commit_many([escalate, cancel]) == [None, None]
+            store = stores.reopen(store)
+            case, referrals = summarize(cancel.case)
+            assert _all_cases(store) == [case]
+            assert _all_referrals(store) == sorted(
+                referrals, key=lambda r: referral_key(r, ReferralOrder.REQUESTED)
+            )
+
     def test_case_id_of_referral(self) -> None:
         """Each referral id leads back to the case that holds it."""
         with self._stores() as stores:

@@ -661,18 +661,43 @@ class TestSweep:
         """A case changed during the sweep is counted as a conflict and done next time."""
         cid, _ = self._referred(world)
         world.clock.set(DUE)
-        real_commit = world.store.commit
-        calls = []
+        real_commit_many = world.store.commit_many
+
+        def racing(commits: Any) -> Any:
+            return [
+                ConcurrencyError(cid, c.expected_version, c.expected_version + 1) for c in commits
+            ]
+
+        world.store.commit_many = racing  # type: ignore[method-assign]
+        report = world.slrt.sweep()
+        assert (report.conflicts, report.escalated) == (1, 0)
+        world.store.commit_many = real_commit_many  # type: ignore[method-assign]
+        assert world.slrt.sweep().escalated == 1
+
+    def test_a_conflict_of_the_whole_batch_splits_it(self, world: World) -> None:
+        """A batch the store refuses as a whole is committed case by case instead."""
+        cid, _ = self._referred(world)
+        world.clock.set(DUE)
+        real_commit_many = world.store.commit_many
+
+        def whole(commits: Any) -> Any:
+            raise ConcurrencyError(cid, 0, None)
 
         def racing(commit: Any) -> None:
-            calls.append(commit)
             raise ConcurrencyError(cid, commit.expected_version, commit.expected_version + 1)
 
+        def alone(commit: Any) -> None:
+            (refused,) = real_commit_many([commit])
+            if refused is not None:
+                raise refused
+
+        world.store.commit_many = whole  # type: ignore[method-assign]
         world.store.commit = racing  # type: ignore[method-assign]
         report = world.slrt.sweep()
         assert (report.conflicts, report.escalated) == (1, 0)
-        world.store.commit = real_commit  # type: ignore[method-assign]
-        assert world.slrt.sweep().escalated == 1
+        world.store.commit = alone  # type: ignore[method-assign]
+        report = world.slrt.sweep()
+        assert (report.conflicts, report.escalated) == (0, 1)
 
     def test_a_stale_index_entry_is_skipped(self, world: World) -> None:
         """An index row that no longer matches an open referral is ignored."""
