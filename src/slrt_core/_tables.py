@@ -183,7 +183,12 @@ class TableWriter:
             return
         self.rows += len(batch)
         if self._text is not None:
-            self._csv.writerows([("" if v is None else _utc_text(v)) for v in row] for row in batch)
+            times = [i for i, c in enumerate(self.columns) if c.type == "time"]
+            for row in batch:
+                values = ["" if v is None else v for v in row]
+                for i in times:
+                    values[i] = _utc_text(values[i])
+                self._csv.writerow(values)
             return
         arrays = []
         for i, column in enumerate(self.columns):

@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from slrt_core import formatting
 from slrt_core._tables import require
 from slrt_core.kpis import KpiReport
 from slrt_core.labels import label
@@ -56,6 +57,11 @@ _SIZE = (7.5, 4.5)
 
 def _figure(size: tuple[float, float]) -> Any:
     return require("matplotlib.figure").Figure(figsize=size, layout="constrained")
+
+
+def _title(ax: Any, title: str, report: KpiReport, language: LanguageCode) -> None:
+    """The figure's title, with the period on a line of its own."""
+    ax.set_title(f"{title}\n{report.period.label(language)}")
 
 
 def _empty(ax: Any, language: LanguageCode) -> None:
@@ -83,7 +89,7 @@ def stage_durations_figure(
     fig = _figure(size)
     ax = fig.subplots()
     timed = [s for s in report.stages if s.durations.count]
-    ax.set_title(text("kpi.plot.stages.title", language, period=report.period.label(language)))
+    _title(ax, text("kpi.plot.stages.title", language), report, language)
     ax.set_xlabel(text("kpi.plot.stages.x", language))
     ax.set_ylabel(text("kpi.plot.stages.y", language))
     if not timed:
@@ -125,27 +131,34 @@ def breach_rates_figure(
     fig = _figure(size)
     ax = fig.subplots()
     rates = [b for b in report.breach_by_provider if b.referrals]
-    ax.set_title(
-        text("kpi.plot.breaches.title", language, period=report.period.label(language)),
-        wrap=True,
-    )
+    _title(ax, text("kpi.plot.breaches.title", language), report, language)
     ax.set_xlabel(text("kpi.plot.breaches.x", language))
     ax.set_ylabel(text("kpi.plot.breaches.y", language))
-    ax.set_xlim(0, 100)
+    ax.set_xlim(0, 125)  # room for the labels after a bar of 100 %
+    ax.set_xticks(range(0, 101, 20))
     if not rates:
         _empty(ax, language)
         return fig
     rows = list(range(len(rates)))
+    shares = [100 * (b.rate or 0.0) for b in rates]
     bars = ax.barh(
         rows,
-        [100 * (b.rate or 0.0) for b in rates],
+        shares,
+        height=0.6,
         color="#d62728",
         label=text("kpi.plot.breaches.bar", language),
     )
-    ax.bar_label(bars, labels=[f"n = {b.referrals}" for b in rates], padding=3)
+    ax.bar_label(
+        bars,
+        labels=[
+            f"{formatting.number(round(share, 1), language)} % (n = {b.referrals})"
+            for share, b in zip(shares, rates, strict=True)
+        ],
+        padding=3,
+    )
     ax.set_yticks(rows, [b.label(language) for b in rates])
     ax.invert_yaxis()
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
 
@@ -163,11 +176,8 @@ def intake_figure(
     period = report.period
     weekly = (period.end - period.start).days + 1 > _DAILY_DAYS
     step = text("kpi.plot.intake.week" if weekly else "kpi.plot.intake.day", language)
-    ax.set_title(
-        text("kpi.plot.intake.title", language, step=step, period=period.label(language)),
-        wrap=True,
-    )
-    ax.set_xlabel(text("kpi.plot.intake.x", language, step=step))
+    _title(ax, text("kpi.plot.intake.title", language, step=step), report, language)
+    ax.set_xlabel(text("kpi.plot.intake.x.week" if weekly else "kpi.plot.intake.x.day", language))
     ax.set_ylabel(text("kpi.plot.intake.y", language))
     if not report.intake_daily:
         _empty(ax, language)
@@ -196,8 +206,9 @@ def intake_figure(
             label=label(channel, language),
         )
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.legend(loc="upper left")
+    ax.legend(loc="upper right")
     ax.grid(axis="y", alpha=0.3)
+    ax.yaxis.set_major_locator(require("matplotlib.ticker").MaxNLocator(integer=True))
     fig.autofmt_xdate()
     return fig
 

@@ -831,16 +831,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "kpi.key.emergency": {"en": "Emergency", "id": "Darurat"},
     "kpi.key.not_emergency": {"en": "Not an emergency", "id": "Bukan darurat"},
     "kpi.plot.stages.title": {
-        "en": "Time in each stage, {period}",
-        "id": "Waktu di setiap tahap, {period}",
+        "en": "Time in each stage",
+        "id": "Waktu di setiap tahap",
     },
     "kpi.plot.stages.x": {"en": "working days", "id": "hari kerja"},
     "kpi.plot.stages.y": {"en": "stage of the case", "id": "tahap kasus"},
     "kpi.plot.median": {"en": "median", "id": "median"},
     "kpi.plot.p90": {"en": "90th percentile", "id": "persentil ke-90"},
     "kpi.plot.breaches.title": {
-        "en": "Referrals that missed a deadline, by provider, {period}",
-        "id": "Rujukan yang melewati tenggat menurut penyedia layanan, {period}",
+        "en": "Referrals that missed a deadline, by provider",
+        "id": "Rujukan yang melewati tenggat menurut penyedia layanan",
     },
     "kpi.plot.breaches.x": {
         "en": "share of referrals sent (%)",
@@ -852,10 +852,14 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "melewati tenggat (n = rujukan terkirim)",
     },
     "kpi.plot.intake.title": {
-        "en": "Cases registered per {step} by channel, {period}",
-        "id": "Kasus terdaftar per {step} menurut jalur pengaduan, {period}",
+        "en": "Cases registered per {step} by channel",
+        "id": "Kasus terdaftar per {step} menurut jalur pengaduan",
     },
-    "kpi.plot.intake.x": {"en": "{step} starting", "id": "{step} mulai tanggal"},
+    "kpi.plot.intake.x.day": {"en": "date (local)", "id": "tanggal (waktu setempat)"},
+    "kpi.plot.intake.x.week": {
+        "en": "week starting on Monday",
+        "id": "minggu yang dimulai hari Senin",
+    },
     "kpi.plot.intake.y": {"en": "cases registered", "id": "kasus terdaftar"},
     "kpi.plot.intake.day": {"en": "day", "id": "hari"},
     "kpi.plot.intake.week": {"en": "week", "id": "minggu"},
