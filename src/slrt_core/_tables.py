@@ -13,7 +13,7 @@ Examples:
     >>> with TableWriter(out, (Column("case_id"), Column("cases", "int")), "csv") as table:
     ...     table.write([("c1", 3), ("c2", None)])
     >>> out.getvalue().decode()
-    'case_id,cases\\nc1,3\\nc2,\\n'
+    'case_id,cases\nc1,3\nc2,\n'
 
 .. versionadded:: 0.1.0
 """
@@ -113,6 +113,10 @@ def _utc_text(value: object) -> object:
     return value
 
 
+def _iso_text(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
 def _utc_time(value: object) -> datetime | None:
     if value is None or value == "":
         return None
@@ -193,9 +197,15 @@ class TableWriter:
         arrays = []
         for i, column in enumerate(self.columns):
             values = [row[i] for row in batch]
-            if column.type == "time":
-                values = [_utc_time(v) for v in values]
-            arrays.append(self._pa.array(values, type=self._arrow_type(column.type)))
+            kind = self._arrow_type(column.type)
+            if column.type == "time" and any(isinstance(v, str) for v in values):
+                # ISO texts with their offset: Arrow parses them in C, to UTC.
+                texts = [None if v is None or v == "" else _iso_text(v) for v in values]
+                arrays.append(self._pa.array(texts, type=self._pa.string()).cast(kind))
+            else:
+                if column.type == "time":
+                    values = [_utc_time(v) for v in values]
+                arrays.append(self._pa.array(values, type=kind))
         self._parquet.write_table(self._pa.Table.from_arrays(arrays, schema=self._schema))
 
     def close(self) -> None:

@@ -443,3 +443,71 @@ class TestCli:
         )
         assert result.exit_code != 0
         assert "--month" in result.output
+
+
+class TestTableWriter:
+    def test_times_in_any_offset_are_written_in_utc(self, tmp_path: Path) -> None:
+        from slrt_core._tables import Column, TableWriter
+
+        wib = datetime(2026, 1, 5, 15, 0, tzinfo=timedelta_zone(7))
+        columns = (Column("at", "time"), Column("n", "int"))
+        rows = [("2026-01-05T15:00:00+07:00", 1), (wib, 2), (None, None)]
+        for name in ("t.csv", "t.parquet"):
+            with TableWriter(tmp_path / name, columns, name.split(".")[1]) as table:  # type: ignore[arg-type]
+                table.write(rows)
+        assert read_csv((tmp_path / "t.csv").read_bytes()) == [
+            {"at": "2026-01-05T08:00:00+00:00", "n": "1"},
+            {"at": "2026-01-05T08:00:00+00:00", "n": "2"},
+            {"at": "", "n": ""},
+        ]
+        back = pq.read_table(tmp_path / "t.parquet").to_pylist()
+        assert [parquet_text(r["at"]) for r in back] == ["2026-01-05T08:00:00+00:00"] * 2 + [""]
+        with TableWriter(tmp_path / "d.parquet", columns, "parquet") as table:
+            table.write([(wib, 1)])  # datetimes only: converted in Python
+        assert parquet_text(pq.read_table(tmp_path / "d.parquet")["at"][0].as_py()) == (
+            "2026-01-05T08:00:00+00:00"
+        )
+
+    def test_an_error_inside_the_block_removes_the_part_file(self, tmp_path: Path) -> None:
+        from slrt_core._tables import Column, TableWriter
+
+        part = TableWriter(tmp_path / "x.parquet", (Column("a"),), "parquet")
+        with pytest.raises(KeyError), part as table:  # noqa: PT012 - the error inside the block
+            table.write([("one",)])
+            raise KeyError("stop")
+        assert list(tmp_path.iterdir()) == []
+        sink = io.BytesIO()
+        with pytest.raises(KeyError), TableWriter(sink, (Column("a"),), "csv") as table:  # noqa: PT012
+            table.write([("one",)])
+            raise KeyError("stop")
+        assert not sink.closed  # the caller's file stays theirs
+
+    def test_a_case_erased_meanwhile_keeps_its_row_without_identifiers(self) -> None:
+        from slrt_core.errors import CaseErasedError
+
+        class Erased(MemoryStore):
+            gone = False
+
+            def load(self, case_id: str, /) -> Any:
+                if self.gone and case_id == "case-000006":
+                    raise CaseErasedError(case_id)
+                return super().load(case_id)
+
+        store = Erased()
+        slrt, _, _ = world(store)
+        store.gone = True
+        out = io.BytesIO()
+        report = slrt.export_cases(STAFF.supervisor, out, format="csv", identifiers=True)
+        assert report.skipped == ()
+        assert read_csv(out.getvalue())[-1]["nik"] == ""
+
+    def test_referral_pages(self) -> None:
+        slrt, _, _ = world()
+        out = io.BytesIO()
+        assert slrt.export_referrals(STAFF.supervisor, out, format="csv", page_size=1).rows == 4
+
+
+def timedelta_zone(hours: int) -> Any:
+    from datetime import timezone
+
+    return timezone(timedelta(hours=hours))
