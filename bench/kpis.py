@@ -40,7 +40,7 @@ import sqlite3
 import tempfile
 import time
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +75,7 @@ from slrt_core.vocabulary import ClosingReason, Tier
 PARTS = ("kpis", "export", "memory")
 T0 = datetime(2026, 1, 5, 1, tzinfo=UTC)  # Monday 08:00 WIB
 DAYS = 90
-PERIOD = KpiPeriod(start=datetime(2026, 3, 6).date(), end=datetime(2026, 4, 4).date())
+PERIOD = KpiPeriod(start=date(2026, 3, 6), end=date(2026, 4, 4))
 AS_OF = datetime(2026, 4, 5, 1, tzinfo=UTC)
 SEMARANG = RegionCode("33.74")
 VILLAGES = tuple(RegionCode(f"33.74.{d:02d}.{1000 + v}") for d in range(1, 17) for v in range(1, 9))
@@ -125,7 +125,7 @@ def directory() -> Directory:
     )
 
 
-def _case_commit(n: int) -> Commit:  # noqa: PLR0912 - one straight script per case
+def _case_commit(n: int) -> Commit:
     """Case *n* whole, from its registration to wherever its number takes it."""
     case_id = f"case-{n:07d}"
     rng = np.random.default_rng(n)
@@ -158,7 +158,7 @@ def _case_commit(n: int) -> Commit:  # noqa: PLR0912 - one straight script per c
     if stage >= 1:
         events.append((CaseAssessed(findings="poor"), Role.FACILITATOR, later(rng.uniform(2, 72))))
         events.append((CaseSubmitted(), Role.FACILITATOR, later(rng.uniform(0, 24))))
-    if stage >= 2:  # noqa: PLR2004
+    if stage >= 2:
         events.append((CaseApproved(), Role.SUPERVISOR, later(rng.uniform(1, 96))))
         events.append((CaseReviewed(), Role.FRONT_OFFICE, later(rng.uniform(1, 48))))
         ended = True
@@ -314,7 +314,8 @@ BASELINE_SQL = {
         WHERE left_at IS NOT NULL AND left_at >= :s AND left_at < :e
     """,
     "closed": """
-        SELECT c.body ->> '$[20]', replace(c.registered_at, '+00:00', ''), replace(h.value ->> 1, '+00:00', '')
+        SELECT c.body ->> '$[20]', replace(c.registered_at, '+00:00', ''),
+            replace(h.value ->> 1, '+00:00', '')
         FROM case_summaries c, json_each(c.body, '$[21]') h
         WHERE c.regency = :regency AND c.state = 'closed' AND h.value ->> 0 = 'closed'
             AND h.value ->> 1 >= :start AND h.value ->> 1 < :end
