@@ -105,6 +105,8 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     # the manager for the controller.
     Command.SUBJECT_ACCESS: frozenset({_R.FRONT_OFFICE, _R.BACK_OFFICE, _R.MANAGER}),
     Command.ERASE: frozenset({_R.MANAGER}),
+    # A table of many cases leaves the system: those who report on a region.
+    Command.EXPORT: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.AUDITOR}),
 }
 
 _P = AccessPurpose

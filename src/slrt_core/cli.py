@@ -1,4 +1,4 @@
-"""The ``slrt`` command: the demo, simulation, audit checks, upgrades and read models.
+"""The ``slrt`` command: the demo, simulation, audit checks, upgrades, read models, exports.
 
 Every command prints readable text; errors from the library are shown as their message
 (in the chosen language) with exit status 1, never as a traceback.
@@ -510,6 +510,253 @@ def projections_rebuild(target: str, batch: int) -> None:
     finally:
         store.close()
     click.echo(f"{where}: rebuilt the summaries of {count} case(s) in {seconds:.1f} s")
+
+
+def _open_store(target: str) -> Any:
+    """The store at *target*: a SQLite file (sealed with its key files) or a PostgreSQL URL."""
+    if target.startswith(("postgresql://", "postgres://")):
+        try:
+            from slrt_core.adapters.postgres import PostgresStore  # noqa: PLC0415
+        except ImportError as exc:
+            msg = "PostgreSQL needs the postgres extra: pip install 'slrt-core[postgres]'."
+            raise click.ClickException(msg) from exc
+        return PostgresStore(target, min_size=0, max_size=1)
+    from slrt_core.adapters.sqlite import SqliteStore  # noqa: PLC0415
+
+    path = Path(target)
+    if not path.is_file():
+        msg = f"No SQLite store at {path}; give the path of an existing store file."
+        raise click.ClickException(msg)
+    return SqliteStore(path)
+
+
+def _service(store: Any, directory: Path | None) -> Any:
+    from slrt_core.referral import load_directory  # noqa: PLC0415
+    from slrt_core.service import Slrt  # noqa: PLC0415
+
+    found = load_directory(directory) if directory is not None else None
+    return Slrt(store=store, directory=found)
+
+
+def _manager(actor: str, region: str | None) -> Any:
+    from slrt_core.access import Actor, Role  # noqa: PLC0415
+    from slrt_core.identity import RegionCode  # noqa: PLC0415
+
+    jurisdiction = RegionCode.INDONESIA if region is None else RegionCode.parse(region)
+    return Actor(actor_id=actor, role=Role.MANAGER, jurisdiction=jurisdiction)
+
+
+_export_target = click.argument("target")
+_export_out = click.argument("out", type=click.Path(dir_okay=False, allow_dash=True))
+_export_actor = click.option(
+    "--actor",
+    required=True,
+    help="Your user id: the export is recorded in the access log under it (as a manager).",
+)
+_export_region = click.option(
+    "--region",
+    default=None,
+    help="The region to export (a Kemendagri code such as 33.74); all of Indonesia by default.",
+)
+_export_format = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet"]),
+    default=None,
+    help="Table format; by default OUT's suffix (.csv or .parquet). Parquet needs pyarrow.",
+)
+_export_page = click.option(
+    "--page-size",
+    type=click.IntRange(1, 50_000),
+    default=1_000,
+    show_default=True,
+    help="Summaries read and written at a time (memory stays bounded by it).",
+)
+_export_directory = click.option(
+    "--directory",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The provider directory (TOML, JSON or CSV) for program, tier and provider names.",
+)
+
+
+@main.group()
+def export() -> None:
+    """Export cases, referrals and KPIs as tables, masked (no names, no clear NIK)."""
+
+
+def _table_out(out: str) -> Any:
+    return sys.stdout.buffer if out == "-" else Path(out)
+
+
+@export.command("cases")
+@_export_target
+@_export_out
+@_export_actor
+@_export_region
+@_export_format
+@_export_page
+@click.option(
+    "--identifiers",
+    is_flag=True,
+    help="Add the KK number and the head of household's NIK, masked to the last 4 digits.",
+)
+@_language
+@_friendly
+def export_cases(
+    target: str,
+    out: str,
+    *,
+    actor: str,
+    region: str | None,
+    fmt: str | None,
+    page_size: int,
+    identifiers: bool,
+    language: LanguageCode,
+) -> None:
+    """Export the case summaries of the store at TARGET to OUT (CSV or Parquet).
+
+    TARGET is a SQLite file path or a PostgreSQL URL; OUT a file path, or - for standard
+    output (with --format).
+    """
+    del language  # errors only
+    store = _open_store(target)
+    try:
+        report = _service(store, None).export_cases(
+            _manager(actor, region),
+            _table_out(out),
+            format=fmt,
+            identifiers=identifiers,
+            page_size=page_size,
+        )
+    finally:
+        store.close()
+    if out != "-":
+        click.echo(f"Exported {report.rows} case(s) to {out} ({report.format})")
+
+
+@export.command("referrals")
+@_export_target
+@_export_out
+@_export_actor
+@_export_region
+@_export_format
+@_export_page
+@_export_directory
+@_language
+@_friendly
+def export_referrals(
+    target: str,
+    out: str,
+    *,
+    actor: str,
+    region: str | None,
+    fmt: str | None,
+    page_size: int,
+    directory: Path | None,
+    language: LanguageCode,
+) -> None:
+    """Export the referral summaries of the store at TARGET to OUT (CSV or Parquet)."""
+    del language  # errors only
+    store = _open_store(target)
+    try:
+        report = _service(store, directory).export_referrals(
+            _manager(actor, region), _table_out(out), format=fmt, page_size=page_size
+        )
+    finally:
+        store.close()
+    if out != "-":
+        click.echo(f"Exported {report.rows} referral(s) to {out} ({report.format})")
+
+
+def _period(month: str | None, start: str | None, end: str | None) -> Any:
+    from datetime import date  # noqa: PLC0415
+
+    from slrt_core.kpis import KpiPeriod  # noqa: PLC0415
+
+    if month is not None and start is None and end is None:
+        try:
+            year, number = (int(part) for part in month.split("-"))
+            return KpiPeriod.month(year, number)
+        except ValueError as exc:
+            msg = f"--month must be YYYY-MM, such as 2026-03, not {month!r}."
+            raise click.BadParameter(msg) from exc
+    if month is None and start is not None and end is not None:
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError as exc:
+            msg = f"--from and --to must be dates YYYY-MM-DD, not {start!r} and {end!r}."
+            raise click.BadParameter(msg) from exc
+        return KpiPeriod(first, last)
+    msg = "Give the period as --month YYYY-MM, or as --from YYYY-MM-DD and --to YYYY-MM-DD."
+    raise click.UsageError(msg)
+
+
+@export.command("kpis")
+@_export_target
+@_export_out
+@_export_actor
+@_export_region
+@click.option("--month", default=None, help="The month reported on: YYYY-MM.")
+@click.option("--from", "start", default=None, help="The first day reported on: YYYY-MM-DD.")
+@click.option("--to", "end", default=None, help="The last day reported on (included).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "parquet", "json"]),
+    default=None,
+    help="csv or parquet (the long table), or json (the whole report); by default OUT's suffix.",
+)
+@click.option(
+    "--plots",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also draw the stage, breach and intake figures (PNG) into this folder (matplotlib).",
+)
+@_export_directory
+@_language
+@_friendly
+def export_kpis(
+    target: str,
+    out: str,
+    *,
+    actor: str,
+    region: str | None,
+    month: str | None,
+    start: str | None,
+    end: str | None,
+    fmt: str | None,
+    plots: Path | None,
+    directory: Path | None,
+    language: LanguageCode,
+) -> None:
+    """Compute the KPIs of a period for the store at TARGET and write them to OUT.
+
+    Labels are in the --language; the long table has one row per figure (section, key,
+    measure, value and their labels).
+    """
+    period = _period(month, start, end)
+    store = _open_store(target)
+    try:
+        report = _service(store, directory).kpis(_manager(actor, region), period=period)
+    finally:
+        store.close()
+    chosen = fmt or (None if out == "-" else Path(out).suffix.lstrip(".").lower() or None)
+    if chosen == "json":
+        data = json.dumps(report.to_dict(), ensure_ascii=False, indent=2)
+        if out == "-":
+            click.echo(data)
+        else:
+            Path(out).write_text(data + "\n", encoding="utf-8")
+    else:
+        rows = report.write(_table_out(out), format=chosen, language=language)
+        if out != "-":
+            click.echo(f"Wrote {rows} KPI row(s) to {out}")
+    if plots is not None:
+        from slrt_core.plots import save_kpi_figures  # noqa: PLC0415 - needs matplotlib
+
+        for path in save_kpi_figures(report, plots, language=language):
+            click.echo(f"Drew {path}")
 
 
 def _mount_rules() -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -80,6 +80,7 @@ __all__ = [
     "ServiceDirectory",
     "Store",
     "SummaryQueries",
+    "SummaryRows",
     "TokenIndex",
 ]
 
@@ -365,6 +366,46 @@ class SummaryQueries(Protocol):
 
     def count_referrals(self, selection: ReferralSelection, /) -> int:
         """How many referral summaries meet *selection*."""
+        ...
+
+
+@runtime_checkable
+class SummaryRows(Protocol):
+    """**Protocol**: pages of summaries in their stored form, for readers of many at once.
+
+    The same pages as :class:`SummaryQueries` (same selections, orders and keys), each
+    summary as the JSON-ready list of :func:`~slrt_core.projections.case_row` (or
+    :func:`~slrt_core.projections.referral_row`), whose values
+    :data:`~slrt_core.projections.CASE_COLUMNS` names: the KPIs and exports of
+    hundreds of thousands of cases read these instead of building a value per summary.
+    A store without it is read through :class:`SummaryQueries` (the rows made from the
+    summaries), with the same results.
+
+    .. versionadded:: 0.1.0
+    """
+
+    def case_summary_rows(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page :meth:`SummaryQueries.case_summaries` returns, as ``case_row`` lists."""
+        ...
+
+    def referral_summary_rows(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page of :meth:`SummaryQueries.referral_summaries`, as ``referral_row`` lists."""
         ...
 
 

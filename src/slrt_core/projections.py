@@ -37,18 +37,21 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from slrt_core.case._model import Case, CaseState, Priority
+from slrt_core.case._model import Case, CaseState, Priority, StateChange
 from slrt_core.identity import RegionCode
-from slrt_core.referral._model import ReferralStatus
-from slrt_core.vocabulary import Channel, ComplaintKind, Sector
+from slrt_core.referral._model import ReferralReason, ReferralStatus
+from slrt_core.referral._sla import EscalationStep, Hop
+from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = [
+    "CASE_COLUMNS",
     "FAR_FUTURE",
     "CaseFilter",
     "CaseOrder",
     "CaseSelection",
     "CaseSummary",
     "Page",
+    "REFERRAL_COLUMNS",
     "ReferralFilter",
     "ReferralOrder",
     "ReferralSelection",
@@ -123,6 +126,13 @@ class CaseSummary:
         services: the services its referrals asked for, sorted.
         next_due_at: the earliest deadline of its open referrals, if any has one.
         escalation_level: the highest escalation level of its open referrals.
+        sectors: the sectors of all its needs, open or not, in sector order.
+        closing_reason: why it closed; ``None`` while it is open.
+        state_history: every state it entered, with when, oldest first (the stage
+            timestamps the KPIs time).
+
+    .. versionchanged:: 0.1.0
+       ``sectors``, ``closing_reason`` and ``state_history``.
     """
 
     case_id: str
@@ -144,6 +154,9 @@ class CaseSummary:
     services: tuple[str, ...]
     next_due_at: datetime | None
     escalation_level: int
+    sectors: tuple[Sector, ...] = ()
+    closing_reason: ClosingReason | None = None
+    state_history: tuple[StateChange, ...] = ()
 
     @property
     def urgency(self) -> int:
@@ -176,6 +189,18 @@ class ReferralSummary:
         escalation_level: escalation steps taken on the current hop.
         replaces: the referral it retries or reroutes, if any.
         confirmed: the client confirmed receiving the service.
+        acknowledged_at: when the provider first answered (received, accepted or
+            rejected).
+        accepted_at: when it was accepted.
+        completed_at: when it was completed.
+        reason: the reason of its latest status change, if any.
+        missed: the hops whose deadline passed before the referral moved on (SLA
+            breaches), in order.
+        escalations: the escalation steps taken on it, in order.
+
+    .. versionchanged:: 0.1.0
+       ``acknowledged_at``, ``accepted_at``, ``completed_at``, ``reason``, ``missed``
+       and ``escalations``.
     """
 
     referral_id: str
@@ -192,6 +217,12 @@ class ReferralSummary:
     escalation_level: int
     replaces: str | None
     confirmed: bool
+    acknowledged_at: datetime | None = None
+    accepted_at: datetime | None = None
+    completed_at: datetime | None = None
+    reason: ReferralReason | None = None
+    missed: tuple[Hop, ...] = ()
+    escalations: tuple[EscalationStep, ...] = ()
 
     @property
     def is_open(self) -> bool:
@@ -201,6 +232,11 @@ class ReferralSummary:
     def overdue(self, at: datetime) -> bool:
         """Whether the referral is open and its deadline has passed at *at*."""
         return self.due_at is not None and self.due_at <= at
+
+
+_ANSWERS = frozenset({ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED, ReferralStatus.REJECTED})
+_HOP_OF = {h.value: h for h in Hop}
+_STEP_OF = {s.value: s for s in EscalationStep}
 
 
 def summarize(case: Case) -> tuple[CaseSummary, tuple[ReferralSummary, ...]]:
@@ -225,12 +261,19 @@ def summarize(case: Case) -> tuple[CaseSummary, tuple[ReferralSummary, ...]]:
             escalation_level=r.escalation_level,
             replaces=r.replaces,
             confirmed=r.confirmed_at is not None,
+            acknowledged_at=next((c.at for c in r.history if c.status in _ANSWERS), None),
+            accepted_at=r.reached_at(ReferralStatus.ACCEPTED),
+            completed_at=r.reached_at(ReferralStatus.COMPLETED),
+            reason=r.reason,
+            missed=tuple(_HOP_OF[h] for h in r.missed),
+            escalations=tuple(_STEP_OF[s] for s in r.escalations),
         )
         for r in case.referrals
     )
     open_ = [r for r in referrals if r.is_open]
     deadlines = [r.due_at for r in open_ if r.due_at is not None]
     sectors = {n.sector for n in case.needs if n.is_open}
+    every_sector = {n.sector for n in case.needs}
     statuses = {r.status for r in referrals}
     summary = CaseSummary(
         case_id=case.case_id,
@@ -252,6 +295,9 @@ def summarize(case: Case) -> tuple[CaseSummary, tuple[ReferralSummary, ...]]:
         services=tuple(sorted({r.service_id for r in referrals})),
         next_due_at=min(deadlines) if deadlines else None,
         escalation_level=max((r.escalation_level for r in open_), default=0),
+        sectors=tuple(s for s in Sector if s in every_sector),
+        closing_reason=case.closing_reason,
+        state_history=case.state_history,
     )
     return summary, referrals
 
@@ -575,11 +621,21 @@ _KINDS = {k.value: k for k in ComplaintKind}
 _PRIORITIES = {p.value: p for p in Priority}
 _SECTORS = {s.value: s for s in Sector}
 _STATUSES = {s.value: s for s in ReferralStatus}
+_CLOSING = {r.value: r for r in ClosingReason}
+_REASONS = {r.value: r for r in ReferralReason}
 _time = datetime.fromisoformat
 
 
 def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
+
+
+#: The names of the values of a :func:`case_row` list, in order: the fields of
+#: :class:`CaseSummary`. Bulk readers (the KPIs, exports) read stored rows by them.
+CASE_COLUMNS: tuple[str, ...] = tuple(f.name for f in attrs.fields(CaseSummary))
+#: The names of the values of a :func:`referral_row` list: the fields of
+#: :class:`ReferralSummary`.
+REFERRAL_COLUMNS: tuple[str, ...] = tuple(f.name for f in attrs.fields(ReferralSummary))
 
 
 def case_row(s: CaseSummary) -> list[object]:
@@ -616,6 +672,9 @@ def case_row(s: CaseSummary) -> list[object]:
         list(s.services),
         _iso(s.next_due_at),
         s.escalation_level,
+        [x.value for x in s.sectors],
+        None if s.closing_reason is None else s.closing_reason.value,
+        [[c.state.value, c.at.isoformat()] for c in s.state_history],
     ]
 
 
@@ -641,6 +700,11 @@ def case_of_row(row: list[Any]) -> CaseSummary:
         services=tuple(row[16]),
         next_due_at=None if row[17] is None else _time(row[17]),
         escalation_level=row[18],
+        sectors=tuple(_SECTORS[x] for x in row[19]),
+        closing_reason=None if row[20] is None else _CLOSING[row[20]],
+        state_history=tuple(
+            StateChange(state=_CASE_STATES[state], at=_time(at)) for state, at in row[21]
+        ),
     )
 
 
@@ -661,6 +725,12 @@ def referral_row(r: ReferralSummary) -> list[object]:
         r.escalation_level,
         r.replaces,
         r.confirmed,
+        _iso(r.acknowledged_at),
+        _iso(r.accepted_at),
+        _iso(r.completed_at),
+        None if r.reason is None else r.reason.value,
+        [h.value for h in r.missed],
+        [x.value for x in r.escalations],
     ]
 
 
@@ -681,4 +751,10 @@ def referral_of_row(row: list[Any]) -> ReferralSummary:
         escalation_level=row[11],
         replaces=row[12],
         confirmed=row[13],
+        acknowledged_at=None if row[14] is None else _time(row[14]),
+        accepted_at=None if row[15] is None else _time(row[15]),
+        completed_at=None if row[16] is None else _time(row[16]),
+        reason=None if row[17] is None else _REASONS[row[17]],
+        missed=tuple(_HOP_OF[h] for h in row[18]),
+        escalations=tuple(_STEP_OF[x] for x in row[19]),
     )

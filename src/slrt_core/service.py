@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import attrs
 
+from slrt_core._tables import format_of
 from slrt_core.access import AccessPurpose, Actor, Command, Role, RolePolicy, purpose_for
 from slrt_core.adapters.basics import SystemClock, UuidIds, resumed
 from slrt_core.application import Collaborators, Outcome, Pipeline
@@ -48,6 +50,10 @@ from slrt_core.application.queries import (
     visible_referral,
 )
 from slrt_core.application.referral import referral_of, routing
+from slrt_core.application.reports import PAGE, check_page_size
+from slrt_core.application.reports import export_cases as write_cases
+from slrt_core.application.reports import export_referrals as write_referrals
+from slrt_core.application.reports import kpis as kpi_query
 from slrt_core.application.sweep import sweep as sweep_overdue
 from slrt_core.application.worklists import Worklist, worklist_query
 from slrt_core.audit import AuditReport, verify
@@ -55,8 +61,10 @@ from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
 from slrt_core.errors import InvalidInputError, StorageError
+from slrt_core.exports import ExportReport
 from slrt_core.household import Household
 from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel
+from slrt_core.kpis import KpiPeriod, KpiReport
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.ports import (
     Authorizer,
@@ -1362,6 +1370,169 @@ class Slrt:
             calendar=self.calendar,
             region_level=region_level,
         )
+
+    def kpis(
+        self,
+        actor: Actor,
+        *,
+        period: KpiPeriod,
+        region: RegionCode | None = None,
+        purpose: AccessPurpose | None = None,
+    ) -> KpiReport:
+        """The case KPIs and referral SLA analytics of *region* over *period*.
+
+        *region* (default: the actor's whole jurisdiction) must lie in the actor's
+        jurisdiction and follows region splits as :meth:`cases` does; the period's days
+        are the region's own (WIB, WITA or WIT). Everything is read from the read models,
+        a page at a time: intake by channel, kind, sector and emergency; time in each
+        stage, median and 90th percentile in working days; workload per worker; closing
+        reasons; the referrals' times to acknowledge, accept and complete, breach rates by
+        provider, program, tier and district, deadlines missed and escalations
+        (:mod:`slrt_core.kpis` says what each counts). Open referrals are judged breached
+        against the service's clock. The read is recorded in the access log with its
+        purpose; a refusal reads and records nothing.
+
+        Raises:
+            AccessDenied: the actor may not list cases or read referrals there.
+            InvalidInputError: *period* is not a :class:`~slrt_core.kpis.KpiPeriod`, or a
+                bad region.
+
+        Examples:
+            >>> from slrt_core.adapters import MemoryStore
+            >>> from slrt_core.testing import sample_slrt, sample_staff, walk_case
+            >>> slrt, staff = sample_slrt(MemoryStore()), sample_staff()
+            >>> _ = list(walk_case(slrt, staff, route="returned"))
+            >>> report = slrt.kpis(staff.supervisor, period=KpiPeriod.month(2026, 1))
+            >>> report.stage(CaseState.SUBMITTED).durations.count, report.closing_reasons[0].key
+            (2, 'needs_met')
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        if not isinstance(period, KpiPeriod):
+            raise InvalidInputError.single(
+                "period",
+                "period must be a KpiPeriod (KpiPeriod.month(2026, 3)), not "
+                f"{type(period).__name__}.",
+                f"`period` harus `KpiPeriod` (`KpiPeriod.month(2026, 3)`), bukan "
+                f"{type(period).__name__}.",
+            )
+        check_region(region, "region")
+        within = actor.jurisdiction if region is None else region
+        self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
+        self.authorizer.authorize(actor, Command.READ_REFERRAL, region=within)
+        now = self.clock.now()
+        report = kpi_query(
+            self.store,
+            within=within,
+            on=local_date_in(within, now),
+            period=period,
+            as_of=now,
+            calendar=self.calendar,
+            directory=self.directory,
+        )
+        self._log_read(actor, "kpis", f"region:{within.code or 'ID'}", why)
+        return report
+
+    def export_cases(
+        self,
+        actor: Actor,
+        out: str | Path | IO[bytes],
+        *,
+        where: CaseFilter | None = None,
+        format: str | None = None,  # noqa: A002 - the option's name
+        identifiers: bool = False,
+        page_size: int = PAGE,
+        purpose: AccessPurpose | None = None,
+    ) -> ExportReport:
+        """Write the case summaries meeting *where* to *out* as CSV or Parquet, masked.
+
+        The table (:data:`~slrt_core.exports.CASE_EXPORT_COLUMNS`) holds ids, codes,
+        states and times: no name, no address, no free text. With *identifiers* it adds
+        the KK number and the head of household's NIK, masked to their last four digits
+        (each case is loaded for them); nothing is ever exported in clear. The cases are
+        read and written *page_size* at a time, in registration order, so memory stays
+        bounded by a page; a file path gets the table only once it is complete.
+
+        Args:
+            actor: staff who may export (supervisor, manager, auditor) in the region.
+            out: a file path (``.csv`` or ``.parquet``) or a binary file.
+            where: which cases, as for :meth:`cases` (default: the actor's jurisdiction).
+            format: ``"csv"`` or ``"parquet"``; by default the path's suffix. Parquet
+                needs pyarrow (the ``parquet`` extra).
+            identifiers: add the masked ``kk`` and ``nik`` columns.
+            page_size: summaries read and written per page.
+            purpose: why (the role's default otherwise), recorded in the access log.
+
+        Raises:
+            AccessDenied: the actor may not export, or not in that region; nothing is
+                written or recorded.
+            InvalidInputError: a bad filter, format or page size.
+            SlrtError: Parquet without pyarrow installed.
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        where = checked_filter(where, CaseFilter)
+        check_region(where.region, "region")
+        chosen = format_of(out, format)
+        size = check_page_size(page_size)
+        within = actor.jurisdiction if where.region is None else where.region
+        self.authorizer.authorize(actor, Command.EXPORT, region=within)
+        self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
+        if identifiers:
+            self.authorizer.authorize(actor, Command.READ_CASE, region=within)
+        now = self.clock.now()
+        selection = case_selection(where, within, local_date_in(within, now), now, self.directory)
+        report = write_cases(
+            self.store, selection, out, chosen, identifiers=bool(identifiers), page=size
+        )
+        action = "export_cases_identifiers" if identifiers else "export_cases"
+        self._log_read(actor, action, f"region:{within.code or 'ID'}", why)
+        return report
+
+    def export_referrals(
+        self,
+        actor: Actor,
+        out: str | Path | IO[bytes],
+        *,
+        where: ReferralFilter | None = None,
+        format: str | None = None,  # noqa: A002 - the option's name
+        page_size: int = PAGE,
+        purpose: AccessPurpose | None = None,
+    ) -> ExportReport:
+        """Write the referral summaries meeting *where* to *out* as CSV or Parquet.
+
+        The table (:data:`~slrt_core.exports.REFERRAL_EXPORT_COLUMNS`) adds each
+        service's program and tier from the directory, every milestone's time, the
+        deadlines missed and escalation steps, and whether the referral is breached at
+        the service's clock. It holds no personal data. Paging, formats and refusals as
+        in :meth:`export_cases`.
+
+        Raises:
+            AccessDenied: the actor may not export, or not in that region.
+            InvalidInputError: a bad filter, format or page size.
+            SlrtError: Parquet without pyarrow installed.
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        where = checked_filter(where, ReferralFilter)
+        check_region(where.region, "region")
+        chosen = format_of(out, format)
+        size = check_page_size(page_size)
+        within = actor.jurisdiction if where.region is None else where.region
+        self.authorizer.authorize(actor, Command.EXPORT, region=within)
+        self.authorizer.authorize(actor, Command.READ_REFERRAL, region=within)
+        now = self.clock.now()
+        selection = referral_selection(
+            where, within, local_date_in(within, now), now, self.directory
+        )
+        report = write_referrals(
+            self.store, selection, out, chosen, directory=self.directory, at=now, page=size
+        )
+        self._log_read(actor, "export_referrals", f"region:{within.code or 'ID'}", why)
+        return report
 
     def export_fhir(
         self, actor: Actor, referral_id: str, *, purpose: AccessPurpose | None = None

@@ -13,6 +13,8 @@ holds an English word or an enum value from its maintained list. Keys are dotted
 * ``error.<name>``, ``cli.<name>``: refusals and the command line's headers;
 * ``event.<type>``: the name of each event of a case's history (``Event.type``);
 * ``dedup.<name>``: the explanation of a duplicate check (:mod:`slrt_core.dedup`);
+* ``kpi.<name>``: the sections, measures, totals and plots of case KPIs
+  (:mod:`slrt_core.kpis`, :mod:`slrt_core.plots`);
 * ``value.<name>``, ``explain.<name>``: how explanations of eligibility word values and
   member aggregates;
 * ``note.<name>``: notes slrt_core records on events itself (a notification shows them
@@ -233,6 +235,10 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "mengekspor data milik subjek data",
     },
     "label.Command.erase": {"en": "erase personal data", "id": "menghapus data pribadi"},
+    "label.Command.export": {
+        "en": "export cases or referrals as a table",
+        "id": "mengekspor tabel kasus atau rujukan",
+    },
     # consent: purposes and data categories
     "label.Purpose.referral": {"en": "referral", "id": "rujukan"},
     "label.Purpose.assessment": {"en": "assessment", "id": "asesmen"},
@@ -747,6 +753,161 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "dedup.explain.none": {
         "en": "Case {case_id}: {decision}, score {score}. No field agreed.",
         "id": "Kasus {case_id}: {decision}, skor {score}. Tidak ada data yang cocok.",
+    },
+    # case KPIs and referral SLA analytics (slrt_core.kpis), their plots (slrt_core.plots)
+    "kpi.period": {"en": "{start} to {end}", "id": "{start} sampai {end}"},
+    "kpi.section.totals": {"en": "Totals", "id": "Jumlah"},
+    "kpi.section.intake.channel": {
+        "en": "Cases registered by channel",
+        "id": "Kasus terdaftar menurut jalur pengaduan",
+    },
+    "kpi.section.intake.kind": {
+        "en": "Cases registered by kind of complaint",
+        "id": "Kasus terdaftar menurut jenis pengaduan",
+    },
+    "kpi.section.intake.sector": {
+        "en": "Cases registered by sector of need",
+        "id": "Kasus terdaftar menurut sektor kebutuhan",
+    },
+    "kpi.section.intake.emergency": {
+        "en": "Cases registered: emergencies",
+        "id": "Kasus terdaftar: kedaruratan",
+    },
+    "kpi.section.stage": {"en": "Time in each stage", "id": "Waktu di setiap tahap"},
+    "kpi.section.time_to_close": {
+        "en": "Time from registration to closure",
+        "id": "Waktu dari pendaftaran sampai penutupan",
+    },
+    "kpi.section.workload": {"en": "Workload per worker", "id": "Beban kerja per petugas"},
+    "kpi.section.closing_reason": {
+        "en": "Cases closed by reason",
+        "id": "Kasus ditutup menurut alasan",
+    },
+    "kpi.section.referrals.status": {
+        "en": "Referrals sent, by status now",
+        "id": "Rujukan terkirim, menurut status saat ini",
+    },
+    "kpi.section.sla.time_to_acknowledge": {
+        "en": "Time to the provider's first answer",
+        "id": "Waktu sampai jawaban pertama penyedia layanan",
+    },
+    "kpi.section.sla.time_to_accept": {
+        "en": "Time to acceptance",
+        "id": "Waktu sampai disetujui penyedia layanan",
+    },
+    "kpi.section.sla.time_to_complete": {
+        "en": "Time to completion",
+        "id": "Waktu sampai layanan selesai",
+    },
+    "kpi.section.sla.breach.provider": {
+        "en": "Deadlines missed by provider",
+        "id": "Tenggat terlewati menurut penyedia layanan",
+    },
+    "kpi.section.sla.breach.program": {
+        "en": "Deadlines missed by program",
+        "id": "Tenggat terlewati menurut program",
+    },
+    "kpi.section.sla.breach.tier": {
+        "en": "Deadlines missed by tier",
+        "id": "Tenggat terlewati menurut tingkat layanan",
+    },
+    "kpi.section.sla.breach.district": {
+        "en": "Deadlines missed by regency or city",
+        "id": "Tenggat terlewati menurut kabupaten/kota",
+    },
+    "kpi.section.sla.missed_hop": {
+        "en": "Deadlines missed by step",
+        "id": "Tenggat terlewati menurut langkah rujukan",
+    },
+    "kpi.section.sla.escalation": {
+        "en": "Escalation steps taken",
+        "id": "Langkah eskalasi yang diambil",
+    },
+    "kpi.measure.count": {"en": "number", "id": "banyaknya"},
+    "kpi.measure.rate": {"en": "share (0 to 1)", "id": "proporsi (0 sampai 1)"},
+    "kpi.measure.median_working_days": {
+        "en": "median (working days)",
+        "id": "median (hari kerja)",
+    },
+    "kpi.measure.p90_working_days": {
+        "en": "90th percentile (working days)",
+        "id": "persentil ke-90 (hari kerja)",
+    },
+    "kpi.measure.median_hours": {"en": "median (hours)", "id": "median (jam)"},
+    "kpi.measure.p90_hours": {"en": "90th percentile (hours)", "id": "persentil ke-90 (jam)"},
+    "kpi.measure.at_end": {
+        "en": "cases in the stage at the period's end",
+        "id": "kasus pada tahap ini di akhir periode",
+    },
+    "kpi.measure.open_cases": {
+        "en": "cases open at the period's end",
+        "id": "kasus terbuka di akhir periode",
+    },
+    "kpi.measure.closed": {"en": "cases closed in the period", "id": "kasus ditutup dalam periode"},
+    "kpi.measure.referrals": {"en": "referrals sent", "id": "rujukan terkirim"},
+    "kpi.measure.breached": {
+        "en": "referrals that missed a deadline",
+        "id": "rujukan yang melewati tenggat",
+    },
+    "kpi.total.cases_registered": {"en": "Cases registered", "id": "Kasus terdaftar"},
+    "kpi.total.cases_closed": {"en": "Cases closed", "id": "Kasus ditutup"},
+    "kpi.total.cases_open_at_end": {
+        "en": "Cases open at the period's end",
+        "id": "Kasus terbuka di akhir periode",
+    },
+    "kpi.total.referrals_requested": {"en": "Referrals sent", "id": "Rujukan terkirim"},
+    "kpi.total.referrals_breached": {
+        "en": "Referrals that missed a deadline",
+        "id": "Rujukan yang melewati tenggat",
+    },
+    "kpi.total.escalated_referrals": {
+        "en": "Referrals escalated",
+        "id": "Rujukan yang dieskalasi",
+    },
+    "kpi.total.breach_rate": {
+        "en": "Share of referrals that missed a deadline",
+        "id": "Proporsi rujukan yang melewati tenggat",
+    },
+    "kpi.key.all": {"en": "All", "id": "Semua"},
+    "kpi.key.unknown": {"en": "Unknown", "id": "Tidak diketahui"},
+    "kpi.key.emergency": {"en": "Emergency", "id": "Darurat"},
+    "kpi.key.not_emergency": {"en": "Not an emergency", "id": "Bukan darurat"},
+    "kpi.plot.stages.title": {
+        "en": "Time in each stage",
+        "id": "Waktu di setiap tahap",
+    },
+    "kpi.plot.stages.x": {"en": "working days", "id": "hari kerja"},
+    "kpi.plot.stages.y": {"en": "stage of the case", "id": "tahap kasus"},
+    "kpi.plot.median": {"en": "median", "id": "median"},
+    "kpi.plot.p90": {"en": "90th percentile", "id": "persentil ke-90"},
+    "kpi.plot.breaches.title": {
+        "en": "Referrals that missed a deadline, by provider",
+        "id": "Rujukan yang melewati tenggat menurut penyedia layanan",
+    },
+    "kpi.plot.breaches.x": {
+        "en": "share of referrals sent (%)",
+        "id": "persentase rujukan terkirim (%)",
+    },
+    "kpi.plot.breaches.y": {"en": "provider", "id": "penyedia layanan"},
+    "kpi.plot.breaches.bar": {
+        "en": "missed a deadline (n = referrals sent)",
+        "id": "melewati tenggat (n = rujukan terkirim)",
+    },
+    "kpi.plot.intake.title": {
+        "en": "Cases registered per {step} by channel",
+        "id": "Kasus terdaftar per {step} menurut jalur pengaduan",
+    },
+    "kpi.plot.intake.x.day": {"en": "date (local)", "id": "tanggal (waktu setempat)"},
+    "kpi.plot.intake.x.week": {
+        "en": "week starting on Monday",
+        "id": "minggu yang dimulai hari Senin",
+    },
+    "kpi.plot.intake.y": {"en": "cases registered", "id": "kasus terdaftar"},
+    "kpi.plot.intake.day": {"en": "day", "id": "hari"},
+    "kpi.plot.intake.week": {"en": "week", "id": "minggu"},
+    "kpi.plot.empty": {
+        "en": "nothing to show in this period",
+        "id": "tidak ada data dalam periode ini",
     },
     # `slrt simulate`: metric and policy names (English keeps the codes of the tables)
     "sim.metric.cases": {"en": "cases", "id": "kasus"},

@@ -115,3 +115,4 @@ class Command(enum.StrEnum):
     VERIFY_AUDIT = "verify_audit"
     SUBJECT_ACCESS = "subject_access"
     ERASE = "erase"
+    EXPORT = "export"

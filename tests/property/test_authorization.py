@@ -15,6 +15,7 @@ The oracle is written independently of RolePolicy and RegionCode.contains.
 
 from __future__ import annotations
 
+import io
 import itertools
 import logging
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from slrt_core.case import CaseState, Need
 from slrt_core.errors import AccessDenied, SlrtError
 from slrt_core.household import Household, Person, Relationship
 from slrt_core.identity import Nik, RegionCode, Sex, region_splits
+from slrt_core.projections import CaseFilter
 from slrt_core.referral import (
     Directory,
     LawfulBasisKind,
@@ -332,6 +334,9 @@ def command_call(
         Command.SUBJECT_ACCESS: lambda: slrt.subject_access(actor, cid),
         Command.ERASE: lambda: slrt.erase(actor, cid, request_ref="PDP-1"),
         Command.VERIFY_AUDIT: lambda: slrt.verify_audit(actor),
+        Command.EXPORT: lambda: slrt.export_cases(
+            actor, io.BytesIO(), format="csv", where=CaseFilter(region=VILLAGE)
+        ),
     }
     if rid is not None:
         calls |= {

@@ -46,8 +46,10 @@ from slrt_core.projections import (
 __all__ = [
     "POSTGRES",
     "POSTGRES_SCHEMA",
+    "POSTGRES_STAGES",
     "SQLITE",
     "SQLITE_SCHEMA",
+    "SQLITE_STAGES",
     "Dialect",
     "ProjectionRows",
     "case_page",
@@ -56,6 +58,7 @@ __all__ = [
     "count_referrals",
     "decode_case",
     "decode_referral",
+    "decode_row",
     "due_referrals",
     "projection_rows",
     "rebuild_rows",
@@ -171,6 +174,21 @@ CREATE INDEX referral_summaries_requested
 """
 
 
+#: The SQLite migration 6: the summaries gained their stage timestamps, every need's
+#: sector, the closing reason and the SLA facts of referrals (a new stored form, so the
+#: store rebuilds them once), and the KPIs read the cases changed since a period began
+#: through an index on the time of their last change (so do worklists ordered by it).
+SQLITE_STAGES = """
+CREATE INDEX case_summaries_updated ON case_summaries (regency, updated_at, case_id);
+"""
+
+#: The PostgreSQL migration 6 (see :data:`SQLITE_STAGES`).
+POSTGRES_STAGES = """
+CREATE INDEX case_summaries_updated
+    ON case_summaries (regency text_pattern_ops, updated_at, case_id);
+"""
+
+
 def _utc_iso(value: datetime) -> str:
     # One offset for every stored time, so the text sorts in time order.
     return value.astimezone(UTC).isoformat()
@@ -205,6 +223,12 @@ def decode_case(body: str | bytes) -> CaseSummary:
 def decode_referral(body: str | bytes) -> ReferralSummary:
     """The summary stored in a ``referral_summaries.body``."""
     return referral_of_row(_loads(body))
+
+
+def decode_row(body: str | bytes) -> list[Any]:
+    """The stored form of a summary in a ``body`` (a ``case_row`` or ``referral_row`` list)."""
+    row: list[Any] = _loads(body)
+    return row
 
 
 @attrs.frozen(kw_only=True)

@@ -43,8 +43,10 @@ from slrt_core.projections import (
     ReferralSummary,
     case_key,
     case_matches,
+    case_row,
     referral_key,
     referral_matches,
+    referral_row,
     summarize,
 )
 
@@ -264,6 +266,34 @@ class MemoryStore:
         with self._lock:
             found = [r for r in self._referral_summaries.values() if referral_matches(r, selection)]
         return _page(found, lambda r: referral_key(r, order), after, limit)
+
+    def case_summary_rows(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page of :meth:`case_summaries` in its stored form (``case_row`` lists)."""
+        return [
+            case_row(s)
+            for s in self.case_summaries(selection, order=order, after=after, limit=limit)
+        ]
+
+    def referral_summary_rows(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page of :meth:`referral_summaries` in its stored form (``referral_row`` lists)."""
+        found = self.referral_summaries(selection, order=order, after=after, limit=limit)
+        return [referral_row(r) for r in found]
 
     def count_cases(self, selection: CaseSelection, /) -> int:
         """How many case summaries meet *selection*."""

@@ -21,12 +21,13 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     SQLITE,
     SQLITE_SCHEMA,
+    SQLITE_STAGES,
     ProjectionRows,
     case_page,
     commit_projection,
@@ -34,6 +35,7 @@ from slrt_core.adapters._projections import (
     count_referrals,
     decode_case,
     decode_referral,
+    decode_row,
     due_referrals,
     rebuild_rows,
     referral_page,
@@ -143,10 +145,17 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: the read models (case and referral summaries); filled by rebuild_projections.
     SQLITE_SCHEMA,
+    # 5: reserved for intake de-duplication (issue 14), which lands on its own branch; a
+    # no-op until then.
+    "SELECT 1",
+    # 6: the summaries' stage timestamps and SLA facts (a new stored form: rebuilt once),
+    # and an index on the time of a case's last change.
+    SQLITE_STAGES,
 )
 
-#: The migration that added the read models: a store migrated past it is rebuilt once.
-_PROJECTIONS_MIGRATION = 4
+#: The last migration that changed the stored form of the summaries: a store migrated
+#: from before it has them rebuilt once (4 added them, 6 gave them their stage times).
+_PROJECTIONS_MIGRATION = 6
 
 # The state the cases index records for an erased case (not a lifecycle state).
 _ERASED = ERASED
@@ -260,7 +269,7 @@ class SqliteStore:
     Examples:
         >>> store = SqliteStore(":memory:")
         >>> store.schema_version()
-        4
+        6
         >>> store.close()
     """
 
@@ -372,7 +381,7 @@ class SqliteStore:
 
         self.migrations_applied = self._write(upgrade)
         if SCHEMA_VERSION - self.migrations_applied < _PROJECTIONS_MIGRATION:
-            self.rebuild_projections()  # a store from before the read models: fill them
+            self.rebuild_projections()  # summaries missing or in an older form: fill them
 
     def schema_version(self) -> int:
         """The schema version of the open database."""
@@ -610,6 +619,34 @@ class SqliteStore:
         sql, params = referral_page(selection, order, after, limit, SQLITE)
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [decode_referral(r[0]) for r in rows]
+
+    def case_summary_rows(
+        self,
+        selection: CaseSelection,
+        /,
+        *,
+        order: CaseOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page of :meth:`case_summaries` in its stored form (``case_row`` lists)."""
+        sql, params = case_page(selection, order, after, limit, SQLITE)
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [decode_row(r[0]) for r in rows]
+
+    def referral_summary_rows(
+        self,
+        selection: ReferralSelection,
+        /,
+        *,
+        order: ReferralOrder,
+        after: tuple[object, ...] | None = None,
+        limit: int = 50,
+    ) -> list[list[Any]]:
+        """The page of :meth:`referral_summaries` in its stored form (``referral_row`` lists)."""
+        sql, params = referral_page(selection, order, after, limit, SQLITE)
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [decode_row(r[0]) for r in rows]
 
     def count_cases(self, selection: CaseSelection, /) -> int:
         """How many case summaries meet *selection*."""

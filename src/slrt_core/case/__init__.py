@@ -42,6 +42,7 @@ from slrt_core.case._model import (
     NeedStatus,
     Priority,
     ProgramDecision,
+    StateChange,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "ReferralEscalated",
     "ReferralRequested",
     "ReferralStatusChanged",
+    "StateChange",
     "WorkerAssigned",
     "WorkerUnassigned",
     "apply",

@@ -24,12 +24,14 @@ from slrt_core.case._model import (
     NeedStatus,
     Priority,
     ProgramDecision,
+    StateChange,
 )
 from slrt_core.errors import CorruptRecordError, InvalidInputError
 from slrt_core.household import Household
 from slrt_core.identity import RegionCode
 from slrt_core.referral._consent import Consent, ConsentStatus, LawfulBasis
 from slrt_core.referral._model import Referral, ReferralReason, ReferralStatus, StatusChange
+from slrt_core.referral._sla import current_hop
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Role
 
 __all__ = [
@@ -408,6 +410,8 @@ def apply(case: Case | None, event: Event) -> Case:
         raise CorruptRecordError(case.case_id, event.version, reason, reason_id)
     # One copy per event: the handler returns only the fields the event changes.
     changes = _APPLY[type(payload)](case, event, payload)
+    if state is not case.state:
+        changes["state_history"] = (*case.state_history, StateChange(state=state, at=event.at))
     changes["state"] = state
     changes["version"] = event.version
     changes["updated_at"] = event.at
@@ -457,6 +461,7 @@ def _registered(event: Event, e: CaseRegistered) -> Case:
         opened_at=event.at,
         updated_at=event.at,
         assignees=frozenset({event.actor_id}),
+        state_history=(StateChange(state=CaseState.REGISTERED, at=event.at),),
     )
 
 
@@ -544,12 +549,22 @@ def _referral_status(case: Case, event: Event, p: ReferralStatusChanged) -> _Cha
     # within the completion hop) keeps the steps already taken, and so does the end of
     # the referral (an expired one shows the level it reached).
     keep = p.due_at == referral.due_at or p.status.is_terminal
+    # The hop ends when the referral moves to another hop or ends; it ended late (an SLA
+    # breach) when its deadline had passed by then.
+    hop = current_hop(referral.status)
+    late = (
+        hop is not None
+        and referral.due_at is not None
+        and event.at >= referral.due_at
+        and (p.status.is_terminal or current_hop(p.status) is not hop)
+    )
     updated = attrs.evolve(
         referral,
         status=p.status,
         history=(*referral.history, change),
         due_at=p.due_at,
         escalation_level=referral.escalation_level if keep else 0,
+        missed=(*referral.missed, hop.value) if late and hop is not None else referral.missed,
     )
     changes: _Changes = {"referrals": _with_referral(case, p.referral_id, lambda _: updated)}
     if p.status.is_terminal:
@@ -563,7 +578,12 @@ def _escalated(case: Case, _event: Event, p: ReferralEscalated) -> _Changes:
         "referrals": _with_referral(
             case,
             p.referral_id,
-            lambda r: attrs.evolve(r, escalation_level=p.level, due_at=p.due_at),
+            lambda r: attrs.evolve(
+                r,
+                escalation_level=p.level,
+                due_at=p.due_at,
+                escalations=(*r.escalations, p.step),
+            ),
         )
     }
 

@@ -30,6 +30,7 @@ __all__ = [
     "NeedStatus",
     "Priority",
     "ProgramDecision",
+    "StateChange",
 ]
 
 
@@ -169,6 +170,20 @@ class DirectService:
 
 
 @attrs.frozen(kw_only=True)
+class StateChange:
+    """One step of a case's state history: the state it entered, and when.
+
+    The stage a case spends between two steps is what the KPIs time
+    (:meth:`slrt_core.Slrt.kpis`).
+
+    .. versionadded:: 0.1.0
+    """
+
+    state: CaseState
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
 class Case:
     """One household's case: its needs, assessments, referrals and state.
 
@@ -192,6 +207,11 @@ class Case:
         closing_reason: why the case closed.
         consents: consents recorded for members of the household, oldest first.
         lawful_bases: other lawful bases recorded for the case, oldest first.
+        state_history: every state the case entered, with when, oldest first (its
+            registration first); events that leave the state as it is add nothing.
+
+    .. versionchanged:: 0.1.0
+       ``state_history``.
     """
 
     case_id: str
@@ -213,6 +233,7 @@ class Case:
     closing_reason: ClosingReason | None = None
     consents: tuple[Consent, ...] = ()
     lawful_bases: tuple[LawfulBasis, ...] = ()
+    state_history: tuple[StateChange, ...] = ()
 
     @property
     def region(self) -> RegionCode:

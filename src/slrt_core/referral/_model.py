@@ -92,6 +92,14 @@ class Referral:
         due_at: the deadline of the current hop, when the service has an SLA.
         escalation_level: how many escalation steps the SLA engine has taken on this hop.
         consent_id: the consent or lawful-basis record the personal data was sent under.
+        missed: the hops (``"acknowledge"``, ``"accept"``, ``"complete"``) whose deadline
+            had passed when the referral moved on from them, in order: SLA breaches as
+            recorded, whatever the sweep did meanwhile.
+        escalations: the escalation steps taken, on every hop, in order (``"reminder"``,
+            ``"overdue"``, ...).
+
+    .. versionchanged:: 0.1.0
+       ``missed`` and ``escalations``.
     """
 
     referral_id: str
@@ -106,6 +114,8 @@ class Referral:
     due_at: datetime | None = None
     escalation_level: int = 0
     consent_id: str | None = None
+    missed: tuple[str, ...] = ()
+    escalations: tuple[str, ...] = ()
 
     @property
     def is_open(self) -> bool:

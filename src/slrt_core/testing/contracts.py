@@ -84,6 +84,7 @@ from slrt_core.ports import (
     OutboxMessage,
     ProjectionRebuild,
     Store,
+    SummaryRows,
 )
 from slrt_core.privacy import NikIndex, NikTokenizer
 from slrt_core.projections import (
@@ -95,8 +96,11 @@ from slrt_core.projections import (
     ReferralSummary,
     case_key,
     case_matches,
+    case_of_row,
+    case_row,
     referral_key,
     referral_matches,
+    referral_row,
     summarize,
 )
 from slrt_core.referral._model import ReferralReason, ReferralStatus
@@ -1373,6 +1377,36 @@ class StoreContract(abc.ABC):
                 got = store.referral_summaries(rsel, order=ReferralOrder.REQUESTED, limit=_ALL)
                 assert got == rwant, rsel
                 assert store.count_referrals(rsel) == len(rwant), rsel
+
+    def test_summary_rows_are_the_stored_form_of_the_same_pages(self) -> None:
+        """A store with SummaryRows returns each page as the case_row lists of its summaries."""
+        plan = _Plan(
+            walks=tuple((r, v) for r in ROUTES for v in VILLAGES[:2]),
+            schedule=tuple((i % 8, False) for i in range(8 * 8)),
+        )
+        with self._stores() as stores:
+            store = stores.open()
+            if not isinstance(store, SummaryRows):
+                pytest.skip("this adapter has no SummaryRows: bulk readers page summaries")
+            _walk_plan(store, plan)
+            every_case = _all_cases(store)
+            for sel in _case_selections(every_case):
+                for order in CaseOrder:
+                    want = store.case_summaries(sel, order=order, limit=3)
+                    rows = store.case_summary_rows(sel, order=order, limit=3)
+                    assert rows == [case_row(s) for s in want], (sel, order)
+                    assert [case_of_row(r) for r in rows] == want
+                    if want:
+                        after = case_key(want[-1], order)
+                        rest = store.case_summaries(sel, order=order, after=after, limit=_ALL)
+                        more = store.case_summary_rows(sel, order=order, after=after, limit=_ALL)
+                        assert more == [case_row(s) for s in rest], (sel, order)
+            every_referral = _all_referrals(store)
+            for rsel in _referral_selections(every_referral):
+                for rorder in ReferralOrder:
+                    rwant = store.referral_summaries(rsel, order=rorder, limit=_ALL)
+                    rrows = store.referral_summary_rows(rsel, order=rorder, limit=_ALL)
+                    assert rrows == [referral_row(r) for r in rwant], (rsel, rorder)
 
     def test_keyset_pages_walk_every_order_once(self) -> None:
         """Pages of two, each after the last key shown, list everything once, in order."""

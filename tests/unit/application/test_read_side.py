@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from slrt_core.access import Actor
 from slrt_core.adapters.memory import MemoryStore
-from slrt_core.adapters.sqlite import SqliteStore
+from slrt_core.adapters.sqlite import SCHEMA_VERSION, SqliteStore
 from slrt_core.application.queries import (
     decode_cursor,
     encode_cursor,
@@ -358,10 +358,39 @@ class TestMigration:
             conn.commit()
         again = SqliteStore(path, codec=PlainCodec())
         try:
-            assert again.migrations_applied == 1
+            assert again.migrations_applied == SCHEMA_VERSION - 3
             after = again.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED, limit=100)
             assert after == before
             assert len(after) == 16
+        finally:
+            again.close()
+
+    def test_summaries_in_the_older_stored_form_are_rebuilt_on_upgrade(self, tmp_path) -> None:  # type: ignore[no-untyped-def]
+        """A schema-5 file (summaries without stage times) gets them back in the new form."""
+        import contextlib
+        import sqlite3
+
+        from slrt_core.adapters.basics import PlainCodec
+
+        path = tmp_path / "five.sqlite"
+        store = SqliteStore(path, codec=PlainCodec())
+        _world(store)
+        before = store.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED, limit=100)
+        store.close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            # The stored form before migration 6: the first 19 values of a case row.
+            conn.execute(
+                "UPDATE case_summaries SET body = json_remove(body, '$[21]', '$[20]', '$[19]')"
+            )
+            conn.execute("DROP INDEX case_summaries_updated")
+            conn.execute("PRAGMA user_version = 5")
+            conn.commit()
+        again = SqliteStore(path, codec=PlainCodec())
+        try:
+            assert again.migrations_applied == 1
+            after = again.case_summaries(CaseSelection(), order=CaseOrder.REGISTERED, limit=100)
+            assert after == before
+            assert all(s.state_history for s in after)
         finally:
             again.close()
 
