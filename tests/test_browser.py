@@ -47,6 +47,8 @@ from slrt_core import (
     formatting,
     label,
 )
+from slrt_core.calendar import local_date_in
+from slrt_core.kpis import KpiPeriod
 from slrt_core.projections import CaseFilter, ReferralFilter
 from slrt_core.testing import FrozenClock
 from slrt_core.texts import text
@@ -446,6 +448,13 @@ def test_worklist_case_and_dashboard_show_what_the_store_holds(
         formatting.number(d, "id", digits=1)
         for d in (completion.median_working_days, completion.p90_working_days or 0)
     )
+    today = local_date_in(SUPERVISOR.jurisdiction, slrt.clock.now())
+    kpis = slrt.kpis(SUPERVISOR, period=KpiPeriod.month(today.year, today.month))
+    counted = [r for r in kpis.rows("id") if r.measure == "count" and r.value]
+    assert counted  # the month's intake at least
+    for row in counted:
+        shown = figure(f"kpi.{row.section}.{row.key}.{row.measure}")
+        assert shown == formatting.number(row.value or 0, "id")
     assert figure("worklist.awaiting_approval") == str(len(awaiting))
     assert figure("worklist.overdue") == str(len(overdue))
     if importlib.util.find_spec("matplotlib") is not None:

@@ -52,6 +52,8 @@ from slrt_core import (
     label,
 )
 from slrt_core.application.worklists import Worklist, WorklistQuery, worklist_query
+from slrt_core.calendar import local_date_in
+from slrt_core.kpis import KpiPeriod, KpiReport
 from slrt_core.labels import value_label
 from slrt_core.privacy import mask_export, mask_numbers
 from slrt_core.projections import CaseFilter, CaseOrder, Page
@@ -286,10 +288,10 @@ def dashboard_data(
 ) -> Dashboard:
     """Every figure of the dashboard page and its plot, read for *actor*.
 
-    The one place the dashboard's numbers come from: today the referral report
-    (:meth:`slrt_core.Slrt.referral_report`) of the actor's jurisdiction and the count
-    of each worklist the actor may open. When ``Slrt.kpis`` is available, build the
-    sections from it here; the template and the plot read only this value.
+    The one place the dashboard's numbers come from: the referral report
+    (:meth:`slrt_core.Slrt.referral_report`) of the actor's jurisdiction, its KPIs for
+    the current local month (:meth:`slrt_core.Slrt.kpis`) and the count of each
+    worklist the actor may open; the template and the plot read only this value.
 
     Args:
         slrt: the service.
@@ -309,6 +311,7 @@ def dashboard_data(
         at = formatting.local_time(report.generated_at, language, province=region.code[:2] or "31")
         heading = page_text("dashboard.as_of", language, region=_region_name(region), at=at)
         sections, charts = _report_figures(report, language)
+        sections.extend(_kpi_sections(_month_kpis(slrt, actor), language))
     counts: list[Figure] = []
     for name in Worklist:
         try:
@@ -325,6 +328,34 @@ def dashboard_data(
         )
     sections.append(Section("worklists", page_text("dashboard.worklists", language), counts))
     return Dashboard(heading=heading, sections=sections, charts=charts)
+
+
+def _month_kpis(slrt: Slrt, actor: Actor) -> KpiReport:
+    """The KPIs of the actor's jurisdiction for the current local month."""
+    today = local_date_in(actor.jurisdiction, slrt.clock.now())
+    return slrt.kpis(actor, period=KpiPeriod.month(today.year, today.month))
+
+
+def _kpi_sections(report: KpiReport, language: LanguageCode) -> list[Section]:
+    """One section per part of the KPI report, each row keyed ``kpi.<section>.<key>.<measure>``."""
+    sections: dict[str, Section] = {}
+    period = report.period.label(language)
+    for row in report.rows(language):
+        section = sections.get(row.section)
+        if section is None:
+            title = f"{row.section_label} ({period})"
+            section = sections[row.section] = Section(f"kpi.{row.section}", title, [])
+        value = "-" if row.value is None else formatting.number(row.value, language, digits=1)
+        if row.value is not None and float(row.value).is_integer() and row.measure == "count":
+            value = formatting.number(row.value, language)
+        section.figures.append(
+            Figure(
+                f"kpi.{row.section}.{row.key}.{row.measure}",
+                f"{row.key_label}: {row.measure_label}",
+                value,
+            )
+        )
+    return list(sections.values())
 
 
 def _report_figures(
