@@ -105,6 +105,9 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     # the manager for the controller.
     Command.SUBJECT_ACCESS: frozenset({_R.FRONT_OFFICE, _R.BACK_OFFICE, _R.MANAGER}),
     Command.ERASE: frozenset({_R.MANAGER}),
+    # A duplicate-suspect flag from the intake check is the supervisor's to resolve.
+    Command.MARK_DISTINCT: frozenset({_R.SUPERVISOR, _R.MANAGER}),
+    Command.MERGE_CASES: frozenset({_R.SUPERVISOR, _R.MANAGER}),
 }
 
 _P = AccessPurpose

@@ -115,3 +115,5 @@ class Command(enum.StrEnum):
     VERIFY_AUDIT = "verify_audit"
     SUBJECT_ACCESS = "subject_access"
     ERASE = "erase"
+    MARK_DISTINCT = "mark_distinct"
+    MERGE_CASES = "merge_cases"

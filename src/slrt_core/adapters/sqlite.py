@@ -16,12 +16,21 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from slrt_core.adapters._dedup import (
+    SQLITE_DEDUP_SCHEMA,
+    candidates_sql,
+    decode_tokens,
+    drop_dedup,
+    flagged_sql,
+    tokens_sql,
+    write_dedup,
+)
 from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     SQLITE,
@@ -50,6 +59,7 @@ from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
+from slrt_core.dedup import HouseholdTokens
 from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
@@ -59,7 +69,7 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.keys import sealing_codec
-from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, DedupEntry, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.projections import (
     CaseOrder,
     CaseSelection,
@@ -140,6 +150,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: the read models (case and referral summaries); filled by rebuild_projections.
     SQLITE_SCHEMA,
+    # 5: the duplicate-candidate index of intake de-duplication (keyed tokens only);
+    # filled by Slrt.rebuild_duplicate_index for the cases stored before it.
+    SQLITE_DEDUP_SCHEMA,
 )
 
 #: The migration that added the read models: a store migrated past it is rebuilt once.
@@ -254,7 +267,7 @@ class SqliteStore:
     Examples:
         >>> store = SqliteStore(":memory:")
         >>> store.schema_version()
-        4
+        5
         >>> store.close()
     """
 
@@ -470,6 +483,10 @@ class SqliteStore:
                 rows.event_rows(records),
             )
             write_projection(conn, projection, SQLITE)
+            if rows.state == _ERASED:
+                drop_dedup(conn, rows.case_id, "sqlite")
+            elif commit.dedup is not None:
+                write_dedup(conn, rows.case_id, commit.dedup, "sqlite", new=version is None)
             if version is not None:
                 conn.execute(
                     "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",
@@ -527,6 +544,7 @@ class SqliteStore:
 
         def finish(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM outbox WHERE json_extract(body, '$.case_id') = ?", (case_id,))
+            drop_dedup(conn, case_id, "sqlite")
             conn.execute("DELETE FROM pending_erasures WHERE case_id = ?", (case_id,))
 
         self._write(finish)
@@ -591,6 +609,32 @@ class SqliteStore:
         sql += " ORDER BY due_at IS NULL, due_at, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]
+
+    # ------------------------------------------------------------------ CandidateIndex
+
+    def dedup_candidates(self, keys: Collection[str], /, *, limit: int = 50) -> list[str]:
+        """Case ids filed under any of *keys*, NIK and KK matches first, most keys next."""
+        if not keys:
+            return []
+        sql, params = candidates_sql(keys, limit, "sqlite")
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [str(r[0]) for r in rows]
+
+    def dedup_tokens(self, case_ids: Collection[str], /) -> dict[str, HouseholdTokens]:
+        """The stored tokens of those of *case_ids* in the index."""
+        if not case_ids:
+            return {}
+        sql, params = tokens_sql(case_ids, "sqlite")
+        return decode_tokens(self._read(lambda c: c.execute(sql, params).fetchall()))
+
+    def dedup_flagged(self, *, within: RegionCode | None = None) -> list[str]:
+        """The indexed cases with an open duplicate-suspect flag (within a region)."""
+        sql, params = flagged_sql(within.code if within is not None else None, "sqlite")
+        return [str(r[0]) for r in self._read(lambda c: c.execute(sql, params).fetchall())]
+
+    def dedup_file(self, case_id: str, entry: DedupEntry, /) -> None:
+        """File *entry* as the case's entry (or remove it), in a transaction of its own."""
+        self._write(lambda c: write_dedup(c, case_id, entry, "sqlite"))
 
     # ------------------------------------------------------------------ SummaryQueries
 

@@ -12,7 +12,7 @@ docs/explanation/deduplication.md.
 
 from __future__ import annotations
 
-from slrt_core.dedup._index import MemoryCandidateIndex, check_intake
+from slrt_core.dedup._index import MemoryCandidateIndex, check_intake, match_intake
 from slrt_core.dedup._labelled import (
     LabelledPair,
     generated_pairs,
@@ -55,6 +55,7 @@ __all__ = [
     "generated_pairs",
     "hand_written_pairs",
     "labelled_pairs",
+    "match_intake",
     "name_parts",
     "normalise_name",
     "phonetic_key",

@@ -26,9 +26,11 @@ Examples:
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -97,6 +99,65 @@ class HouseholdTokens:
     def keys(self) -> frozenset[str]:
         """Every key the candidate index files this household under."""
         return self.exact | self.blocks
+
+    def to_json(self) -> str:
+        """The tokens the scorer compares, as compact JSON (what a store keeps).
+
+        The blocking keys are left out: a store keeps them as rows of its key table.
+        :meth:`from_json` reads the text back (with no blocking keys).
+
+        Examples:
+            >>> t = HouseholdTokens(version=1, kk=None, village="v1:aa", members=(),
+            ...                     blocks=frozenset({"v1:bb"}))
+            >>> HouseholdTokens.from_json(t.to_json()) == t.without_blocks()
+            True
+        """
+        members = [
+            {
+                "id": m.member_id,
+                "nik": m.nik,
+                "name": m.name,
+                "phonetic": m.phonetic,
+                "parts": sorted(m.parts),
+                "dob": m.birth_date,
+                "yob": m.birth_year,
+            }
+            for m in self.members
+        ]
+        body = {"v": self.version, "kk": self.kk, "village": self.village, "members": members}
+        return _dumps(body)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> HouseholdTokens:
+        """The tokens of :meth:`to_json`'s text (with no blocking keys)."""
+        data: dict[str, Any] = json.loads(text)
+        intern = sys.intern
+        members = tuple(
+            MemberTokens(
+                member_id=m["id"],
+                nik=m["nik"],
+                name=m["name"],
+                phonetic=m["phonetic"],
+                parts=frozenset(intern(p) for p in m["parts"]),
+                birth_date=m["dob"],
+                birth_year=None if m["yob"] is None else intern(m["yob"]),
+            )
+            for m in data["members"]
+        )
+        return cls(
+            version=int(data["v"]),
+            kk=data["kk"],
+            village=intern(data["village"]),
+            members=members,
+            blocks=frozenset(),
+        )
+
+    def without_blocks(self) -> HouseholdTokens:
+        """These tokens without their blocking keys (as a store gives them back)."""
+        return attrs.evolve(self, blocks=frozenset()) if self.blocks else self
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class BlindIndexer:
