@@ -305,12 +305,9 @@ class Slrt:
         likely match by names, birth dates and village registers the case with a
         duplicate-suspect flag (:attr:`~slrt_core.case.Case.duplicates`) for a
         supervisor (:meth:`duplicate_suspects`, :meth:`mark_distinct`,
-        :meth:`merge_duplicate`).
-
-        Args:
-            duplicate_override: why a household whose NIK or KK number is on an open
-                case is registered anyway (another household sharing an old KK);
-                recorded as the reason of the flag the case then carries.
+        :meth:`merge_duplicate`). *duplicate_override* is why a household whose NIK or
+        KK number is on an open case is registered anyway (another household sharing an
+        old KK): it is recorded as the reason of the flag the case then carries.
 
         Raises:
             InvalidInputError: every problem with the household, needs, channel or kind.

@@ -28,6 +28,7 @@ __all__ = [
     "POSTGRES_DEDUP_SCHEMA",
     "SQLITE_DEDUP_SCHEMA",
     "candidates_sql",
+    "commit_dedup",
     "drop_dedup",
     "flagged_sql",
     "tokens_sql",
@@ -71,10 +72,14 @@ CREATE INDEX dedup_keys_case ON dedup_keys (case_id);
 """
 
 
-class _Cursor(Protocol):
-    """The DB-API cursor (or SQLite connection) calls the writes use."""
+class _Executes(Protocol):
+    """What runs one statement: a DB-API cursor, a SQLite or psycopg connection."""
 
     def execute(self, sql: Any, params: Any = ..., /) -> Any: ...
+
+
+class _Cursor(_Executes, Protocol):
+    """What runs a statement, and one over many rows."""
 
     def executemany(self, sql: Any, params: Any, /) -> Any: ...
 
@@ -84,11 +89,21 @@ def _marks(dialect: str, count: int) -> str:
     return ", ".join([mark] * count)
 
 
-def drop_dedup(cur: _Cursor, case_id: str, dialect: str) -> None:
+def drop_dedup(cur: _Executes, case_id: str, dialect: str) -> None:
     """Delete the case's entry (keys and tokens)."""
     mark = "?" if dialect == "sqlite" else "%s"
     cur.execute(f"DELETE FROM dedup_keys WHERE case_id = {mark}", (case_id,))  # noqa: S608
     cur.execute(f"DELETE FROM dedup_cases WHERE case_id = {mark}", (case_id,))  # noqa: S608
+
+
+def commit_dedup(
+    cur: _Cursor, case_id: str, entry: DedupEntry | None, dialect: str, *, erased: bool, new: bool
+) -> None:
+    """In a commit's transaction: drop the entry of an erased case, else file *entry*."""
+    if erased:
+        drop_dedup(cur, case_id, dialect)
+    elif entry is not None:
+        write_dedup(cur, case_id, entry, dialect, new=new)
 
 
 def write_dedup(
@@ -114,6 +129,7 @@ def write_dedup(
 
 def candidates_sql(keys: Collection[str], limit: int, dialect: str) -> tuple[str, list[Any]]:
     """The query of :meth:`~slrt_core.ports.CandidateIndex.dedup_candidates`."""
+    params: list[Any]
     if dialect == "sqlite":
         where, params = f"key IN ({_marks(dialect, len(keys))})", [*keys]
         mark = "?"
@@ -129,6 +145,7 @@ def candidates_sql(keys: Collection[str], limit: int, dialect: str) -> tuple[str
 
 def tokens_sql(case_ids: Collection[str], dialect: str) -> tuple[str, list[Any]]:
     """The query of :meth:`~slrt_core.ports.CandidateIndex.dedup_tokens`."""
+    params: list[Any]
     if dialect == "sqlite":
         where, params = f"case_id IN ({_marks(dialect, len(case_ids))})", [*case_ids]
     else:

@@ -150,10 +150,15 @@ class MemoryStore:
                 self._erased.add(case_id)
                 self._pending_erasures.add(case_id)
                 self._events[case_id] = []
-                self._file(case_id, DedupEntry(tokens=None))
-            elif commit.dedup is not None:
-                self._file(case_id, commit.dedup)
+            self._keep_candidate(case_id, commit.dedup, erased=erases)
             self._project(commit.case, erased=erases)
+
+    def _keep_candidate(self, case_id: str, entry: DedupEntry | None, *, erased: bool) -> None:
+        """A commit's candidate entry: none left for an erased case (under the lock)."""
+        if erased:
+            self._file(case_id, DedupEntry(tokens=None))
+        elif entry is not None:
+            self._file(case_id, entry)
 
     def _file(self, case_id: str, entry: DedupEntry) -> None:
         """File or remove the case's candidate entry (the caller holds the lock)."""

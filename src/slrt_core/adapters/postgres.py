@@ -53,6 +53,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from slrt_core.adapters._dedup import (
     POSTGRES_DEDUP_SCHEMA,
     candidates_sql,
+    commit_dedup,
     decode_tokens,
     drop_dedup,
     flagged_sql,
@@ -523,10 +524,14 @@ class PostgresStore:
                     rows.event_rows(records),
                 )
                 write_projection(cur, projection, POSTGRES)
-                if rows.state == _ERASED:
-                    drop_dedup(cur, rows.case_id, "postgres")
-                elif commit.dedup is not None:
-                    write_dedup(cur, rows.case_id, commit.dedup, "postgres", new=not row)
+                commit_dedup(
+                    cur,
+                    rows.case_id,
+                    commit.dedup,
+                    "postgres",
+                    erased=rows.state == _ERASED,
+                    new=not row,
+                )
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", (head_seq, head_digest))
                 if row:
                     cur.execute(

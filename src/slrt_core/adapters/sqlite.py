@@ -25,6 +25,7 @@ from typing import Literal, TypeVar
 from slrt_core.adapters._dedup import (
     SQLITE_DEDUP_SCHEMA,
     candidates_sql,
+    commit_dedup,
     decode_tokens,
     drop_dedup,
     flagged_sql,
@@ -483,10 +484,14 @@ class SqliteStore:
                 rows.event_rows(records),
             )
             write_projection(conn, projection, SQLITE)
-            if rows.state == _ERASED:
-                drop_dedup(conn, rows.case_id, "sqlite")
-            elif commit.dedup is not None:
-                write_dedup(conn, rows.case_id, commit.dedup, "sqlite", new=version is None)
+            commit_dedup(
+                conn,
+                rows.case_id,
+                commit.dedup,
+                "sqlite",
+                erased=rows.state == _ERASED,
+                new=version is None,
+            )
             if version is not None:
                 conn.execute(
                     "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",

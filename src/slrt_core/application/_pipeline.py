@@ -94,9 +94,9 @@ from slrt_core.ports import (
     IdempotencyRecord,
     Store,
 )
-from slrt_core.vocabulary import Command
 from slrt_core.privacy import NikIndex
 from slrt_core.serialization import canonical_json, converter
+from slrt_core.vocabulary import Command
 
 __all__ = ["HANDLERS", "Outcome", "Pipeline", "fingerprint"]
 

@@ -64,7 +64,7 @@ def _check_register(command: RegisterCase, deps: Collaborators) -> RegisterCase:
     kind = enum_value(ComplaintKind, command.kind, "kind", problems)
     priority = enum_value(Priority, command.priority, "priority", problems)
     numbered = number_needs(command.needs, command.household, problems, start=1)
-    override = command.duplicate_override
+    override: object = command.duplicate_override  # typed loosely by callers at run time
     if override is not None and (not isinstance(override, str) or not override.strip()):
         problems.append(
             Problem(

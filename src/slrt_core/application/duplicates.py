@@ -95,11 +95,7 @@ def dedup_entry(old: Case | None, new: Case, indexer: BlindIndexer) -> DedupEntr
     if new.is_closed:
         return DedupEntry(tokens=None) if old is None or not old.is_closed else None
     suspects = len(new.open_duplicates)
-    if (
-        old is None
-        or old.household is not new.household
-        or len(old.open_duplicates) != suspects
-    ):
+    if old is None or old.household is not new.household or len(old.open_duplicates) != suspects:
         return DedupEntry(
             tokens=indexer.household(new.household), suspects=suspects, region=new.region.code
         )
@@ -179,9 +175,7 @@ def _check_close(command: CloseAsDuplicate, _deps: Collaborators) -> CloseAsDupl
     return command
 
 
-def _close(
-    command: CloseAsDuplicate, case: Case, _now: datetime, _deps: Collaborators
-) -> Decision:
+def _close(command: CloseAsDuplicate, case: Case, _now: datetime, _deps: Collaborators) -> Decision:
     if command.into_case_id == case.case_id:
         raise InvalidInputError([_self_problem("into_case_id", case.case_id)])
     return Decision(steps=(CaseMergedInto(into_case_id=command.into_case_id),), reason=command.note)

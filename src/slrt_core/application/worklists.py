@@ -64,7 +64,7 @@ class WorklistQuery:
 _OPEN_STATES = frozenset(CaseState) - {CaseState.CLOSED}
 
 
-def worklist_query(name: Worklist, actor: Actor) -> WorklistQuery:
+def worklist_query(name: Worklist, actor: Actor) -> WorklistQuery:  # noqa: PLR0911 - one per list
     """The query of worklist *name* for *actor*.
 
     Examples:

@@ -248,9 +248,7 @@ def _dedup_household(
         name=name,
         nik=None if nik is None else Nik(nik),
     )
-    return Household(
-        region=_MIROTO, members=(head,), kk=None if kk is None else KkNumber(kk)
-    )
+    return Household(region=_MIROTO, members=(head,), kk=None if kk is None else KkNumber(kk))
 
 
 def _entry(household: Household, *, suspects: int = 0) -> DedupEntry:
@@ -1357,9 +1355,7 @@ class StoreContract(abc.ABC):
             nik = attrs.evolve(nik, region=RegionCode("33.74.02.1001"))
             store.commit(_with_entry(_register("case-a"), same))
             store.commit(_with_entry(_register("case-b"), nik))
-            intake = _DEDUP.household(
-                _dedup_household("Siti Aminah", born, nik="3374014105800001")
-            )
+            intake = _DEDUP.household(_dedup_household("Siti Aminah", born, nik="3374014105800001"))
             assert index.dedup_candidates(intake.keys) == ["case-b", "case-a"]
             assert index.dedup_candidates(intake.keys, limit=1) == ["case-b"]
 
@@ -1421,7 +1417,7 @@ class StoreContract(abc.ABC):
     @given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 12))
     def test_candidates_agree_with_the_memory_index(self, seed: int, count: int) -> None:
         """For any filed households, the store finds what MemoryCandidateIndex finds."""
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - test data, not secrets
         places = villages(3)
         homes = [synthetic_household(rng, rng.choice(places)) for _ in range(count)]
         reference = MemoryCandidateIndex()

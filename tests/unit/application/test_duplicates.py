@@ -129,7 +129,8 @@ class TestExactMatch:
         assert err.case_ids == (first.case_id,)
         assert not err.elsewhere
         assert err.fields == ("nik",)
-        assert first.case_id in str(err) and "record_need" in str(err)
+        assert first.case_id in str(err)
+        assert "record_need" in str(err)
         assert "record_need" in err.message("id")
         assert written(store) == before  # nothing: no event, no outbox row, no flag
         need = Need(sector=Sector.EDUCATION, description="School fees")
@@ -151,12 +152,15 @@ class TestExactMatch:
         """A household with an open case elsewhere: refused, the case's id is not said."""
         slrt = service(store)
         register(slrt, family(SALATIGA, nik=True))
-        semarang = Actor(actor_id="fac-smg", role=Role.FACILITATOR, jurisdiction=RegionCode("33.74"))
+        semarang = Actor(
+            actor_id="fac-smg", role=Role.FACILITATOR, jurisdiction=RegionCode("33.74")
+        )
         with pytest.raises(DuplicateCaseError) as caught:
             register(slrt, family(nik=True), by=semarang)
         assert caught.value.case_ids == ()
         assert caught.value.elsewhere
-        assert "case-" not in str(caught.value) and "outside your jurisdiction" in str(caught.value)
+        assert "case-" not in str(caught.value)
+        assert "outside your jurisdiction" in str(caught.value)
         assert "di luar wilayah kerja" in caught.value.message("id")
 
     def test_a_closed_case_does_not_refuse(self, store: Store) -> None:
@@ -200,7 +204,8 @@ class TestExactMatch:
         slrt = service(store)
         first = register(slrt, family(nik=True), idempotency_key="intake-1")
         again = register(slrt, family(nik=True), idempotency_key="intake-1")
-        assert again.case_id == first.case_id and again.version == first.version
+        assert again.case_id == first.case_id
+        assert again.version == first.version
 
 
 class TestSuspects:
@@ -220,7 +225,8 @@ class TestSuspects:
         assert flag.explain("en").startswith(f"Case {first.case_id}: likely duplicate, score")
         assert "tanggal lahir" in flag.explain("id")
         page = slrt.worklist(STAFF.supervisor, "duplicate_suspects", count=True)
-        assert [s.case_id for s in page.items] == [second.case_id] and page.total == 1
+        assert [s.case_id for s in page.items] == [second.case_id]
+        assert page.total == 1
 
     def test_the_worklist_is_the_supervisors(self, store: Store) -> None:
         slrt = service(store)
@@ -277,7 +283,8 @@ class TestSuspects:
             ("n2", "School fees", "m2"),  # m2 matched m2; the food parcel was resolved
         ]
         absorbed = store.events(kept.case_id)[-1]
-        assert absorbed.type == "duplicate_merged" and absorbed.reason == note
+        assert absorbed.type == "duplicate_merged"
+        assert absorbed.reason == note
         assert absorbed.payload.carried == (("n2", "n1"),)
         closed = store.load(dup.case_id)
         assert closed.state is CaseState.CLOSED
@@ -386,7 +393,9 @@ class TestIndexUpkeep:
             _ = slrt.pipeline
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 8), numbered=st.booleans())
 def test_a_second_registration_is_refused_or_flagged(seed: int, count: int, numbered: bool) -> None:
     """Any household registered twice: refused (NIK/KK known) or flagged naming the first.
