@@ -76,7 +76,6 @@ from slrt_core.dedup import (
     synthetic_household,
     villages,
 )
-
 from slrt_core.errors import DuplicateCaseError
 from slrt_core.identity import RegionLevel
 from slrt_core.ports import Commit, DedupEntry
