@@ -63,6 +63,7 @@ def intake_matches(
         candidates=lambda tokens, limit: index.dedup_candidates(tokens.keys, limit=limit),
         tokens=index.dedup_tokens,
         limit=CANDIDATES,
+        flagged_only=True,
     )
     return tuple(r for r in found if r.decision is not MatchDecision.DISTINCT)
 

@@ -31,6 +31,8 @@ from slrt_core.dedup._score import (
     MatchDecision,
     MatchResult,
     MemberMatch,
+    decision_of,
+    explain_flagged,
     score_households,
     score_members,
 )
@@ -52,6 +54,8 @@ __all__ = [
     "MemoryCandidateIndex",
     "check_intake",
     "compact_name",
+    "decision_of",
+    "explain_flagged",
     "generated_pairs",
     "hand_written_pairs",
     "labelled_pairs",

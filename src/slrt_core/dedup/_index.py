@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from slrt_core.dedup._score import MatchDecision, MatchResult, score_households
+from slrt_core.dedup._score import MatchDecision, MatchResult, explain_flagged, score_households
 from slrt_core.dedup._tokens import BlindIndexer, HouseholdTokens
 from slrt_core.household import Household
 
@@ -132,6 +132,7 @@ def match_intake(
     tokens: Callable[[Sequence[str]], Mapping[str, HouseholdTokens]],
     limit: int = 50,
     exclude: Iterable[str] = (),
+    flagged_only: bool = False,
 ) -> tuple[MatchResult, ...]:
     """Score *household* against the candidates an index finds, most serious first.
 
@@ -139,7 +140,8 @@ def match_intake(
     intake's tokens, at most a given number) and *tokens* (the stored tokens of case
     ids; those missing are skipped). The intake is tokenised under every active pepper
     version, so cases filed before a rotation are still found. Results are ordered
-    same, likely, distinct, then by score, then by case id.
+    same, likely, distinct, then by score, then by case id. With *flagged_only*, the
+    distinct candidates are scored but left out (and their explanation never built).
     """
     skip = set(exclude)
     results: dict[str, MatchResult] = {}
@@ -149,8 +151,12 @@ def match_intake(
         if not found:
             continue
         for case_id, stored in tokens(found).items():
-            if stored.version == version and case_id not in results:
+            if stored.version != version or case_id in results:
+                continue
+            if not flagged_only:
                 results[case_id] = score_households(intake, stored, case_id=case_id)
+            elif (flagged := explain_flagged(intake, stored, case_id=case_id)) is not None:
+                results[case_id] = flagged
     return tuple(sorted(results.values(), key=lambda r: (_ORDER[r.decision], -r.score, r.case_id)))
 
 

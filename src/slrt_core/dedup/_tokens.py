@@ -30,7 +30,6 @@ import json
 import sys
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
 
 import attrs
 
@@ -103,51 +102,45 @@ class HouseholdTokens:
     def to_json(self) -> str:
         """The tokens the scorer compares, as compact JSON (what a store keeps).
 
-        The blocking keys are left out: a store keeps them as rows of its key table.
-        :meth:`from_json` reads the text back (with no blocking keys).
+        ``[version, kk, village, [[member_id, nik, name, phonetic, [parts...], dob,
+        yob], ...]]``. The blocking keys are left out: a store keeps them as rows of its
+        key table. :meth:`from_json` reads the text back (with no blocking keys).
 
         Examples:
             >>> t = HouseholdTokens(version=1, kk=None, village="v1:aa", members=(),
             ...                     blocks=frozenset({"v1:bb"}))
+            >>> t.to_json()
+            '[1,null,"v1:aa",[]]'
             >>> HouseholdTokens.from_json(t.to_json()) == t.without_blocks()
             True
         """
         members = [
-            {
-                "id": m.member_id,
-                "nik": m.nik,
-                "name": m.name,
-                "phonetic": m.phonetic,
-                "parts": sorted(m.parts),
-                "dob": m.birth_date,
-                "yob": m.birth_year,
-            }
+            [m.member_id, m.nik, m.name, m.phonetic, sorted(m.parts), m.birth_date, m.birth_year]
             for m in self.members
         ]
-        body = {"v": self.version, "kk": self.kk, "village": self.village, "members": members}
-        return _dumps(body)
+        return _dumps([self.version, self.kk, self.village, members])
 
     @classmethod
     def from_json(cls, text: str | bytes) -> HouseholdTokens:
         """The tokens of :meth:`to_json`'s text (with no blocking keys)."""
-        data: dict[str, Any] = json.loads(text)
+        version, kk, village, rows = json.loads(text)
         intern = sys.intern
         members = tuple(
-            MemberTokens(
-                member_id=m["id"],
-                nik=m["nik"],
-                name=m["name"],
-                phonetic=m["phonetic"],
-                parts=frozenset(intern(p) for p in m["parts"]),
-                birth_date=m["dob"],
-                birth_year=None if m["yob"] is None else intern(m["yob"]),
+            _member_tokens(
+                member_id,
+                nik,
+                name,
+                phonetic,
+                frozenset(map(intern, parts)),
+                birth_date,
+                None if birth_year is None else intern(birth_year),
             )
-            for m in data["members"]
+            for member_id, nik, name, phonetic, parts, birth_date, birth_year in rows
         )
         return cls(
-            version=int(data["v"]),
-            kk=data["kk"],
-            village=intern(data["village"]),
+            version=int(version),
+            kk=kk,
+            village=intern(village),
             members=members,
             blocks=frozenset(),
         )
@@ -158,6 +151,17 @@ class HouseholdTokens:
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+#: MemberTokens' slots, in field order: decoding sets them directly (no attrs __init__,
+#: which checks nothing here), as the fold builds cases (slrt_core.case._events).
+_MEMBER_SLOTS = tuple(vars(MemberTokens)[a.name].__set__ for a in attrs.fields(MemberTokens))
+
+
+def _member_tokens(*values: object) -> MemberTokens:
+    member: MemberTokens = object.__new__(MemberTokens)
+    for set_slot, value in zip(_MEMBER_SLOTS, values, strict=True):
+        set_slot(member, value)
+    return member
 
 
 class BlindIndexer:
