@@ -214,7 +214,7 @@ def carried_needs(duplicate: Case, kept: Case) -> tuple[list[Need], list[str]]:
     return needs, origins
 
 
-#: The handlers of the duplicate-resolution commands.
+# The handlers of the duplicate-resolution commands (the pipeline merges them in).
 HANDLERS: dict[type[Any], Handler[Any]] = {
     MarkDistinct: Handler(check=_check_distinct, decide=_distinct),
     MergeDuplicate: Handler(check=_check_merge, decide=_merge),
