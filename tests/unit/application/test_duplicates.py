@@ -108,10 +108,12 @@ def register(slrt: Slrt, household: Household, *, by: Actor = STAFF.facilitator,
 
 
 def written(store: Store) -> tuple[object, ...]:
-    """Everything a refused command must leave as it was."""
+    """Everything a refused command must leave as it was, the candidate index included."""
     outbox = store.claim_due(FAR, limit=10_000, lease_seconds=0)
-    flagged = store.dedup_flagged()  # type: ignore[attr-defined]
     cases = store.find_cases(within=RegionCode.INDONESIA)
+    keys = set().union(*(PEPPERS.household(c.household).keys for c in cases))
+    filed = store.dedup_candidates(keys, limit=10_000)  # type: ignore[attr-defined]
+    flagged = (store.dedup_flagged(), sorted(filed))  # type: ignore[attr-defined]
     return (len(list(store.audit_records())), [m.notification.message_id for m in outbox],
             flagged, [(c.case_id, c.version) for c in cases])  # fmt: skip
 
