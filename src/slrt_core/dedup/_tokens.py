@@ -124,26 +124,12 @@ class HouseholdTokens:
     def from_json(cls, text: str | bytes) -> HouseholdTokens:
         """The tokens of :meth:`to_json`'s text (with no blocking keys)."""
         version, kk, village, rows = json.loads(text)
-        intern = sys.intern
+        # Not interned: tokens read from a store live for one check.
         members = tuple(
-            _member_tokens(
-                member_id,
-                nik,
-                name,
-                phonetic,
-                frozenset(map(intern, parts)),
-                birth_date,
-                None if birth_year is None else intern(birth_year),
-            )
-            for member_id, nik, name, phonetic, parts, birth_date, birth_year in rows
+            _member_tokens(member_id, nik, name, phonetic, frozenset(parts), dob, yob)
+            for member_id, nik, name, phonetic, parts, dob, yob in rows
         )
-        return cls(
-            version=int(version),
-            kk=kk,
-            village=intern(village),
-            members=members,
-            blocks=frozenset(),
-        )
+        return cls(version=int(version), kk=kk, village=village, members=members, blocks=_NONE)
 
     def without_blocks(self) -> HouseholdTokens:
         """These tokens without their blocking keys (as a store gives them back)."""
@@ -152,15 +138,34 @@ class HouseholdTokens:
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
+#: No blocking keys (tokens read back from a store).
+_NONE: frozenset[str] = frozenset()
+
 #: MemberTokens' slots, in field order: decoding sets them directly (no attrs __init__,
 #: which checks nothing here), as the fold builds cases (slrt_core.case._events).
-_MEMBER_SLOTS = tuple(vars(MemberTokens)[a.name].__set__ for a in attrs.fields(MemberTokens))
+_SET_ID, _SET_NIK, _SET_NAME, _SET_PHONETIC, _SET_PARTS, _SET_DOB, _SET_YOB = (
+    vars(MemberTokens)[a.name].__set__ for a in attrs.fields(MemberTokens)
+)
+_new = object.__new__
 
 
-def _member_tokens(*values: object) -> MemberTokens:
-    member: MemberTokens = object.__new__(MemberTokens)
-    for set_slot, value in zip(_MEMBER_SLOTS, values, strict=True):
-        set_slot(member, value)
+def _member_tokens(
+    member_id: str,
+    nik: str | None,
+    name: str | None,
+    phonetic: str | None,
+    parts: frozenset[str],
+    birth_date: str | None,
+    birth_year: str | None,
+) -> MemberTokens:
+    member: MemberTokens = _new(MemberTokens)
+    _SET_ID(member, member_id)
+    _SET_NIK(member, nik)
+    _SET_NAME(member, name)
+    _SET_PHONETIC(member, phonetic)
+    _SET_PARTS(member, parts)
+    _SET_DOB(member, birth_date)
+    _SET_YOB(member, birth_year)
     return member
 
 
