@@ -48,6 +48,7 @@ from slrt_core import (
     Role,
     Slrt,
     SlrtError,
+    StorageError,
     formatting,
     label,
 )
@@ -103,6 +104,10 @@ PAGE_TEXTS: Mapping[str, Mapping[str, str]] = {
     "worklist.to_refer": {"en": "To refer", "id": "Perlu dirujuk"},
     "worklist.received": {"en": "Referrals received", "id": "Rujukan masuk"},
     "worklist.overdue": {"en": "Referrals past their deadline", "id": "Rujukan lewat tenggat"},
+    "worklist.duplicate_suspects": {
+        "en": "Possible duplicate registrations",
+        "id": "Dugaan pendaftaran ganda",
+    },
     "filter.list": {"en": "List", "id": "Daftar"},
     "filter.state": {"en": "State", "id": "Status"},
     "filter.any": {"en": "Any", "id": "Semua"},
@@ -316,7 +321,7 @@ def dashboard_data(
     for name in Worklist:
         try:
             found = slrt.worklist(actor, name, limit=1, count=True)
-        except AccessDenied:
+        except (AccessDenied, StorageError):  # not theirs, or de-duplication is off
             continue
         counts.append(
             Figure(

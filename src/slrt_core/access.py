@@ -107,6 +107,9 @@ PERMISSIONS: Mapping[Command, frozenset[Role]] = {
     Command.ERASE: frozenset({_R.MANAGER}),
     # A table of many cases leaves the system: those who report on a region.
     Command.EXPORT: frozenset({_R.SUPERVISOR, _R.MANAGER, _R.AUDITOR}),
+    # A duplicate-suspect flag from the intake check is the supervisor's to resolve.
+    Command.MARK_DISTINCT: frozenset({_R.SUPERVISOR, _R.MANAGER}),
+    Command.MERGE_CASES: frozenset({_R.SUPERVISOR, _R.MANAGER}),
 }
 
 _P = AccessPurpose

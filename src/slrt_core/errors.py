@@ -20,6 +20,7 @@ that says what is wrong and how to fix it, so a host app can show it to staff as
     ├── AccessDenied (PermissionError)     the actor's role or jurisdiction forbids it
     │   └── OutsideJurisdictionError       the region concerned is outside the actor's
     ├── ConcurrencyError                   the case changed since it was read
+    ├── DuplicateCaseError                 the household already has an open case
     ├── ConsentError                       personal data would leave without consent
     ├── StorageError                       the database failed; raised ``from`` the cause
     │   └── CorruptRecordError (ValueError)  a stored event does not decode or fold
@@ -51,6 +52,7 @@ __all__ = [
     "CorruptRecordError",
     "DefinitionError",
     "DeliveryError",
+    "DuplicateCaseError",
     "IdempotencyKeyReusedError",
     "InvalidInputError",
     "NotFoundError",
@@ -388,6 +390,52 @@ class ConcurrencyError(SlrtError):
             text("error.concurrency", "en", **fields),
             message_id=text("error.concurrency", "id", **fields),
         )
+
+
+class DuplicateCaseError(SlrtError):
+    """The household already has an open case (a NIK or KK number is on it): not registered.
+
+    Attach the new need to the existing case instead (``record_need`` on it, with the
+    channel it came through), or, when the household really is another one (a family
+    split from the KK it shares), register again with ``duplicate_override`` and a
+    reason, which is recorded and flagged to a supervisor.
+
+    Attributes:
+        case_ids: the open cases of the household the actor may see, sorted.
+        elsewhere: whether some open case of it lies outside the actor's jurisdiction
+            (its id is not given).
+        fields: what the cases share: ``"nik"``, ``"kk"``.
+
+    Examples:
+        >>> err = DuplicateCaseError(("case-7",), fields=("nik",))
+        >>> print(err)  # doctest: +ELLIPSIS
+        This household already has an open case: 'case-7' (shared: NIK). Record the new need on it with record_need(actor, 'case-7', need, channel=...), or...
+        >>> print(DuplicateCaseError((), elsewhere=True, fields=("kk",)))  # doctest: +ELLIPSIS
+        This household already has an open case outside your jurisdiction (shared: KK number)...
+
+    .. versionadded:: 0.1.0
+    """  # noqa: E501 - doctest output
+
+    def __init__(
+        self, case_ids: Iterable[str], *, elsewhere: bool = False, fields: Iterable[str] = ()
+    ) -> None:
+        self.case_ids = tuple(sorted(case_ids))
+        self.elsewhere = elsewhere or not self.case_ids
+        self.fields = tuple(fields)
+        messages = {}
+        for language in ("en", "id"):
+            shared = ", ".join(text(f"dedup.field.{f}", language) for f in self.fields) or "-"
+            if self.case_ids:
+                messages[language] = text(
+                    "error.duplicate_case",
+                    language,
+                    cases=", ".join(repr(c) for c in self.case_ids),
+                    fields=shared,
+                    first=repr(self.case_ids[0]),
+                )
+            else:
+                messages[language] = text("error.duplicate_case.elsewhere", language, fields=shared)
+        super().__init__(messages["en"], message_id=messages["id"])
 
 
 class ConsentError(SlrtError):

@@ -28,6 +28,7 @@ from slrt_core.case._events import (
     CaseSubmitted,
     CaseTransferred,
     ConsentWithdrawn,
+    DuplicateSuspected,
     Event,
     ReferralEscalated,
     ReferralRequested,
@@ -181,6 +182,7 @@ def _district(region: RegionCode) -> RegionCode:
 #: The events that may cause a notification (the branches of :func:`notifications_for`).
 _NOTIFYING = (
     CaseRegistered,
+    DuplicateSuspected,
     CaseSubmitted,
     CaseReturned,
     CaseApproved,
@@ -223,6 +225,11 @@ def notifications_for(case: Case, event: Event) -> Iterator[Notification]:  # no
         yield _make(event, "worker_assigned", f"actor:{p.worker_id}", base)
     elif isinstance(p, CaseTransferred):
         yield _make(event, "case_transferred", back_office, base)
+    elif isinstance(p, DuplicateSuspected):
+        others = ", ".join(m.case_id for m in p.matches)
+        yield _make(
+            event, "duplicate_suspected", f"role:supervisor@{district}", {**base, "others": others}
+        )
 
 
 def _referral_notifications(

@@ -17,7 +17,8 @@ The ports, by side:
   :class:`Authorizer`, :class:`ServiceDirectory`, :class:`RoutingPolicy`,
   :class:`AccessLog`;
 - **personal data**: :class:`EventCodec`, :class:`Keyring`, :class:`KeyStore`,
-  :class:`TokenIndex`.
+  :class:`TokenIndex`, and :class:`CandidateIndex` (the keyed tokens intake
+  de-duplication looks households up by, kept by the store beside its cases).
 
 This module depends on nothing of slrt_core at run time (the types in its signatures
 are imported for type checkers only), so every layer may import it. Besides the
@@ -29,7 +30,7 @@ also importable from their older homes (``slrt_core.access.Authorizer``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from slrt_core.audit import AuditRecord
     from slrt_core.case._events import Event
     from slrt_core.case._model import Case, CaseState
+    from slrt_core.dedup import HouseholdTokens
     from slrt_core.errors import ConcurrencyError, CorruptRecordError
     from slrt_core.identity import RegionCode
     from slrt_core.notify import Notification
@@ -60,11 +62,13 @@ __all__ = [
     "AccessLog",
     "AuditLog",
     "Authorizer",
+    "CandidateIndex",
     "CaseList",
     "CaseQueries",
     "CaseStore",
     "Clock",
     "Commit",
+    "DedupEntry",
     "ErasableStore",
     "EventCodec",
     "EventStore",
@@ -103,6 +107,25 @@ class IdempotencyRecord:
 
 
 @attrs.frozen(kw_only=True)
+class DedupEntry:
+    """What the duplicate-candidate index holds of one case (:class:`CandidateIndex`).
+
+    Attributes:
+        tokens: the keyed tokens of the case's household
+            (:class:`~slrt_core.dedup.HouseholdTokens`); ``None`` takes the case out of
+            the index (it closed, or was erased).
+        suspects: how many duplicate-suspect flags of the case are still open.
+        region: the case's village code (the supervisors' worklist is by region).
+
+    .. versionadded:: 0.1.0
+    """
+
+    tokens: HouseholdTokens | None
+    suspects: int = 0
+    region: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class Commit:
     """Everything one accepted command writes, in one transaction.
 
@@ -112,6 +135,9 @@ class Commit:
         events: the new events, in order.
         notifications: the outbox rows to deliver after the commit.
         idempotency: the record of the command's idempotency key, if it had one.
+        dedup: the case's entry in the duplicate-candidate index, written in the same
+            transaction (a :class:`CandidateIndex` store); ``None`` leaves the entry as
+            it is. A commit that erases the case removes its entry whatever this says.
     """
 
     case: Case
@@ -119,6 +145,7 @@ class Commit:
     events: tuple[Event, ...]
     notifications: tuple[Notification, ...] = ()
     idempotency: IdempotencyRecord | None = None
+    dedup: DedupEntry | None = None
 
     @property
     def erases(self) -> bool:
@@ -582,6 +609,44 @@ class TokenIndex(Protocol):
 
     def replace(self, case_id: str, tokens: Iterable[str], /) -> None:
         """Index *case_id* under exactly *tokens* (none: forget the case)."""
+        ...
+
+
+@runtime_checkable
+class CandidateIndex(Protocol):
+    """**Protocol**: the duplicate-candidate index a store keeps beside its open cases.
+
+    Keyed tokens only (:mod:`slrt_core.dedup`): blocking keys -> case ids, and each
+    case's tokens for scoring, never a name, birth date or number in clear. A commit
+    carrying a :class:`DedupEntry` (``Commit.dedup``) files or removes the case's entry
+    in the commit's own transaction, so the index never disagrees with the events; a
+    commit that erases the case removes it. :meth:`dedup_file` does the same outside a
+    commit (filling the index of a store that held cases before, a pepper rotation).
+
+    .. versionadded:: 0.1.0
+    """
+
+    def dedup_candidates(self, keys: Collection[str], /, *, limit: int = 50) -> list[str]:
+        """Up to *limit* case ids filed under any of *keys*.
+
+        Ranked: the cases sharing the most NIK and KK keys (``tokens.exact`` when filed)
+        first, then those sharing the most keys, then by id.
+        """
+        ...
+
+    def dedup_tokens(self, case_ids: Collection[str], /) -> Mapping[str, HouseholdTokens]:
+        """The stored tokens of those of *case_ids* in the index (without blocking keys)."""
+        ...
+
+    def dedup_flagged(self, *, within: RegionCode | None = None) -> list[str]:
+        """The ids of the indexed cases with an open duplicate-suspect flag, sorted.
+
+        With *within*, only those whose village lies within that region.
+        """
+        ...
+
+    def dedup_file(self, case_id: str, entry: DedupEntry, /) -> None:
+        """File *entry* as the case's entry (replacing any), or remove it (no tokens)."""
         ...
 
 

@@ -32,6 +32,7 @@ from slrt_core.application._checks import (
     check_when,
     require_text,
 )
+from slrt_core.application.duplicates import carried_needs
 from slrt_core.application.privacy import complete_pending_erasures
 from slrt_core.application.queries import (
     case_page,
@@ -59,8 +60,10 @@ from slrt_core.application.worklists import Worklist, worklist_query
 from slrt_core.audit import AuditReport, verify
 from slrt_core.calendar import WorkingCalendar, local_date_in
 from slrt_core.case._events import Event
+from slrt_core.case._lifecycle import next_state, why_not
 from slrt_core.case._model import Case, CaseState, Need, Priority, ProgramDecision
-from slrt_core.errors import InvalidInputError, StorageError
+from slrt_core.dedup import BlindIndexer
+from slrt_core.errors import InvalidInputError, StorageError, TransitionNotAllowed
 from slrt_core.exports import ExportReport
 from slrt_core.household import Household
 from slrt_core.identity import KkNumber, Nik, RegionCode, RegionLevel
@@ -68,8 +71,10 @@ from slrt_core.kpis import KpiPeriod, KpiReport
 from slrt_core.outbox import OutboxRelay, RelayReport
 from slrt_core.ports import (
     Authorizer,
+    CandidateIndex,
     CaseList,
     Clock,
+    DedupEntry,
     IdFactory,
     Notifier,
     RoutingPolicy,
@@ -92,6 +97,7 @@ from slrt_core.projections import (
     ReferralFilter,
     ReferralOrder,
     ReferralSummary,
+    case_key,
 )
 from slrt_core.referral._consent import DataCategory, LawfulBasisKind, Purpose
 from slrt_core.referral._directory import Directory
@@ -159,6 +165,12 @@ class Slrt:
             none by default.
         on_delivery: called with the :class:`~slrt_core.outbox.RelayReport` of each
             delivery after a commit (delivered, retried and dead-lettered messages).
+        dedup: the peppers of intake de-duplication
+            (:class:`~slrt_core.dedup.BlindIndexer`): with it, :meth:`register` refuses
+            a household whose NIK or KK number is on an open case and flags a likely
+            match for a supervisor (docs/explanation/deduplication.md); the store must
+            keep a candidate index (:class:`~slrt_core.ports.CandidateIndex`, as every
+            store of :mod:`slrt_core.adapters` does). Off by default.
 
     Examples:
         >>> from datetime import date
@@ -186,6 +198,7 @@ class Slrt:
     rulebook: Rulebook | None = _Collaborator()  # type: ignore[assignment]
     nik_index: NikIndex | None = _Collaborator()  # type: ignore[assignment]
     authorizer: Authorizer = _Collaborator()  # type: ignore[assignment]
+    dedup: BlindIndexer | None = _Collaborator()  # type: ignore[assignment]
 
     def __init__(
         self,
@@ -204,8 +217,10 @@ class Slrt:
         access_log: AccessLog | None = None,
         nik_index: NikIndex | None = None,
         on_delivery: Callable[[RelayReport], object] | None = None,
+        dedup: BlindIndexer | None = None,
     ) -> None:
         self._pipeline: Pipeline | None = None
+        self.dedup = dedup
         self.store = store
         self.rulebook = rulebook
         if overlaps is None and rulebook is not None:
@@ -261,6 +276,7 @@ class Slrt:
                 collaborators=collaborators,
                 nik_index=self.nik_index,
                 relay=self._relay,
+                dedup=self.dedup,
             )
         return self._pipeline
 
@@ -286,13 +302,26 @@ class Slrt:
         needs: Sequence[Need],
         emergency: bool = False,
         priority: Priority = Priority.NORMAL,
+        duplicate_override: str | None = None,
         idempotency_key: str | None = None,
     ) -> Case:
         """Open a case for *household* with its first needs.
 
+        With intake de-duplication on (``dedup``), the household is first looked up
+        among the open cases by keyed tokens: a NIK or KK number already on an open case
+        refuses the registration (attach the need there with :meth:`record_need`); a
+        likely match by names, birth dates and village registers the case with a
+        duplicate-suspect flag (:attr:`~slrt_core.case.Case.duplicates`) for a
+        supervisor (:meth:`duplicate_suspects`, :meth:`mark_distinct`,
+        :meth:`merge_duplicate`). *duplicate_override* is why a household whose NIK or
+        KK number is on an open case is registered anyway (another household sharing an
+        old KK): it is recorded as the reason of the flag the case then carries.
+
         Raises:
             InvalidInputError: every problem with the household, needs, channel or kind.
             AccessDenied: the actor may not register, or the village is outside their area.
+            DuplicateCaseError: the household already has an open case (its id when the
+                actor may see it) and no *duplicate_override* was given; nothing written.
         """
         return self._case(
             cmd.RegisterCase(
@@ -303,6 +332,7 @@ class Slrt:
                 needs=needs,
                 emergency=emergency,
                 priority=priority,
+                duplicate_override=duplicate_override,
                 idempotency_key=idempotency_key,
             )
         )
@@ -313,15 +343,23 @@ class Slrt:
         case_id: str,
         need: Need,
         *,
+        channel: Channel | None = None,
         idempotency_key: str | None = None,
         expected_version: int | None = None,
     ) -> Case:
-        """Add a need to an open case."""
+        """Add a need to an open case.
+
+        *channel* records the door the need came in through when it is not the case's
+        own: the household came to the Puskesos with a case a facilitator registered,
+        and the refused registration (:class:`~slrt_core.errors.DuplicateCaseError`)
+        pointed here.
+        """
         return self._case(
             cmd.RecordNeed(
                 actor=actor,
                 case_id=case_id,
                 need=need,
+                channel=channel,
                 idempotency_key=idempotency_key,
                 expected_version=expected_version,
             )
@@ -948,6 +986,176 @@ class Slrt:
             )
         )
 
+    def mark_distinct(
+        self,
+        actor: Actor,
+        case_id: str,
+        other_case_id: str,
+        *,
+        note: str,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Resolve the duplicate-suspect flag of *case_id* naming *other_case_id*: two households.
+
+        Both cases go on; the flag stays in the case's history as ``distinct``.
+
+        Raises:
+            AccessDenied: the actor may not resolve flags (supervisors and managers may).
+            InvalidInputError: no open flag of the case names the other case, or no note.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._case(
+            cmd.MarkDistinct(
+                actor=actor,
+                case_id=case_id,
+                other_case_id=other_case_id,
+                note=note,
+                idempotency_key=idempotency_key,
+                expected_version=expected_version,
+            )
+        )
+
+    def merge_duplicate(self, actor: Actor, case_id: str, *, into: str, note: str) -> Case:
+        """Merge case *case_id* into case *into*: one household, one case; the case kept.
+
+        Two commands through the pipeline, each audited: the open needs of *case_id*
+        are recorded on *into* (:class:`~slrt_core.case.DuplicateMerged`, each need's
+        origin kept; a member's need stays that member's when the flag matched them),
+        then *case_id* closes with reason ``duplicate`` pointing at *into*
+        (:class:`~slrt_core.case.CaseMergedInto`). Both histories stay whole, and the
+        flag between the two (on either case) is resolved as ``merged``. Running it
+        again after an interruption finishes what is left, and does nothing twice.
+
+        Raises:
+            AccessDenied: the actor may not merge (supervisors and managers may), or
+                not both cases.
+            InvalidInputError: no open flag between the two cases, or no note.
+            TransitionNotAllowed: *case_id* cannot close now (an open referral), or
+                *into* is closed; nothing was written.
+
+        .. versionadded:: 0.1.0
+        """
+        check_id(case_id, "case_id")
+        check_id(into, "into")
+        require_text(note, "note")
+        store, policy = self.store, self.authorizer
+        duplicate = visible_case(store, policy, actor, Command.MERGE_CASES, case_id)
+        kept = visible_case(store, policy, actor, Command.MERGE_CASES, into)
+        absorbed = case_id in kept.merged_from
+        if duplicate.merged_into == into and absorbed:
+            return kept
+        flagged = duplicate.duplicate(into) or kept.duplicate(case_id)
+        if flagged is None and not absorbed:
+            raise InvalidInputError.single(
+                "into",
+                f"No open duplicate-suspect flag links case {case_id!r} and case {into!r}; "
+                "merge only cases the intake check flagged.",
+                f"Tidak ada tanda dugaan ganda terbuka antara kasus {case_id!r} dan {into!r}; "
+                "gabungkan hanya kasus yang ditandai pemeriksaan data masuk.",
+            )
+        for case, transition in ((duplicate, "close"), (kept, "resolve_duplicate")):
+            if next_state(case, transition) is None:
+                why, why_id = why_not(transition, case.state)
+                raise TransitionNotAllowed(
+                    case.case_id,
+                    case.state.value,
+                    str(Command.MERGE_CASES),
+                    why=why,
+                    why_id=why_id,
+                )
+        if not absorbed:
+            needs, origins = carried_needs(duplicate, kept)
+            kept = self._case(
+                cmd.MergeDuplicate(
+                    actor=actor,
+                    case_id=into,
+                    from_case_id=case_id,
+                    needs=needs,
+                    origins=origins,
+                    note=note,
+                )
+            )
+        if duplicate.merged_into is None:
+            self._case(
+                cmd.CloseAsDuplicate(actor=actor, case_id=case_id, into_case_id=into, note=note)
+            )
+        return kept
+
+    def duplicate_suspects(
+        self,
+        actor: Actor,
+        *,
+        page: str | None = None,
+        limit: int = 50,
+        count: bool = False,
+        purpose: AccessPurpose | None = None,
+    ) -> Page[CaseSummary]:
+        """The supervisor's worklist: open cases with a duplicate-suspect flag to resolve.
+
+        The cases in the actor's jurisdiction whose intake check flagged another case
+        (its :attr:`~slrt_core.case.Case.duplicates` say which, with the score and the
+        fields that agreed), oldest registration first, paged as :meth:`cases`. Also
+        the worklist ``duplicate_suspects`` (:meth:`worklist`).
+
+        Raises:
+            AccessDenied: the actor may not list cases, or not resolve flags.
+            StorageError: the store keeps no candidate index.
+
+        .. versionadded:: 0.1.0
+        """
+        why = purpose_for(actor, purpose)
+        within = actor.jurisdiction
+        self.authorizer.authorize(actor, Command.LIST_CASES, region=within)
+        self.authorizer.authorize(actor, Command.MARK_DISTINCT, region=within)
+        index = self._candidate_index()
+        ids = frozenset(index.dedup_flagged(within=within))
+        regions, excluded = region_scope(within, local_date_in(within, self.clock.now()))
+        selection = CaseSelection(regions=regions, excluded=excluded, case_ids=ids)
+        found = case_page(
+            self.store, selection, CaseOrder.REGISTERED, page, check_limit(limit), count=count
+        )
+        self._log_read(actor, "duplicate_suspects", f"region:{within.code or 'ID'}", why)
+        return found
+
+    def rebuild_duplicate_index(self, *, batch: int = 500) -> int:
+        """File every open case of the store in its candidate index again; the count.
+
+        For a store that held cases before intake de-duplication was turned on (or
+        before its schema had the index), and after a pepper rotation (every case is
+        filed under the current pepper). Closed and erased cases are left out. The open
+        cases are walked through the read models, *batch* at a time (memory stays
+        bounded), each loaded and filed in a transaction of its own.
+
+        Raises:
+            StorageError: the service has no ``dedup`` peppers, or the store keeps no
+                candidate index.
+
+        .. versionadded:: 0.1.0
+        """
+        index = self._candidate_index()
+        indexer = self.dedup
+        assert indexer is not None  # noqa: S101 - _candidate_index checked it
+        selection = CaseSelection(states=frozenset(CaseState) - {CaseState.CLOSED})
+        done, after = 0, None
+        while True:
+            page = self.store.case_summaries(
+                selection, order=CaseOrder.REGISTERED, after=after, limit=batch
+            )
+            for summary in page:
+                case = self.store.load(summary.case_id)
+                entry = DedupEntry(
+                    tokens=indexer.household(case.household),
+                    suspects=len(case.open_duplicates),
+                    region=case.region.code,
+                )
+                index.dedup_file(case.case_id, entry)
+                done += 1
+            if len(page) < batch:
+                return done
+            after = case_key(page[-1], CaseOrder.REGISTERED)
+
     def sweep(self, now: datetime | None = None) -> SweepReport:
         """Escalate overdue referrals one ladder step at a time, as the system.
 
@@ -1269,7 +1477,10 @@ class Slrt:
 
         .. versionadded:: 0.1.0
         """
-        query = worklist_query(_order(Worklist, name), actor)
+        chosen = _order(Worklist, name)
+        if chosen is Worklist.DUPLICATE_SUSPECTS:
+            return self.duplicate_suspects(actor, page=page, limit=limit, count=count)
+        query = worklist_query(chosen, actor)
         if query.cases is not None:
             return self.cases(
                 actor,
@@ -1602,6 +1813,21 @@ class Slrt:
         return relay.drain() if relay is not None else RelayReport()
 
     # ------------------------------------------------------------------ reads
+
+    def _candidate_index(self) -> CandidateIndex:
+        store = self.store
+        if self.dedup is None or not isinstance(store, CandidateIndex):
+            msg = (
+                "Intake de-duplication is off: pass dedup=BlindIndexer(peppers) to Slrt, on a "
+                "store that keeps a candidate index (those of slrt_core.adapters do)."
+            )
+            raise StorageError(
+                msg,
+                message_id="Pemeriksaan data ganda tidak aktif: berikan "
+                "`dedup=BlindIndexer(...)` ke `Slrt`, dengan penyimpanan yang punya indeks "
+                "kandidat.",
+            )
+        return store
 
     def _token_index(self) -> NikIndex:
         if self.nik_index is None:

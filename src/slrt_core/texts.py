@@ -239,6 +239,23 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "en": "export cases or referrals as a table",
         "id": "mengekspor tabel kasus atau rujukan",
     },
+    "label.Command.mark_distinct": {
+        "en": "mark a duplicate suspect distinct",
+        "id": "menandai dugaan ganda sebagai berbeda",
+    },
+    "label.Command.merge_cases": {
+        "en": "merge duplicate cases",
+        "id": "menggabungkan kasus ganda",
+    },
+    # lifecycle transitions that no command of the matrix is named after
+    "label.Command.flag_duplicate": {
+        "en": "flag a duplicate suspect",
+        "id": "menandai dugaan ganda",
+    },
+    "label.Command.resolve_duplicate": {
+        "en": "resolve a duplicate suspect",
+        "id": "menyelesaikan dugaan ganda",
+    },
     # consent: purposes and data categories
     "label.Purpose.referral": {"en": "referral", "id": "rujukan"},
     "label.Purpose.assessment": {"en": "assessment", "id": "asesmen"},
@@ -538,6 +555,16 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
         "id": "Anda ditugaskan menangani kasus {case_id} di wilayah {region}; kasus itu ada "
         "di daftar kerja Anda.",
     },
+    "notify.duplicate_suspected.subject": {
+        "en": "Case {case_id} may be a duplicate",
+        "id": "Kasus {case_id} diduga ganda",
+    },
+    "notify.duplicate_suspected.body": {
+        "en": "The household of case {case_id} may already have a case ({others}). Mark it "
+        "distinct or merge the cases from the duplicate_suspects worklist.",
+        "id": "Rumah tangga kasus {case_id} mungkin sudah punya kasus ({others}). Tandai "
+        "berbeda atau gabungkan kasusnya dari daftar kerja `duplicate_suspects`.",
+    },
     "notify.case_transferred.subject": {
         "en": "Case {case_id} transferred to your region",
         "id": "Kasus {case_id} dipindahkan ke wilayah Anda",
@@ -612,6 +639,7 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "topic.case_submitted": {"en": "case_submitted", "id": "kasus diajukan"},
     "topic.worker_assigned": {"en": "worker_assigned", "id": "petugas ditugaskan"},
     "topic.case_transferred": {"en": "case_transferred", "id": "kasus dipindahkan"},
+    "topic.duplicate_suspected": {"en": "duplicate_suspected", "id": "dugaan kasus ganda"},
     "topic.case_returned": {"en": "case_returned", "id": "kasus dikembalikan"},
     "topic.case_approved": {"en": "case_approved", "id": "kasus disetujui"},
     "topic.referral_requested": {"en": "referral_requested", "id": "rujukan baru"},
@@ -664,6 +692,22 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "event.consent_withdrawn": {"en": "Consent withdrawn", "id": "Persetujuan dicabut"},
     "event.worker_assigned": {"en": "Worker assigned", "id": "Petugas ditugaskan"},
     "event.worker_unassigned": {"en": "Worker unassigned", "id": "Penugasan petugas dicabut"},
+    "event.duplicate_suspected": {
+        "en": "Possible duplicate registration flagged",
+        "id": "Dugaan pendaftaran ganda ditandai",
+    },
+    "event.duplicate_marked_distinct": {
+        "en": "Marked as a different household",
+        "id": "Ditandai sebagai rumah tangga berbeda",
+    },
+    "event.duplicate_merged": {
+        "en": "Duplicate case merged into this one",
+        "id": "Kasus ganda digabungkan ke kasus ini",
+    },
+    "event.case_merged_into": {
+        "en": "Closed as a duplicate and merged into another case",
+        "id": "Ditutup sebagai kasus ganda dan digabungkan ke kasus lain",
+    },
     "event.case_transferred": {
         "en": "Case transferred to another region",
         "id": "Kasus dipindahkan ke wilayah lain",
@@ -746,6 +790,27 @@ TEXTS: Mapping[str, Mapping[str, str]] = {
     "dedup.decision.same": {"en": "same household", "id": "rumah tangga yang sama"},
     "dedup.decision.likely": {"en": "likely duplicate", "id": "kemungkinan ganda"},
     "dedup.decision.distinct": {"en": "distinct", "id": "berbeda"},
+    "label.DuplicateStatus.open": {"en": "Open", "id": "Terbuka"},
+    "label.DuplicateStatus.distinct": {"en": "Distinct", "id": "Berbeda"},
+    "label.DuplicateStatus.merged": {"en": "Merged", "id": "Digabung"},
+    "error.duplicate_case": {
+        "en": "This household already has an open case: {cases} (shared: {fields}). Record "
+        "the new need on it with record_need(actor, {first}, need, channel=...), or, if it is "
+        "another household, register with duplicate_override='<reason>'.",
+        "id": "Rumah tangga ini sudah punya kasus terbuka: {cases} (sama: {fields}). Catat "
+        "kebutuhan baru pada kasus itu dengan `record_need(actor, {first}, need, "
+        "channel=...)`, atau, bila rumah tangga lain, daftarkan dengan "
+        "`duplicate_override='<alasan>'`.",
+    },
+    "error.duplicate_case.elsewhere": {
+        "en": "This household already has an open case outside your jurisdiction (shared: "
+        "{fields}). Ask that region's staff to record the new need on it (record_need), or, "
+        "if it is another household, register with duplicate_override='<reason>'.",
+        "id": "Rumah tangga ini sudah punya kasus terbuka di luar wilayah kerja Anda (sama: "
+        "{fields}). Minta petugas wilayah itu mencatat kebutuhan baru pada kasus tersebut "
+        "(`record_need`), atau, bila rumah tangga lain, daftarkan dengan "
+        "`duplicate_override='<alasan>'`.",
+    },
     "dedup.explain": {
         "en": "Case {case_id}: {decision}, score {score}. Agreed: {fields}.",
         "id": "Kasus {case_id}: {decision}, skor {score}. Yang cocok: {fields}.",

@@ -116,3 +116,5 @@ class Command(enum.StrEnum):
     SUBJECT_ACCESS = "subject_access"
     ERASE = "erase"
     EXPORT = "export"
+    MARK_DISTINCT = "mark_distinct"
+    MERGE_CASES = "merge_cases"

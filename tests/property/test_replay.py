@@ -36,6 +36,8 @@ from slrt_core.case import (
     CaseSubmitted,
     DirectServiceDelivered,
     DomainEvent,
+    DuplicateMatch,
+    DuplicateStatus,
     Event,
     Need,
     NeedRecorded,
@@ -51,9 +53,13 @@ from slrt_core.case import (
     replay,
 )
 from slrt_core.case._events import (
+    CaseMergedInto,
     CaseTransferred,
     ConsentRecorded,
     ConsentWithdrawn,
+    DuplicateMarkedDistinct,
+    DuplicateMerged,
+    DuplicateSuspected,
     LawfulBasisRecorded,
     WorkerAssigned,
     WorkerUnassigned,
@@ -491,7 +497,7 @@ PAYLOADS: dict[type, st.SearchStrategy[DomainEvent]] = {
         emergency=st.booleans(),
         priority=st.sampled_from(Priority),
     ),
-    NeedRecorded: st.builds(NeedRecorded, need=NEED),
+    NeedRecorded: st.builds(NeedRecorded, need=NEED, channel=st.none() | st.sampled_from(Channel)),
     CaseAssessed: st.builds(CaseAssessed, **ASSESSMENT),
     CaseReassessed: st.builds(CaseReassessed, **ASSESSMENT),
     CaseSubmitted: st.builds(CaseSubmitted),
@@ -538,6 +544,31 @@ PAYLOADS: dict[type, st.SearchStrategy[DomainEvent]] = {
         from_region=st.sampled_from([RegionCode("33.74"), RegionCode("33.74.01")]),
         to_region=st.sampled_from([RegionCode("33.01"), RegionCode("33.01.02.2001")]),
     ),
+    DuplicateSuspected: st.builds(
+        DuplicateSuspected,
+        matches=st.lists(
+            st.builds(
+                DuplicateMatch,
+                case_id=IDS,
+                decision=st.sampled_from(["same", "likely"]),
+                score=st.floats(-30, 60, allow_nan=False).map(lambda x: round(x, 1)),
+                agreed=st.lists(st.sampled_from(["kk", "nik", "name", "village"])).map(tuple),
+                members=st.lists(st.tuples(IDS, IDS), max_size=3).map(tuple),
+                status=st.sampled_from(DuplicateStatus),
+            ),
+            min_size=1,
+            max_size=3,
+        ).map(tuple),
+        overridden=st.booleans(),
+    ),
+    DuplicateMarkedDistinct: st.builds(DuplicateMarkedDistinct, other_case_id=IDS),
+    DuplicateMerged: st.builds(
+        DuplicateMerged,
+        from_case_id=IDS,
+        needs=st.lists(NEED, max_size=2).map(tuple),
+        carried=st.lists(st.tuples(IDS, IDS), max_size=2).map(tuple),
+    ),
+    CaseMergedInto: st.builds(CaseMergedInto, into_case_id=IDS),
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -26,6 +26,7 @@ from slrt_core.adapters.basics import PlainCodec
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event, replay
 from slrt_core.case._model import Case, CaseState
+from slrt_core.dedup import HouseholdTokens, MemoryCandidateIndex
 from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
@@ -33,7 +34,7 @@ from slrt_core.errors import (
     ReferralNotFoundError,
 )
 from slrt_core.identity import RegionCode
-from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, DedupEntry, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.projections import (
     CaseOrder,
     CaseSelection,
@@ -94,6 +95,8 @@ class MemoryStore:
         self._positions = itertools.count()  # outbox order; erasure deletes messages
         self._case_summaries: dict[str, CaseSummary] = {}
         self._referral_summaries: dict[str, ReferralSummary] = {}
+        self._dedup = MemoryCandidateIndex()
+        self._dedup_of: dict[str, tuple[RegionCode, int]] = {}  # region, open flags
 
     # CaseStore
     def load(self, case_id: str, /) -> Case:
@@ -173,7 +176,23 @@ class MemoryStore:
             self._erased.add(case_id)
             self._pending_erasures.add(case_id)
             self._events[case_id] = []
+        self._keep_candidate(case_id, commit.dedup, erased=erases)
         self._project(commit.case, erased=erases)
+
+    def _keep_candidate(self, case_id: str, entry: DedupEntry | None, *, erased: bool) -> None:
+        """A commit's candidate entry: none left for an erased case (under the lock)."""
+        if erased:
+            self._file(case_id, DedupEntry(tokens=None))
+        elif entry is not None:
+            self._file(case_id, entry)
+
+    def _file(self, case_id: str, entry: DedupEntry) -> None:
+        """File or remove the case's candidate entry (the caller holds the lock)."""
+        self._dedup.remove(case_id)
+        self._dedup_of.pop(case_id, None)
+        if entry.tokens is not None:
+            self._dedup.add(case_id, entry.tokens)
+            self._dedup_of[case_id] = (RegionCode(entry.region), entry.suspects)
 
     def _project(self, case: Case, *, erased: bool) -> None:
         """Keep the case's summaries (the caller holds the lock); none once erased."""
@@ -237,6 +256,32 @@ class MemoryStore:
             rows = [r for r in rows if r[1][1] is not None and r[1][1] <= due_before]
         rows.sort(key=lambda r: (r[1][1] is None, r[1][1] or due_before or _EPOCH, r[0]))
         return [(rid, case_id) for rid, (case_id, _) in rows]
+
+    # CandidateIndex
+    def dedup_candidates(self, keys: Collection[str], /, *, limit: int = 50) -> list[str]:
+        """Case ids filed under any of *keys*, NIK and KK matches first, most keys next."""
+        with self._lock:
+            return list(self._dedup.candidates_of(keys, limit=limit))
+
+    def dedup_tokens(self, case_ids: Collection[str], /) -> dict[str, HouseholdTokens]:
+        """The stored tokens of those of *case_ids* in the index (without blocking keys)."""
+        with self._lock:
+            index = self._dedup
+            return {c: index.tokens_of(c).without_blocks() for c in case_ids if c in index}
+
+    def dedup_flagged(self, *, within: RegionCode | None = None) -> list[str]:
+        """The indexed cases with an open duplicate-suspect flag (within a region)."""
+        with self._lock:
+            return sorted(
+                c
+                for c, (region, suspects) in self._dedup_of.items()
+                if suspects > 0 and (within is None or within.contains(region))
+            )
+
+    def dedup_file(self, case_id: str, entry: DedupEntry, /) -> None:
+        """File *entry* as the case's entry (or remove it)."""
+        with self._lock:
+            self._file(case_id, entry)
 
     # SummaryQueries
     def case_summaries(

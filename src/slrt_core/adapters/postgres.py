@@ -40,7 +40,7 @@ library is always refused.
 from __future__ import annotations
 
 import select
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal, Self, TypeAlias, TypeVar
 
@@ -50,6 +50,16 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from slrt_core.adapters._dedup import (
+    POSTGRES_DEDUP_SCHEMA,
+    candidates_sql,
+    commit_dedup,
+    decode_tokens,
+    drop_dedup,
+    flagged_sql,
+    tokens_sql,
+    write_dedup,
+)
 from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     POSTGRES,
@@ -82,6 +92,7 @@ from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
+from slrt_core.dedup import HouseholdTokens
 from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
@@ -90,7 +101,7 @@ from slrt_core.errors import (
     StorageError,
 )
 from slrt_core.identity import RegionCode
-from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, DedupEntry, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.projections import (
     CaseOrder,
     CaseSelection,
@@ -185,9 +196,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: the read models (case and referral summaries); filled by rebuild_projections.
     POSTGRES_SCHEMA,
-    # 5: reserved for intake de-duplication (issue 14), which lands on its own branch; a
-    # no-op until then.
-    "SELECT 1",
+    # 5: the duplicate-candidate index of intake de-duplication (keyed tokens only);
+    # filled by Slrt.rebuild_duplicate_index for the cases stored before it.
+    POSTGRES_DEDUP_SCHEMA,
     # 6: the summaries' stage timestamps and SLA facts (a new stored form: rebuilt once),
     # and an index on the time of a case's last change.
     POSTGRES_STAGES,
@@ -537,7 +548,7 @@ class PostgresStore:
                     refusal = check.admit(commit, stored or 0, key_stored=key in used)
                     results.append(refusal)
                     if refusal is None:
-                        head = _write_rows(cur, rows, projection, head, stored)
+                        head = _write_rows(cur, rows, projection, commit.dedup, head, stored)
                 cur.execute("UPDATE audit_head SET seq = %s, digest = %s", head)
             return results
 
@@ -568,6 +579,7 @@ class PostgresStore:
 
         def finish(conn: Connection) -> None:
             conn.execute("DELETE FROM outbox WHERE (body::jsonb) ->> 'case_id' = %s", (case_id,))
+            drop_dedup(conn, case_id, "postgres")
             conn.execute("DELETE FROM pending_erasures WHERE case_id = %s", (case_id,))
 
         self._write(finish, case_id=case_id, expected=0)
@@ -628,6 +640,38 @@ class PostgresStore:
             ).fetchone()
         )
         return None if row is None else idempotency_record(row)
+
+    # ------------------------------------------------------------------ CandidateIndex
+
+    def dedup_candidates(self, keys: Collection[str], /, *, limit: int = 50) -> list[str]:
+        """Case ids filed under any of *keys*, NIK and KK matches first, most keys next."""
+        if not keys:
+            return []
+        sql, params = candidates_sql(keys, limit, "postgres")
+        rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
+        return [str(r[0]) for r in rows]
+
+    def dedup_tokens(self, case_ids: Collection[str], /) -> dict[str, HouseholdTokens]:
+        """The stored tokens of those of *case_ids* in the index."""
+        if not case_ids:
+            return {}
+        sql, params = tokens_sql(case_ids, "postgres")
+        return decode_tokens(self._read(lambda c: c.execute(sql.encode(), params).fetchall()))
+
+    def dedup_flagged(self, *, within: RegionCode | None = None) -> list[str]:
+        """The indexed cases with an open duplicate-suspect flag (within a region)."""
+        sql, params = flagged_sql(within.code if within is not None else None, "postgres")
+        rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
+        return [str(r[0]) for r in rows]
+
+    def dedup_file(self, case_id: str, entry: DedupEntry, /) -> None:
+        """File *entry* as the case's entry (or remove it), in a transaction of its own."""
+
+        def write(conn: Connection) -> None:
+            with conn.cursor() as cur:
+                write_dedup(cur, case_id, entry, "postgres")
+
+        self._write(write, case_id=case_id, expected=0)
 
     # ------------------------------------------------------------------ SummaryQueries
 
@@ -812,6 +856,7 @@ def _write_rows(
     cur: psycopg.Cursor[TupleRow],
     rows: CommitRows,
     projection: ProjectionRows,
+    dedup: DedupEntry | None,
     head: tuple[int, str],
     stored: int | None,
 ) -> tuple[int, str]:
@@ -827,6 +872,9 @@ def _write_rows(
         rows.event_rows(records),
     )
     write_projection(cur, projection, POSTGRES)
+    commit_dedup(
+        cur, rows.case_id, dedup, "postgres", erased=rows.state == _ERASED, new=stored is None
+    )
     if stored is not None:
         cur.execute(
             "UPDATE cases SET version = %s, state = %s, region = %s "

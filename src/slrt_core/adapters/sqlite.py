@@ -17,12 +17,22 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from slrt_core.adapters._dedup import (
+    SQLITE_DEDUP_SCHEMA,
+    candidates_sql,
+    commit_dedup,
+    decode_tokens,
+    drop_dedup,
+    flagged_sql,
+    tokens_sql,
+    write_dedup,
+)
 from slrt_core.adapters._outbox import outbox_message
 from slrt_core.adapters._projections import (
     SQLITE,
@@ -55,6 +65,7 @@ from slrt_core.adapters.basics import PlainCodec, check_schema_version
 from slrt_core.audit import GENESIS, AuditRecord, chain
 from slrt_core.case._events import Event
 from slrt_core.case._model import Case, CaseState
+from slrt_core.dedup import HouseholdTokens
 from slrt_core.errors import (
     CaseErasedError,
     CaseNotFoundError,
@@ -64,7 +75,7 @@ from slrt_core.errors import (
 )
 from slrt_core.identity import RegionCode
 from slrt_core.keys import sealing_codec
-from slrt_core.ports import Commit, EventCodec, IdempotencyRecord, OutboxMessage
+from slrt_core.ports import Commit, DedupEntry, EventCodec, IdempotencyRecord, OutboxMessage
 from slrt_core.projections import (
     CaseOrder,
     CaseSelection,
@@ -145,9 +156,9 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: the read models (case and referral summaries); filled by rebuild_projections.
     SQLITE_SCHEMA,
-    # 5: reserved for intake de-duplication (issue 14), which lands on its own branch; a
-    # no-op until then.
-    "SELECT 1",
+    # 5: the duplicate-candidate index of intake de-duplication (keyed tokens only);
+    # filled by Slrt.rebuild_duplicate_index for the cases stored before it.
+    SQLITE_DEDUP_SCHEMA,
     # 6: the summaries' stage timestamps and SLA facts (a new stored form: rebuilt once),
     # and an index on the time of a case's last change.
     SQLITE_STAGES,
@@ -488,7 +499,9 @@ class SqliteStore:
                 refusal = check.admit(commit, version or 0, key_stored=used)
                 results.append(refusal)
                 if refusal is None:
-                    head = _write_rows(conn, rows, projection, head, exists=version is not None)
+                    head = _write_rows(
+                        conn, rows, projection, commit.dedup, head, exists=version is not None
+                    )
             return seen, head, results
 
         seen, head, results = self._write(write)
@@ -525,6 +538,7 @@ class SqliteStore:
 
         def finish(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM outbox WHERE json_extract(body, '$.case_id') = ?", (case_id,))
+            drop_dedup(conn, case_id, "sqlite")
             conn.execute("DELETE FROM pending_erasures WHERE case_id = ?", (case_id,))
 
         self._write(finish)
@@ -589,6 +603,32 @@ class SqliteStore:
         sql += " ORDER BY due_at IS NULL, due_at, referral_id"
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
         return [(str(r[0]), str(r[1])) for r in rows]
+
+    # ------------------------------------------------------------------ CandidateIndex
+
+    def dedup_candidates(self, keys: Collection[str], /, *, limit: int = 50) -> list[str]:
+        """Case ids filed under any of *keys*, NIK and KK matches first, most keys next."""
+        if not keys:
+            return []
+        sql, params = candidates_sql(keys, limit, "sqlite")
+        rows = self._read(lambda c: c.execute(sql, params).fetchall())
+        return [str(r[0]) for r in rows]
+
+    def dedup_tokens(self, case_ids: Collection[str], /) -> dict[str, HouseholdTokens]:
+        """The stored tokens of those of *case_ids* in the index."""
+        if not case_ids:
+            return {}
+        sql, params = tokens_sql(case_ids, "sqlite")
+        return decode_tokens(self._read(lambda c: c.execute(sql, params).fetchall()))
+
+    def dedup_flagged(self, *, within: RegionCode | None = None) -> list[str]:
+        """The indexed cases with an open duplicate-suspect flag (within a region)."""
+        sql, params = flagged_sql(within.code if within is not None else None, "sqlite")
+        return [str(r[0]) for r in self._read(lambda c: c.execute(sql, params).fetchall())]
+
+    def dedup_file(self, case_id: str, entry: DedupEntry, /) -> None:
+        """File *entry* as the case's entry (or remove it), in a transaction of its own."""
+        self._write(lambda c: write_dedup(c, case_id, entry, "sqlite"))
 
     # ------------------------------------------------------------------ SummaryQueries
 
@@ -818,6 +858,7 @@ def _write_rows(
     conn: sqlite3.Connection,
     rows: CommitRows,
     projection: ProjectionRows,
+    dedup: DedupEntry | None,
     head: tuple[int, str],
     *,
     exists: bool,
@@ -830,6 +871,7 @@ def _write_rows(
         rows.event_rows(records),
     )
     write_projection(conn, projection, SQLITE)
+    commit_dedup(conn, rows.case_id, dedup, "sqlite", erased=rows.state == _ERASED, new=not exists)
     if exists:
         conn.execute(
             "UPDATE cases SET version = ?, state = ?, region = ? WHERE case_id = ?",

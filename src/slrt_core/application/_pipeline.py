@@ -10,11 +10,17 @@
    gets the same answer for a case that does not exist and for one outside their
    jurisdiction;
 5. **lifecycle**: the transition the command's event declares, checked once;
-6. **decide**: the handler turns the command into events (ids are made and the
+6. **duplicates** (a registration, when the service has a blind indexer): the
+   household is looked up in the store's candidate index; a NIK or KK number already
+   on an open case refuses it (:class:`~slrt_core.errors.DuplicateCaseError`) unless
+   overridden with a reason, a likely match adds a duplicate-suspect flag
+   (:mod:`slrt_core.application.duplicates`);
+7. **decide**: the handler turns the command into events (ids are made and the
    directory is read only now);
-7. **fold** the events into the new case, and **commit** events, audit records, case
-   row, referral index, outbox rows and idempotency record in one transaction;
-8. **relay** the notifications, when the service has a notifier.
+8. **fold** the events into the new case, and **commit** events, audit records, case
+   row, referral index, outbox rows, idempotency record and the case's entry in the
+   candidate index in one transaction;
+9. **relay** the notifications, when the service has a notifier.
 
 A command refused at any step has written nothing.
 """
@@ -29,7 +35,15 @@ from typing import Any, Protocol
 import attrs
 
 from slrt_core.access import Actor
-from slrt_core.application import assignment, case_flow, consent, privacy, referral, sweep
+from slrt_core.application import (
+    assignment,
+    case_flow,
+    consent,
+    duplicates,
+    privacy,
+    referral,
+    sweep,
+)
 from slrt_core.application._base import By, Collaborators, Decision, Handler, NothingDue
 from slrt_core.application._checks import check_id, check_note
 from slrt_core.application.commands import (
@@ -41,15 +55,25 @@ from slrt_core.application.commands import (
     RegisterCase,
     UpdateReferral,
 )
-from slrt_core.case._events import CaseErased, CaseRegistered, Event, apply, replay
+from slrt_core.case._events import (
+    CaseErased,
+    CaseRegistered,
+    DuplicateSuspected,
+    Event,
+    apply,
+    replay,
+)
 from slrt_core.case._lifecycle import next_state, why_not
 from slrt_core.case._model import Case
+from slrt_core.dedup import BlindIndexer, MatchDecision
 from slrt_core.errors import (
+    AccessDenied,
     CaseErasedError,
     CaseNotFoundError,
     CaseNotVisibleError,
     ConcurrencyError,
     CorruptRecordError,
+    DuplicateCaseError,
     IdempotencyKeyReusedError,
     InvalidInputError,
     OutsideJurisdictionError,
@@ -63,9 +87,18 @@ from slrt_core.freetext import clean_text
 from slrt_core.identity import RegionCode
 from slrt_core.notify import notifications_for
 from slrt_core.outbox import OutboxRelay
-from slrt_core.ports import Authorizer, Commit, ErasableStore, IdempotencyRecord, Store
+from slrt_core.ports import (
+    Authorizer,
+    CandidateIndex,
+    Commit,
+    DedupEntry,
+    ErasableStore,
+    IdempotencyRecord,
+    Store,
+)
 from slrt_core.privacy import NikIndex
 from slrt_core.serialization import canonical_json, converter
+from slrt_core.vocabulary import Command
 
 __all__ = ["HANDLERS", "Outcome", "Pipeline", "fingerprint"]
 
@@ -77,6 +110,7 @@ HANDLERS: Mapping[type[Any], Handler[Any]] = {
     **sweep.HANDLERS,
     **privacy.HANDLERS,
     **assignment.HANDLERS,
+    **duplicates.HANDLERS,
 }
 
 #: Fields that say who asks and how, not what is asked: left out of the fingerprint.
@@ -144,6 +178,11 @@ class Pipeline:
         collaborators: what handlers may consult.
         nik_index: keyed NIK tokens, written before a registration's commit.
         relay: delivers the outbox after each commit that added notifications.
+        dedup: the peppers of intake de-duplication; with it every registration is
+            checked against the store's candidate index, which every commit keeps.
+
+    Raises:
+        StorageError: *dedup* is given and the store keeps no candidate index.
 
     .. versionadded:: 0.1.0
     """
@@ -156,12 +195,29 @@ class Pipeline:
         collaborators: Collaborators,
         nik_index: NikIndex | None = None,
         relay: OutboxRelay | None = None,
+        dedup: BlindIndexer | None = None,
     ) -> None:
         self.store = store
         self.authorizer = authorizer
         self.collaborators = collaborators
         self.nik_index = nik_index
         self.relay = relay
+        self.dedup = dedup
+        self.candidates: CandidateIndex | None = None
+        if dedup is not None:
+            if not isinstance(store, CandidateIndex):
+                msg = (
+                    f"{type(store).__name__} keeps no duplicate-candidate index "
+                    "(slrt_core.ports.CandidateIndex): use a store of slrt_core.adapters, or "
+                    "leave dedup out."
+                )
+                raise StorageError(
+                    msg,
+                    message_id=f"`{type(store).__name__}` tidak menyimpan indeks kandidat "
+                    "ganda (`CandidateIndex`): pakai penyimpanan `slrt_core.adapters`, atau "
+                    "kosongkan `dedup`.",
+                )
+            self.candidates = store
 
     def run(self, command: AnyCommand, *, claimed_at: datetime | None = None) -> Outcome:
         """Run *command*; what it did.
@@ -309,14 +365,18 @@ class Pipeline:
             if command.expected_version is not None and command.expected_version != case.version:
                 raise ConcurrencyError(case.case_id, command.expected_version, case.version)
             _check_lifecycle(case, command)
+        flag = self._check_duplicates(command) if isinstance(command, RegisterCase) else None
         now = command.at if isinstance(command, Escalate) else deps.clock.now()
         decision = handler.decide(command, case, now, deps)
+        if flag is not None:
+            decision = attrs.evolve(decision, steps=(*decision.steps, flag))
         case_id = case.case_id if case is not None else deps.ids.new_id("case")
         new, events = _fold(case, case_id, decision, command.actor, now, claimed_at)
         result_id = decision.result_id or (
             command.referral_id if isinstance(command, REFERRAL_COMMANDS) else case_id
         )
-        commit = _commit_of(command, case, new, events, result_id, key)
+        entry = None if self.dedup is None else duplicates.dedup_entry(case, new, self.dedup)
+        commit = _commit_of(command, case, new, events, result_id, key, entry)
         return Outcome(case=new, result_id=result_id, decision=decision), commit
 
     # ------------------------------------------------------------------ steps
@@ -359,6 +419,39 @@ class Pipeline:
                 raise IdempotencyKeyReusedError(key) from None
             raise _not_visible(command) from None
         return Outcome(case=case, result_id=record.result_id)
+
+    def _check_duplicates(self, command: RegisterCase) -> By | None:
+        """The intake check: refuse an open case's household, or the flag to record.
+
+        Raises:
+            DuplicateCaseError: a NIK or KK token of the household is on an open case and
+                the command gives no override (nothing is written).
+        """
+        if self.dedup is None or self.candidates is None:
+            return None
+        found = duplicates.intake_matches(self.candidates, self.dedup, command.household)
+        if not found:
+            return None
+        same = [r for r in found if r.decision is MatchDecision.SAME]
+        override = command.duplicate_override
+        if same and override is None:
+            visible = [r.case_id for r in same if self._may_see(command.actor, r.case_id)]
+            fields = sorted({f for r in same for f in r.agreed if f in ("kk", "nik")})
+            raise DuplicateCaseError(
+                visible, elsewhere=len(visible) < len(same), fields=fields or ("nik",)
+            )
+        flags = tuple(duplicates.as_flag(r) for r in found)
+        payload = DuplicateSuspected(matches=flags, overridden=bool(same))
+        return By(payload, command.actor, override if same and override else "")
+
+    def _may_see(self, actor: Actor, case_id: str) -> bool:
+        """Whether *actor* may read case *case_id* (the refusal names only those)."""
+        try:
+            region = self.store.load(case_id).region
+            self.authorizer.authorize(actor, Command.READ_CASE, region=region)
+        except (AccessDenied, CaseNotFoundError, StorageError):
+            return False
+        return True
 
     def _load(
         self, command: AnyCommand, store: _Reads
@@ -481,8 +574,9 @@ def _commit_of(
     events: tuple[Event, ...],
     result_id: str,
     key: str | None,
+    dedup: DedupEntry | None = None,
 ) -> Commit:
-    """What *command* writes: its events, notifications and idempotency record."""
+    """What *command* writes: its events, notifications, idempotency record and index entry."""
     record = (
         IdempotencyRecord(
             key=key,
@@ -501,6 +595,7 @@ def _commit_of(
         events=events,
         notifications=tuple(n for e in events for n in notifications_for(new, e)),
         idempotency=record,
+        dedup=dedup,
     )
 
 
@@ -625,7 +720,15 @@ def _not_visible(command: AnyCommand) -> Exception:
 
 
 #: The free-text arguments of commands, cleaned by one policy (:mod:`slrt_core.freetext`).
-FREE_TEXT_FIELDS = ("findings", "note", "how", "description", "override_reason", "request_ref")
+FREE_TEXT_FIELDS = (
+    "findings",
+    "note",
+    "how",
+    "description",
+    "override_reason",
+    "request_ref",
+    "duplicate_override",
+)
 
 
 #: The free-text fields of each command class, found once (not looked up per command).

@@ -64,6 +64,17 @@ def _check_register(command: RegisterCase, deps: Collaborators) -> RegisterCase:
     kind = enum_value(ComplaintKind, command.kind, "kind", problems)
     priority = enum_value(Priority, command.priority, "priority", problems)
     numbered = number_needs(command.needs, command.household, problems, start=1)
+    override: object = command.duplicate_override  # typed loosely by callers at run time
+    if override is not None and (not isinstance(override, str) or not override.strip()):
+        problems.append(
+            Problem(
+                "duplicate_override",
+                "Give the reason to register a household that already has an open case "
+                "(non-empty text), or leave duplicate_override out.",
+                "Berikan alasan mendaftarkan rumah tangga yang sudah punya kasus terbuka "
+                "(teks tidak kosong), atau kosongkan `duplicate_override`.",
+            )
+        )
     if not numbered and not problems:
         problems.append(
             Problem(
@@ -99,12 +110,19 @@ def _register(command: RegisterCase, _case: None, _now: datetime, _deps: Collabo
     )
 
 
+def _check_record_need(command: RecordNeed, _deps: Collaborators) -> RecordNeed:
+    if command.channel is None:
+        return command
+    channel = check_enum(Channel, command.channel, "channel")
+    return command if channel is command.channel else attrs.evolve(command, channel=channel)
+
+
 def _record_need(command: RecordNeed, case: Case, _now: datetime, _deps: Collaborators) -> Decision:
     problems: list[Problem] = []
     numbered = number_needs([command.need], case.household, problems, start=len(case.needs) + 1)
     if problems:
         raise InvalidInputError(problems)
-    return Decision(steps=(NeedRecorded(need=numbered[0]),))
+    return Decision(steps=(NeedRecorded(need=numbered[0], channel=command.channel),))
 
 
 def eligibility(
@@ -207,7 +225,7 @@ def _close(command: Close, _case: Case, _now: datetime, _deps: Collaborators) ->
 #: The case-flow commands and their handlers.
 HANDLERS: dict[type[Any], Handler[Any]] = {
     RegisterCase: Handler(check=_check_register, decide=_register),
-    RecordNeed: Handler(check=unchecked, decide=_record_need),
+    RecordNeed: Handler(check=_check_record_need, decide=_record_need),
     Assess: Handler(check=_check_findings, decide=_assess),
     Submit: Handler(check=unchecked, decide=lambda *_: _SUBMITTED),
     ReturnForCorrection: Handler(check=_check_return, decide=_return),

@@ -34,6 +34,7 @@ from slrt_core.case._events import (
     CaseAssessed,
     CaseClosed,
     CaseErased,
+    CaseMergedInto,
     CaseReassessed,
     CaseRegistered,
     CaseReturned,
@@ -44,6 +45,8 @@ from slrt_core.case._events import (
     ConsentWithdrawn,
     DirectServiceDelivered,
     DomainEvent,
+    DuplicateMarkedDistinct,
+    DuplicateMerged,
     LawfulBasisRecorded,
     NeedRecorded,
     NeedResolvedLocally,
@@ -69,10 +72,13 @@ __all__ = [
     "Assess",
     "AssignWorker",
     "Close",
+    "CloseAsDuplicate",
     "ConfirmReceipt",
     "DeliverDirectService",
     "Erase",
     "Escalate",
+    "MarkDistinct",
+    "MergeDuplicate",
     "Reassess",
     "RecordConsent",
     "RecordHouseholdConsent",
@@ -96,7 +102,12 @@ __all__ = [
 
 @attrs.frozen(kw_only=True, eq=False)
 class RegisterCase:
-    """Open a case for *household* with its first needs."""
+    """Open a case for *household* with its first needs.
+
+    *duplicate_override* is the reason to register a household whose NIK or KK number
+    is already on an open case (another household sharing an old KK, say); without it
+    such a registration is refused.
+    """
 
     permission: ClassVar[Command] = Command.REGISTER
     event: ClassVar[type[DomainEvent]] = CaseRegistered
@@ -107,19 +118,21 @@ class RegisterCase:
     needs: Sequence[Need]
     emergency: bool = False
     priority: Priority = Priority.NORMAL
+    duplicate_override: str | None = None
     idempotency_key: str | None = None
     expected_version: ClassVar[None] = None  # a new case has no version to expect
 
 
 @attrs.frozen(kw_only=True, eq=False)
 class RecordNeed:
-    """Add a need to an open case."""
+    """Add a need to an open case (*channel*: the door it came in through, if another)."""
 
     permission: ClassVar[Command] = Command.RECORD_NEED
     event: ClassVar[type[DomainEvent]] = NeedRecorded
     actor: Actor
     case_id: str
     need: Need
+    channel: Channel | None = None
     idempotency_key: str | None = None
     expected_version: int | None = None
 
@@ -237,6 +250,65 @@ class Close:
     case_id: str
     reason: ClosingReason
     note: str = ""
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class MarkDistinct:
+    """Resolve the case's duplicate-suspect flag naming *other_case_id*: two households.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.MARK_DISTINCT
+    event: ClassVar[type[DomainEvent]] = DuplicateMarkedDistinct
+    actor: Actor
+    case_id: str
+    other_case_id: str
+    note: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class MergeDuplicate:
+    """Carry the open needs of case *from_case_id* over to this case (the one kept).
+
+    *needs* are the duplicate's open needs as this household records them (member ids
+    mapped), *origins* their ids in the duplicate, in the same order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.MERGE_CASES
+    event: ClassVar[type[DomainEvent]] = DuplicateMerged
+    actor: Actor
+    case_id: str
+    from_case_id: str
+    needs: Sequence[Need]
+    origins: Sequence[str]
+    note: str
+    idempotency_key: str | None = None
+    expected_version: int | None = None
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class CloseAsDuplicate:
+    """Close the case as a duplicate of *into_case_id*, which holds its needs now.
+
+    .. versionadded:: 0.1.0
+    """
+
+    permission: ClassVar[Command] = Command.MERGE_CASES
+    event: ClassVar[type[DomainEvent]] = CaseMergedInto
+    actor: Actor
+    case_id: str
+    into_case_id: str
+    note: str
     idempotency_key: str | None = None
     expected_version: int | None = None
 
@@ -487,6 +559,9 @@ AnyCommand: TypeAlias = (
     | AssignWorker
     | UnassignWorker
     | TransferCase
+    | MarkDistinct
+    | MergeDuplicate
+    | CloseAsDuplicate
 )
 
 #: The commands that act on a referral (found through the store's referral index).

@@ -17,6 +17,8 @@ worklist                query                                                   
 ``received``            referrals ``requested`` or ``received`` (provider staff:   deadline
                         their provider's)
 ``overdue``             open referrals past their deadline now                     deadline
+``duplicate_suspects``  open cases with a duplicate-suspect flag to resolve        registered
+                        (supervisors; :meth:`slrt_core.Slrt.duplicate_suspects`)
 ======================  =========================================================  ==========
 
 .. versionadded:: 0.1.0
@@ -46,6 +48,7 @@ class Worklist(enum.StrEnum):
     TO_REFER = "to_refer"
     RECEIVED = "received"
     OVERDUE = "overdue"
+    DUPLICATE_SUSPECTS = "duplicate_suspects"
 
 
 @attrs.frozen(kw_only=True)
@@ -61,7 +64,7 @@ class WorklistQuery:
 _OPEN_STATES = frozenset(CaseState) - {CaseState.CLOSED}
 
 
-def worklist_query(name: Worklist, actor: Actor) -> WorklistQuery:
+def worklist_query(name: Worklist, actor: Actor) -> WorklistQuery:  # noqa: PLR0911 - one per list
     """The query of worklist *name* for *actor*.
 
     Examples:
@@ -92,6 +95,10 @@ def worklist_query(name: Worklist, actor: Actor) -> WorklistQuery:
                 sectors=frozenset(Sector),
             )
         )
+    if name is Worklist.DUPLICATE_SUSPECTS:
+        # Answered from the store's candidate index (Slrt.duplicate_suspects): the ids
+        # of the flagged cases become the selection; no filter of the read models says it.
+        return WorklistQuery(cases=CaseFilter(states=_OPEN_STATES), case_order=CaseOrder.REGISTERED)
     provider = actor.provider_id if actor.role is Role.PROVIDER_STAFF else None
     if name is Worklist.RECEIVED:
         return WorklistQuery(

@@ -20,6 +20,8 @@ from slrt_core.case._model import (
     Case,
     CaseState,
     DirectService,
+    DuplicateMatch,
+    DuplicateStatus,
     Need,
     NeedStatus,
     Priority,
@@ -39,6 +41,7 @@ __all__ = [
     "CaseAssessed",
     "CaseClosed",
     "CaseErased",
+    "CaseMergedInto",
     "CaseReassessed",
     "CaseRegistered",
     "CaseReturned",
@@ -49,6 +52,9 @@ __all__ = [
     "ConsentWithdrawn",
     "DirectServiceDelivered",
     "DomainEvent",
+    "DuplicateMarkedDistinct",
+    "DuplicateMerged",
+    "DuplicateSuspected",
     "EVENT_TYPES",
     "Event",
     "LawfulBasisRecorded",
@@ -110,9 +116,15 @@ class CaseRegistered(Payload, name="case_registered", transition=""):
 
 @attrs.frozen(kw_only=True)
 class NeedRecorded(Payload, name="need_recorded", transition="record_need"):
-    """Another need was recorded on the case."""
+    """Another need was recorded on the case.
+
+    *channel* is the door it came in through when that is not the case's own (a need
+    brought to the Puskesos for a household a facilitator registered); ``None`` in
+    events recorded before it was kept, and when not given.
+    """
 
     need: Need
+    channel: Channel | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -277,6 +289,61 @@ class CaseTransferred(Payload, name="case_transferred", transition="transfer"):
 
 
 @attrs.frozen(kw_only=True)
+class DuplicateSuspected(Payload, name="duplicate_suspected", transition="flag_duplicate"):
+    """The intake check found other cases that may be this household's (a flag).
+
+    Recorded with the registration: a likely match by names, birth dates and village,
+    or, with *overridden*, a NIK or KK number already on an open case that the
+    registering staff overrode (the event's reason says why). Each flag stays open
+    until a supervisor marks it distinct or merges the cases.
+
+    .. versionadded:: 0.1.0
+    """
+
+    matches: tuple[DuplicateMatch, ...]
+    overridden: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class DuplicateMarkedDistinct(
+    Payload, name="duplicate_marked_distinct", transition="resolve_duplicate"
+):
+    """A supervisor found the flagged case and *other_case_id* to be two households.
+
+    .. versionadded:: 0.1.0
+    """
+
+    other_case_id: str
+
+
+@attrs.frozen(kw_only=True)
+class DuplicateMerged(Payload, name="duplicate_merged", transition="resolve_duplicate"):
+    """Case *from_case_id* was merged into this one: its open needs carried over.
+
+    *needs* are the needs as this case records them (new ids); *carried* pairs each
+    one's id here with its id in the merged case, whose history stays as it was.
+
+    .. versionadded:: 0.1.0
+    """
+
+    from_case_id: str
+    needs: tuple[Need, ...] = ()
+    carried: tuple[tuple[str, str], ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class CaseMergedInto(Payload, name="case_merged_into", transition="close"):
+    """The case was a duplicate of *into_case_id*: it closed, its open needs went there.
+
+    It closes the case with reason ``duplicate``; its history is kept as it was.
+
+    .. versionadded:: 0.1.0
+    """
+
+    into_case_id: str
+
+
+@attrs.frozen(kw_only=True)
 class CaseClosed(Payload, name="case_closed", transition="close"):
     """The case closed for a reason."""
 
@@ -318,6 +385,10 @@ DomainEvent: TypeAlias = (
     | WorkerAssigned
     | WorkerUnassigned
     | CaseTransferred
+    | DuplicateSuspected
+    | DuplicateMarkedDistinct
+    | DuplicateMerged
+    | CaseMergedInto
 )
 
 #: Every payload class by its stored ``type``.
@@ -635,6 +706,39 @@ def _closed(_case: Case, _event: Event, p: CaseClosed) -> _Changes:
     return {"closing_reason": p.reason}
 
 
+def _resolved(
+    duplicates: tuple[DuplicateMatch, ...], case_id: str, status: DuplicateStatus
+) -> tuple[DuplicateMatch, ...]:
+    return tuple(
+        attrs.evolve(d, status=status) if d.case_id == case_id and d.is_open else d
+        for d in duplicates
+    )
+
+
+def _suspected(case: Case, _event: Event, p: DuplicateSuspected) -> _Changes:
+    return {"duplicates": (*case.duplicates, *p.matches)}
+
+
+def _distinct(case: Case, _event: Event, p: DuplicateMarkedDistinct) -> _Changes:
+    return {"duplicates": _resolved(case.duplicates, p.other_case_id, DuplicateStatus.DISTINCT)}
+
+
+def _merged(case: Case, _event: Event, p: DuplicateMerged) -> _Changes:
+    return {
+        "needs": (*case.needs, *p.needs),
+        "merged_from": (*case.merged_from, p.from_case_id),
+        "duplicates": _resolved(case.duplicates, p.from_case_id, DuplicateStatus.MERGED),
+    }
+
+
+def _merged_into(case: Case, _event: Event, p: CaseMergedInto) -> _Changes:
+    return {
+        "closing_reason": ClosingReason.DUPLICATE,
+        "merged_into": p.into_case_id,
+        "duplicates": _resolved(case.duplicates, p.into_case_id, DuplicateStatus.MERGED),
+    }
+
+
 #: The fold of each payload type, typed by its payload (the dispatch guarantees it).
 _APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     NeedRecorded: _need_recorded,
@@ -658,4 +762,8 @@ _APPLY: dict[type[DomainEvent], Callable[[Case, Event, Any], _Changes]] = {
     WorkerAssigned: _assigned,
     WorkerUnassigned: _unassigned,
     CaseTransferred: _transferred,
+    DuplicateSuspected: _suspected,
+    DuplicateMarkedDistinct: _distinct,
+    DuplicateMerged: _merged,
+    CaseMergedInto: _merged_into,
 }

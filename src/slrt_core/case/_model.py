@@ -12,13 +12,14 @@ from datetime import date, datetime
 import attrs
 
 from slrt_core.errors import InvalidInputError, Problem
+from slrt_core.formatting import number
 from slrt_core.household import Household
 from slrt_core.identity import RegionCode
 from slrt_core.referral._consent import ADULT_AGE, Consent, DataCategory, LawfulBasis, covering
 from slrt_core.referral._model import Referral
 from slrt_core.rules._decision import Decision as RulesDecision
 from slrt_core.rules._decision import Status
-from slrt_core.texts import text
+from slrt_core.texts import LanguageCode, text
 from slrt_core.vocabulary import Channel, ClosingReason, ComplaintKind, Sector
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Case",
     "CaseState",
     "DirectService",
+    "DuplicateMatch",
+    "DuplicateStatus",
     "Need",
     "NeedStatus",
     "Priority",
@@ -169,6 +172,68 @@ class DirectService:
     by: str
 
 
+class DuplicateStatus(enum.StrEnum):
+    """Where a duplicate-suspect flag stands.
+
+    .. versionadded:: 0.1.0
+    """
+
+    OPEN = "open"
+    """Waiting for a supervisor."""
+    DISTINCT = "distinct"
+    """A supervisor found two households: both cases go on."""
+    MERGED = "merged"
+    """One household: one case was merged into the other."""
+
+
+@attrs.frozen(kw_only=True)
+class DuplicateMatch:
+    """A duplicate-suspect flag: another case that may be this household's, and why.
+
+    Made by the intake check at registration (:mod:`slrt_core.dedup`): the explanation
+    holds tokens' outcomes only (which fields agreed, the score), never a name.
+
+    Attributes:
+        case_id: the other case.
+        decision: ``"same"`` (a NIK or KK number shared: registered anyway, with an
+            override) or ``"likely"`` (similar names, birth dates, village).
+        score: the Fellegi-Sunter score of the match.
+        agreed: the fields that agreed (``"kk"``, ``"nik"``, ``"name"``, ``"birth_date"``
+            ...; labels ``dedup.field.<field>`` in :mod:`slrt_core.texts`).
+        members: ``(member of this case, member of the other)`` pairs matched, best first.
+        status: open until a supervisor resolves it.
+
+    .. versionadded:: 0.1.0
+    """
+
+    case_id: str
+    decision: str
+    score: float
+    agreed: tuple[str, ...] = ()
+    members: tuple[tuple[str, str], ...] = ()
+    status: DuplicateStatus = DuplicateStatus.OPEN
+
+    @property
+    def is_open(self) -> bool:
+        """True until a supervisor marked it distinct or merged the cases."""
+        return self.status is DuplicateStatus.OPEN
+
+    def explain(self, language: LanguageCode = "id") -> str:
+        """One sentence for staff: the other case, the decision, the score, what agreed.
+
+        Examples:
+            >>> DuplicateMatch(case_id="C-1", decision="likely", score=22.4,
+            ...                agreed=("name", "birth_date")).explain("en")
+            'Case C-1: likely duplicate, score 22.4. Agreed: full name, date of birth.'
+        """
+        decision = text(f"dedup.decision.{self.decision}", language)
+        score = number(self.score, language, digits=1)
+        fields = ", ".join(text(f"dedup.field.{f}", language) for f in self.agreed)
+        key = "dedup.explain" if fields else "dedup.explain.none"
+        return text(key, language, case_id=self.case_id, decision=decision, score=score,
+                    fields=fields)  # fmt: skip
+
+
 @attrs.frozen(kw_only=True)
 class StateChange:
     """One step of a case's state history: the state it entered, and when.
@@ -207,6 +272,9 @@ class Case:
         closing_reason: why the case closed.
         consents: consents recorded for members of the household, oldest first.
         lawful_bases: other lawful bases recorded for the case, oldest first.
+        duplicates: the duplicate-suspect flags raised on the case, oldest first.
+        merged_into: the case this one was merged into (it closed as a duplicate).
+        merged_from: the cases merged into this one, oldest first.
         state_history: every state the case entered, with when, oldest first (its
             registration first); events that leave the state as it is add nothing.
 
@@ -234,6 +302,24 @@ class Case:
     consents: tuple[Consent, ...] = ()
     lawful_bases: tuple[LawfulBasis, ...] = ()
     state_history: tuple[StateChange, ...] = ()
+    duplicates: tuple[DuplicateMatch, ...] = ()
+    merged_into: str | None = None
+    merged_from: tuple[str, ...] = ()
+
+    @property
+    def open_duplicates(self) -> tuple[DuplicateMatch, ...]:
+        """The duplicate-suspect flags no supervisor has resolved yet.
+
+        .. versionadded:: 0.1.0
+        """
+        return tuple(d for d in self.duplicates if d.is_open)
+
+    def duplicate(self, case_id: str) -> DuplicateMatch | None:
+        """The open duplicate-suspect flag naming *case_id*, or ``None``.
+
+        .. versionadded:: 0.1.0
+        """
+        return next((d for d in self.duplicates if d.case_id == case_id and d.is_open), None)
 
     @property
     def region(self) -> RegionCode:

@@ -12,7 +12,7 @@ docs/explanation/deduplication.md.
 
 from __future__ import annotations
 
-from slrt_core.dedup._index import MemoryCandidateIndex, check_intake
+from slrt_core.dedup._index import MemoryCandidateIndex, check_intake, match_intake
 from slrt_core.dedup._labelled import (
     LabelledPair,
     generated_pairs,
@@ -31,6 +31,8 @@ from slrt_core.dedup._score import (
     MatchDecision,
     MatchResult,
     MemberMatch,
+    decision_of,
+    explain_flagged,
     score_households,
     score_members,
 )
@@ -52,9 +54,12 @@ __all__ = [
     "MemoryCandidateIndex",
     "check_intake",
     "compact_name",
+    "decision_of",
+    "explain_flagged",
     "generated_pairs",
     "hand_written_pairs",
     "labelled_pairs",
+    "match_intake",
     "name_parts",
     "normalise_name",
     "phonetic_key",

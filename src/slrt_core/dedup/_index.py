@@ -11,20 +11,25 @@ comes with the store, docs/explanation/deduplication.md):
 
 * :meth:`~MemoryCandidateIndex.add`: ``INSERT`` one row per key;
 * :meth:`~MemoryCandidateIndex.remove`: ``DELETE ... WHERE case_id = ?``;
-* :meth:`~MemoryCandidateIndex.candidates`: ``SELECT case_id, count(*) FROM dedup_key
-  WHERE key IN (...) GROUP BY case_id ORDER BY count(*) DESC, case_id LIMIT ?``.
+* :meth:`~MemoryCandidateIndex.candidates`: ``SELECT case_id FROM dedup_key WHERE key IN
+  (...) GROUP BY case_id ORDER BY sum(exact) DESC, count(*) DESC, case_id LIMIT ?``
+  (``exact`` is 1 on the rows of NIK and KK tokens: a case sharing one comes first).
+
+The stores of :mod:`slrt_core.adapters` keep such a table (``dedup_keys``) beside a
+table of each case's tokens (``dedup_cases``), written in the transaction of the commit
+that changed the case; :func:`match_intake` scores an intake through either.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from slrt_core.dedup._score import MatchDecision, MatchResult, score_households
+from slrt_core.dedup._score import MatchDecision, MatchResult, explain_flagged, score_households
 from slrt_core.dedup._tokens import BlindIndexer, HouseholdTokens
 from slrt_core.household import Household
 
-__all__ = ["MemoryCandidateIndex", "check_intake"]
+__all__ = ["MemoryCandidateIndex", "check_intake", "match_intake"]
 
 _ORDER = {MatchDecision.SAME: 0, MatchDecision.LIKELY: 1, MatchDecision.DISTINCT: 2}
 
@@ -54,6 +59,7 @@ class MemoryCandidateIndex:
     def __init__(self) -> None:
         self._cases: dict[str, HouseholdTokens] = {}
         self._postings: dict[str, list[str]] = {}
+        self._exact: set[str] = set()  # the keys that are NIK or KK tokens
 
     def __len__(self) -> int:
         return len(self._cases)
@@ -66,6 +72,7 @@ class MemoryCandidateIndex:
         if case_id in self._cases:
             self.remove(case_id)
         self._cases[case_id] = tokens
+        self._exact.update(tokens.exact)
         postings = self._postings
         for key in tokens.keys:
             bucket = postings.get(key)
@@ -84,6 +91,7 @@ class MemoryCandidateIndex:
             bucket.remove(case_id)
             if not bucket:
                 del self._postings[key]
+                self._exact.discard(key)
 
     def tokens_of(self, case_id: str, /) -> HouseholdTokens:
         """The tokens *case_id* was filed with.
@@ -94,15 +102,62 @@ class MemoryCandidateIndex:
         return self._cases[case_id]
 
     def candidates(self, tokens: HouseholdTokens, /, *, limit: int = 50) -> tuple[str, ...]:
-        """The cases sharing a key with *tokens*, most shared keys first, at most *limit*."""
+        """The cases sharing a key with *tokens*, at most *limit*.
+
+        Those sharing the most NIK and KK tokens come first, then the most shared keys.
+        """
+        return self.candidates_of(tokens.keys, limit=limit)
+
+    def candidates_of(self, keys: Iterable[str], /, *, limit: int = 50) -> tuple[str, ...]:
+        """The cases filed under any of *keys*, ranked as by :meth:`candidates`."""
         hits: Counter[str] = Counter()
+        exact_hits: Counter[str] = Counter()
         postings = self._postings
-        for key in tokens.keys:
+        exact = self._exact
+        for key in keys:
             bucket = postings.get(key)
             if bucket is not None:
                 hits.update(bucket)
-        ranked = sorted(hits.items(), key=lambda item: (-item[1], item[0]))
+                if key in exact:
+                    exact_hits.update(bucket)
+        ranked = sorted(hits.items(), key=lambda item: (-exact_hits[item[0]], -item[1], item[0]))
         return tuple(case_id for case_id, _ in ranked[:limit])
+
+
+def match_intake(
+    household: Household,
+    indexer: BlindIndexer,
+    *,
+    candidates: Callable[[HouseholdTokens, int], Sequence[str]],
+    tokens: Callable[[Sequence[str]], Mapping[str, HouseholdTokens]],
+    limit: int = 50,
+    exclude: Iterable[str] = (),
+    flagged_only: bool = False,
+) -> tuple[MatchResult, ...]:
+    """Score *household* against the candidates an index finds, most serious first.
+
+    The index is two functions: *candidates* (the case ids sharing a key with an
+    intake's tokens, at most a given number) and *tokens* (the stored tokens of case
+    ids; those missing are skipped). The intake is tokenised under every active pepper
+    version, so cases filed before a rotation are still found. Results are ordered
+    same, likely, distinct, then by score, then by case id. With *flagged_only*, the
+    distinct candidates are scored but left out (and their explanation never built).
+    """
+    skip = set(exclude)
+    results: dict[str, MatchResult] = {}
+    for version in indexer.versions:
+        intake = indexer.household(household, version=version)
+        found = [c for c in candidates(intake, limit) if c not in skip and c not in results]
+        if not found:
+            continue
+        for case_id, stored in tokens(found).items():
+            if stored.version != version or case_id in results:
+                continue
+            if not flagged_only:
+                results[case_id] = score_households(intake, stored, case_id=case_id)
+            elif (flagged := explain_flagged(intake, stored, case_id=case_id)) is not None:
+                results[case_id] = flagged
+    return tuple(sorted(results.values(), key=lambda r: (_ORDER[r.decision], -r.score, r.case_id)))
 
 
 def check_intake(
@@ -125,13 +180,11 @@ def check_intake(
         limit: candidates scored per pepper version.
         exclude: case ids to leave out (the intake's own case, when re-checked).
     """
-    skip = set(exclude)
-    results: dict[str, MatchResult] = {}
-    for version in indexer.versions:
-        tokens = indexer.household(household, version=version)
-        for case_id in index.candidates(tokens, limit=limit):
-            stored = index.tokens_of(case_id)
-            if case_id in skip or case_id in results or stored.version != version:
-                continue
-            results[case_id] = score_households(tokens, stored, case_id=case_id)
-    return tuple(sorted(results.values(), key=lambda r: (_ORDER[r.decision], -r.score, r.case_id)))
+    return match_intake(
+        household,
+        indexer,
+        candidates=lambda tokens, n: index.candidates(tokens, limit=n),
+        tokens=lambda ids: {c: index.tokens_of(c) for c in ids},
+        limit=limit,
+        exclude=exclude,
+    )

@@ -66,6 +66,8 @@ __all__ = [
     "MatchDecision",
     "MatchResult",
     "MemberMatch",
+    "decision_of",
+    "explain_flagged",
     "score_households",
     "score_members",
 ]
@@ -225,6 +227,42 @@ def _compare(
     return round(sum(_WEIGHTS[x] for x in levels), 1), tuple(levels), nik
 
 
+_W_NAME, _W_PHONETIC, _W_ALL, _W_SOME, _W_NONE = (
+    _WEIGHTS[k] for k in ("name", "phonetic", "parts_all", "parts_some", "name_none")
+)
+_W_DOB, _W_YOB, _W_NO_YOB = (_WEIGHTS[k] for k in ("birth_date", "birth_year", "birth_none"))
+_W_VILLAGE, _W_NO_VILLAGE = _WEIGHTS["village"], _WEIGHTS["village_none"]
+
+
+def _pair_score(a: MemberTokens, b: MemberTokens, village: float) -> tuple[float, bool]:
+    """The score of :func:`_compare` and the NIK agreement, without the levels (hot path).
+
+    The weights are added in the order :func:`_compare` sums them, so the two agree to
+    the last bit.
+    """
+    score = 0.0
+    if a.name is not None and b.name is not None:
+        if a.name == b.name:
+            score += _W_NAME
+        elif a.phonetic == b.phonetic:
+            score += _W_PHONETIC
+        else:
+            shared = a.parts & b.parts
+            if not shared:
+                score += _W_NONE
+            else:
+                score += _W_ALL if shared in (a.parts, b.parts) else _W_SOME
+    if a.birth_date == b.birth_date:
+        score += _W_DOB
+    else:
+        score += _W_YOB if a.birth_year == b.birth_year else _W_NO_YOB
+    score += village
+    nik = a.nik is not None and a.nik == b.nik
+    if a.nik is not None and b.nik is not None and not nik:
+        score += _NIK_DIFFERS
+    return round(score, 1), nik
+
+
 def score_members(a: MemberTokens, b: MemberTokens, *, same_village: bool) -> MemberMatch:
     """Compare two members (the village is the households').
 
@@ -264,6 +302,34 @@ def score_households(
     Raises:
         InvalidInputError: the two were tokenised under different pepper versions.
     """
+    return _explained(_scored(intake, candidate), case_id)
+
+
+def decision_of(intake: HouseholdTokens, candidate: HouseholdTokens) -> MatchDecision:
+    """The decision of :func:`score_households` alone, without building the explanation.
+
+    The intake check scores every candidate but explains only those it flags.
+
+    Raises:
+        InvalidInputError: the two were tokenised under different pepper versions.
+    """
+    return _scored(intake, candidate).decision
+
+
+@attrs.frozen
+class _Scored:
+    """What the explanation of a comparison is built from."""
+
+    intake: HouseholdTokens
+    candidate: HouseholdTokens
+    same_village: bool
+    grid: list[list[tuple[float, bool]]]
+    kk: bool
+    score: float
+    decision: MatchDecision
+
+
+def _scored(intake: HouseholdTokens, candidate: HouseholdTokens) -> _Scored:
     if intake.version != candidate.version:
         raise InvalidInputError.single(
             "version",
@@ -273,21 +339,13 @@ def score_households(
             "dibandingkan; buat token data masuk dengan versi kandidat.",
         )
     same_village = intake.village == candidate.village
-    grid = [
-        [_compare(a, b, same_village=same_village) for b in candidate.members]
-        for a in intake.members
-    ]
-    order = sorted(
-        ((i, j) for i in range(len(grid)) for j in range(len(grid[i]))),
-        key=lambda ij: (
-            -grid[ij[0]][ij[1]][2],
-            -grid[ij[0]][ij[1]][0],
-            intake.members[ij[0]].member_id,
-            candidate.members[ij[1]].member_id,
-        ),
-    )
+    village = _W_VILLAGE if same_village else _W_NO_VILLAGE
+    grid = [[_pair_score(a, b, village) for b in candidate.members] for a in intake.members]
     kk = intake.kk is not None and intake.kk == candidate.kk
-    best = grid[order[0][0]][order[0][1]][0] if order else 0.0
+    # The best pair: a pair sharing a NIK first, then the highest score (_order's first).
+    cells = [cell for row in grid for cell in row]
+    shared = [score for score, nik in cells if nik]
+    best = max(shared) if shared else max((score for score, _ in cells), default=0.0)
     score = best
     if min(len(intake.members), len(candidate.members)) > 1:
         matched = _max_matching(
@@ -295,17 +353,50 @@ def score_households(
         )
         score += MEMBER_BONUS * (matched - 1) if matched > 1 else NO_OTHER_MEMBER
     score = round(score, 1)
-    if kk or any(cell[2] for row in grid for cell in row):
+    if kk or shared:
         decision = MatchDecision.SAME
     elif score >= LIKELY:
         decision = MatchDecision.LIKELY
     else:
         decision = MatchDecision.DISTINCT
-    pairs = tuple(
-        score_members(intake.members[i], candidate.members[j], same_village=same_village)
-        for i, j in _one_to_one(order)
+    return _Scored(intake, candidate, same_village, grid, kk, score, decision)
+
+
+def _order(scored: _Scored) -> list[tuple[int, int]]:
+    """The member pairs, best first: a shared NIK, then the score, then the member ids."""
+    grid, intake, candidate = scored.grid, scored.intake, scored.candidate
+    return sorted(
+        ((i, j) for i in range(len(grid)) for j in range(len(grid[i]))),
+        key=lambda ij: (
+            -grid[ij[0]][ij[1]][1],
+            -grid[ij[0]][ij[1]][0],
+            intake.members[ij[0]].member_id,
+            candidate.members[ij[1]].member_id,
+        ),
     )
-    return MatchResult(case_id=case_id, decision=decision, score=score, kk=kk, pairs=pairs)
+
+
+def _explained(scored: _Scored, case_id: str) -> MatchResult:
+    intake, candidate = scored.intake, scored.candidate
+    pairs = tuple(
+        score_members(intake.members[i], candidate.members[j], same_village=scored.same_village)
+        for i, j in _one_to_one(_order(scored))
+    )
+    return MatchResult(
+        case_id=case_id, decision=scored.decision, score=scored.score, kk=scored.kk, pairs=pairs
+    )
+
+
+def explain_flagged(
+    intake: HouseholdTokens, candidate: HouseholdTokens, *, case_id: str = ""
+) -> MatchResult | None:
+    """:func:`score_households` when the decision is ``same`` or ``likely``, else ``None``.
+
+    The explanation (member pairs and their levels) is built only for a flagged match:
+    the intake check's hot path, where most candidates are distinct.
+    """
+    scored = _scored(intake, candidate)
+    return None if scored.decision is MatchDecision.DISTINCT else _explained(scored, case_id)
 
 
 def _one_to_one(order: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ Examples:
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping
 from datetime import date
@@ -97,6 +98,75 @@ class HouseholdTokens:
     def keys(self) -> frozenset[str]:
         """Every key the candidate index files this household under."""
         return self.exact | self.blocks
+
+    def to_json(self) -> str:
+        """The tokens the scorer compares, as compact JSON (what a store keeps).
+
+        ``[version, kk, village, [[member_id, nik, name, phonetic, [parts...], dob,
+        yob], ...]]``. The blocking keys are left out: a store keeps them as rows of its
+        key table. :meth:`from_json` reads the text back (with no blocking keys).
+
+        Examples:
+            >>> t = HouseholdTokens(version=1, kk=None, village="v1:aa", members=(),
+            ...                     blocks=frozenset({"v1:bb"}))
+            >>> t.to_json()
+            '[1,null,"v1:aa",[]]'
+            >>> HouseholdTokens.from_json(t.to_json()) == t.without_blocks()
+            True
+        """
+        members = [
+            [m.member_id, m.nik, m.name, m.phonetic, sorted(m.parts), m.birth_date, m.birth_year]
+            for m in self.members
+        ]
+        return _dumps([self.version, self.kk, self.village, members])
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> HouseholdTokens:
+        """The tokens of :meth:`to_json`'s text (with no blocking keys)."""
+        version, kk, village, rows = json.loads(text)
+        # Not interned: tokens read from a store live for one check.
+        members = tuple(
+            _member_tokens(member_id, nik, name, phonetic, frozenset(parts), dob, yob)
+            for member_id, nik, name, phonetic, parts, dob, yob in rows
+        )
+        return cls(version=int(version), kk=kk, village=village, members=members, blocks=_NONE)
+
+    def without_blocks(self) -> HouseholdTokens:
+        """These tokens without their blocking keys (as a store gives them back)."""
+        return attrs.evolve(self, blocks=frozenset()) if self.blocks else self
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+#: No blocking keys (tokens read back from a store).
+_NONE: frozenset[str] = frozenset()
+
+#: MemberTokens' slots, in field order: decoding sets them directly (no attrs __init__,
+#: which checks nothing here), as the fold builds cases (slrt_core.case._events).
+_SET_ID, _SET_NIK, _SET_NAME, _SET_PHONETIC, _SET_PARTS, _SET_DOB, _SET_YOB = (
+    vars(MemberTokens)[a.name].__set__ for a in attrs.fields(MemberTokens)
+)
+_new = object.__new__
+
+
+def _member_tokens(
+    member_id: str,
+    nik: str | None,
+    name: str | None,
+    phonetic: str | None,
+    parts: frozenset[str],
+    birth_date: str | None,
+    birth_year: str | None,
+) -> MemberTokens:
+    member: MemberTokens = _new(MemberTokens)
+    _SET_ID(member, member_id)
+    _SET_NIK(member, nik)
+    _SET_NAME(member, name)
+    _SET_PHONETIC(member, phonetic)
+    _SET_PARTS(member, parts)
+    _SET_DOB(member, birth_date)
+    _SET_YOB(member, birth_year)
+    return member
 
 
 class BlindIndexer:

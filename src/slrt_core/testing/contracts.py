@@ -37,9 +37,10 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import random
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 
 import attrs
@@ -65,6 +66,7 @@ from slrt_core.case._events import (
 )
 from slrt_core.case._model import Case, CaseState, Need, Priority
 from slrt_core.crypto import MemoryKeyStore, SealingCodec, StaticKeyring, SubjectVault
+from slrt_core.dedup import BlindIndexer, MemoryCandidateIndex, synthetic_household, villages
 from slrt_core.demo import run_demo
 from slrt_core.errors import (
     CaseErasedError,
@@ -73,11 +75,14 @@ from slrt_core.errors import (
     CorruptRecordError,
     ReferralNotFoundError,
 )
-from slrt_core.identity import Nik, RegionCode
+from slrt_core.household import Household, Person, Relationship
+from slrt_core.identity import KkNumber, Nik, RegionCode, Sex
 from slrt_core.notify import Notification, notifications_for
 from slrt_core.ports import (
+    CandidateIndex,
     CaseList,
     Commit,
+    DedupEntry,
     ErasableStore,
     EventCodec,
     IdempotencyRecord,
@@ -229,6 +234,36 @@ def _need(case: Case, description: str) -> NeedRecorded:
 
 def _assessed() -> CaseAssessed:
     return CaseAssessed(findings="Assessed at home.")
+
+
+#: The peppers of the candidate-index tests.
+_DEDUP = BlindIndexer({1: b"d" * 32})
+
+
+def _dedup_household(
+    name: str, born: date, *, nik: str | None = None, kk: str | None = None
+) -> Household:
+    """A one-person household in Miroto with a name (and a NIK or KK number)."""
+    head = Person(
+        member_id="m1",
+        relationship=Relationship.HEAD,
+        sex=Sex.FEMALE,
+        birth_date=born,
+        name=name,
+        nik=None if nik is None else Nik(nik),
+    )
+    return Household(region=_MIROTO, members=(head,), kk=None if kk is None else KkNumber(kk))
+
+
+def _entry(household: Household, *, suspects: int = 0) -> DedupEntry:
+    return DedupEntry(
+        tokens=_DEDUP.household(household), suspects=suspects, region=household.region.code
+    )
+
+
+def _with_entry(commit: Commit, household: Household, *, suspects: int = 0) -> Commit:
+    """*commit* filing *household*'s tokens as the case's candidate entry."""
+    return attrs.evolve(commit, dedup=_entry(household, suspects=suspects))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1454,3 +1489,123 @@ class StoreContract(abc.ABC):
                 store.commit(stale)
             assert _all_cases(store) == after != before
             assert after[0].version == 2
+
+    # ------------------------------------------------------------------ candidate index
+
+    def _index(self, store: Store) -> CandidateIndex:
+        if not isinstance(store, CandidateIndex):
+            pytest.skip("this adapter keeps no duplicate-candidate index (CandidateIndex)")
+        return store
+
+    def test_candidate_entry_commits_with_the_case_and_is_found(self) -> None:
+        """An entry committed with a case is found by its keys; its tokens come back."""
+        with self._stores() as stores:
+            store = stores.open()
+            index = self._index(store)
+            ani = _dedup_household("Siti Aminah", date(1980, 5, 1), nik="3374014105800001")
+            budi = _dedup_household("Budi Santoso", date(1975, 2, 3), kk="3374010101750001")
+            store.commit(_with_entry(_register("case-1"), ani))
+            store.commit(_with_entry(_register("case-2"), budi, suspects=1))
+            store = stores.reopen(store)
+            index = self._index(store)
+            probe = _DEDUP.household(ani)
+            assert index.dedup_candidates(probe.keys) == ["case-1"]
+            assert index.dedup_candidates(_DEDUP.household(budi).exact) == ["case-2"]
+            assert index.dedup_candidates(["v1:nothing"]) == []
+            assert index.dedup_candidates([]) == []
+            assert index.dedup_tokens(["case-1", "case-9"]) == {"case-1": probe.without_blocks()}
+            assert index.dedup_tokens([]) == {}
+            assert index.dedup_flagged() == ["case-2"]
+            assert index.dedup_flagged(within=RegionCode("33.74")) == ["case-2"]
+            assert index.dedup_flagged(within=RegionCode("32")) == []
+
+    def test_candidates_rank_nik_and_kk_first_then_shared_keys(self) -> None:
+        """A case sharing a NIK or KK token ranks first; then the most shared keys; *limit*."""
+        with self._stores() as stores:
+            store = stores.open()
+            index = self._index(store)
+            born = date(1980, 5, 1)
+            # case-a: the same name, birth date and village; case-b: another name, the NIK.
+            same = _dedup_household("Siti Aminah", born)
+            nik = _dedup_household("Dewi", date(1980, 5, 1), nik="3374014105800001")
+            nik = attrs.evolve(nik, region=RegionCode("33.74.02.1001"))
+            store.commit(_with_entry(_register("case-a"), same))
+            store.commit(_with_entry(_register("case-b"), nik))
+            intake = _DEDUP.household(_dedup_household("Siti Aminah", born, nik="3374014105800001"))
+            assert index.dedup_candidates(intake.keys) == ["case-b", "case-a"]
+            assert index.dedup_candidates(intake.keys, limit=1) == ["case-b"]
+
+    def test_closing_erasing_or_a_refused_commit_leave_no_stale_entry(self) -> None:
+        """An entry without tokens removes the case; a refused commit files nothing."""
+        with self._stores() as stores:
+            store = stores.open()
+            index = self._index(store)
+            home = _dedup_household("Siti Aminah", date(1980, 5, 1))
+            keys = _DEDUP.household(home).keys
+            first = _with_entry(_register("case-1"), home)
+            store.commit(first)
+            with pytest.raises(ConcurrencyError):
+                store.commit(_with_entry(_register("case-1"), home, suspects=3))
+            assert index.dedup_flagged() == []
+            assert index.dedup_candidates(keys) == ["case-1"]
+            closed = _then(first.case, CaseClosed(reason=ClosingReason.DUPLICATE))
+            store.commit(attrs.evolve(closed, dedup=DedupEntry(tokens=None)))
+            assert index.dedup_candidates(keys) == []
+            assert index.dedup_tokens(["case-1"]) == {}
+            # Filed again outside a commit (a rebuild), then removed the same way.
+            index.dedup_file("case-1", _entry(home, suspects=1))
+            assert index.dedup_candidates(keys) == ["case-1"]
+            assert index.dedup_flagged() == ["case-1"]
+            index.dedup_file("case-1", DedupEntry(tokens=None))
+            assert index.dedup_candidates(keys) == index.dedup_flagged() == []
+
+    def test_an_erased_case_leaves_no_token(self) -> None:
+        """The commit that erases a case removes its entry, whatever the commit says."""
+        vault = SubjectVault(StaticKeyring({1: b"m" * 32}), MemoryKeyStore())
+        with self._stores() as stores:
+            store = stores.adopt(self.make_sealed_store(SealingCodec(vault)))
+            index = self._index(store)
+            slrt = sample_slrt(store)
+            slrt.dedup = _DEDUP
+            staff = sample_staff()
+            home = _dedup_household("Siti Aminah", date(1980, 5, 1), nik="3374014105800001")
+            case = slrt.register(
+                staff.facilitator,
+                home,
+                channel=Channel.HOME_VISIT,
+                kind=ComplaintKind.QUESTION,
+                needs=[Need(sector=Sector.HEALTH, description="Insurance?")],
+            )
+            keys = _DEDUP.household(home).keys
+            assert index.dedup_candidates(keys) == [case.case_id]
+            closed = slrt.close(staff.supervisor, case.case_id, reason=ClosingReason.DECLINED)
+            index.dedup_file(case.case_id, _entry(home))  # as if filed again by a rebuild
+            manager = Actor(actor_id="manager-1", role=Role.MANAGER, jurisdiction=PROVINCE)
+            slrt.erase(manager, closed.case_id, request_ref="PDP-7")
+            assert index.dedup_candidates(keys) == []
+            assert index.dedup_tokens([case.case_id]) == {}
+
+    @settings(
+        max_examples=25,
+        deadline=None,
+        suppress_health_check=[HealthCheck.differing_executors, HealthCheck.too_slow],
+    )
+    @given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 12))
+    def test_candidates_agree_with_the_memory_index(self, seed: int, count: int) -> None:
+        """For any filed households, the store finds what MemoryCandidateIndex finds."""
+        rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+        places = villages(3)
+        homes = [synthetic_household(rng, rng.choice(places)) for _ in range(count)]
+        reference = MemoryCandidateIndex()
+        with self._stores() as stores:
+            store = stores.open()
+            index = self._index(store)
+            for i, home in enumerate(homes):
+                case_id = f"case-{i:02d}"
+                store.commit(_with_entry(_register(case_id), home))
+                reference.add(case_id, _DEDUP.household(home))
+            for home in homes[: min(count, 4)]:
+                probe = _DEDUP.household(home)
+                assert index.dedup_candidates(probe.keys, limit=5) == list(
+                    reference.candidates(probe, limit=5)
+                )

@@ -192,6 +192,28 @@ class TestSymmetry:
         assert score(a, a).decision is not MatchDecision.DISTINCT
 
 
+class TestFastPath:
+    @given(household_pairs())
+    def test_the_check_path_agrees_with_the_full_score(
+        self, pair: tuple[Household, Household]
+    ) -> None:
+        """decision_of and explain_flagged say what score_households says, pair by pair."""
+        from slrt_core.dedup import decision_of, explain_flagged
+        from slrt_core.dedup._score import _W_NO_VILLAGE, _W_VILLAGE, _compare, _pair_score
+
+        a, b = (INDEXER.household(h) for h in pair)
+        full = score_households(a, b, case_id="C-1")
+        assert decision_of(a, b) is full.decision
+        flagged = explain_flagged(a, b, case_id="C-1")
+        assert flagged == (None if full.decision is MatchDecision.DISTINCT else full)
+        for same in (True, False):
+            village = _W_VILLAGE if same else _W_NO_VILLAGE
+            for x in a.members:
+                for y in b.members:
+                    score, _, nik = _compare(x, y, same_village=same)
+                    assert _pair_score(x, y, village) == (score, nik)
+
+
 class TestEdges:
     def test_no_members(self) -> None:
         """Token sets without members (built by hand) score 0 and are distinct."""
