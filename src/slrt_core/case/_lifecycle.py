@@ -7,9 +7,12 @@ it, and the docs draw the diagram from it.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 
 from statemachine import State, StateMachine
+from statemachine.transition_list import TransitionList
 
 from slrt_core._machine import compile_machine
 from slrt_core.case._model import Case, CaseState
@@ -23,6 +26,12 @@ __all__ = [
     "next_state",
     "why_not",
 ]
+
+
+def _stays(*states: State) -> TransitionList:
+    """Each of *states* to itself: an event that records something and keeps the state."""
+    joined: TransitionList = functools.reduce(operator.or_, (s.to.itself() for s in states))
+    return joined
 
 
 class CaseLifecycle(StateMachine):
@@ -43,6 +52,19 @@ class CaseLifecycle(StateMachine):
     in_service = State()
     reassessed = State()
     closed = State(final=True)
+
+    # The states an event may be recorded in without moving the case: all but closed.
+    _OPEN = (
+        registered,
+        emergency_served,
+        assessed,
+        submitted,
+        returned,
+        approved,
+        reviewed,
+        in_service,
+        reassessed,
+    )
 
     record_need = (
         registered.to.itself()
@@ -84,72 +106,12 @@ class CaseLifecycle(StateMachine):
         | registered.to(in_service, cond="is_emergency")
         | emergency_served.to(in_service)
     )
-    record_consent = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
-    withdraw_consent = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
-    assign = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
-    transfer = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
-    flag_duplicate = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
-    resolve_duplicate = (
-        registered.to.itself()
-        | emergency_served.to.itself()
-        | assessed.to.itself()
-        | submitted.to.itself()
-        | returned.to.itself()
-        | approved.to.itself()
-        | reviewed.to.itself()
-        | in_service.to.itself()
-        | reassessed.to.itself()
-    )
+    record_consent = _stays(*_OPEN)
+    withdraw_consent = _stays(*_OPEN)
+    assign = _stays(*_OPEN)
+    transfer = _stays(*_OPEN)
+    flag_duplicate = _stays(*_OPEN)
+    resolve_duplicate = _stays(*_OPEN)
     update_referral = in_service.to.itself()
     escalate_referral = in_service.to.itself()
     confirm_receipt = in_service.to.itself() | reassessed.to.itself()
