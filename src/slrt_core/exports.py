@@ -36,7 +36,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -152,10 +152,6 @@ _R = {name: i for i, name in enumerate(REFERRAL_COLUMNS)}
 _UNKNOWN = "unknown"
 
 
-def _joined(values: Iterable[str]) -> str:
-    return ";".join(values)
-
-
 def case_export_row(row: Sequence[Any]) -> tuple[object, ...]:
     """The :data:`CASE_EXPORT_COLUMNS` values of a stored case row (``case_row`` list).
 
@@ -168,9 +164,8 @@ def case_export_row(row: Sequence[Any]) -> tuple[object, ...]:
         >>> case_export_row(case_row(summarize(store.load(step.case_id))[0]))[:4]
         ('case-000001', '33.74.01.1001', '33.74', 'registered')
     """
-    first: dict[str, str] = {}
-    for state, at in row[_C["state_history"]]:
-        first.setdefault(state, at)
+    # Reversed, each state's first time is the one the dict keeps.
+    first: dict[str, str] = dict(reversed(row[_C["state_history"]]))
     region = row[_C["region"]]
     return (
         row[_C["case_id"]],
@@ -183,16 +178,16 @@ def case_export_row(row: Sequence[Any]) -> tuple[object, ...]:
         row[_C["priority"]],
         row[_C["registered_at"]],
         row[_C["updated_at"]],
-        *(first.get(stage) for stage in STAGE_COLUMNS),
+        *map(first.get, STAGE_COLUMNS),
         row[_C["closing_reason"]],
-        _joined(row[_C["sectors"]]),
-        _joined(row[_C["open_sectors"]]),
+        ";".join(row[_C["sectors"]]),
+        ";".join(row[_C["open_sectors"]]),
         row[_C["referrals"]],
         row[_C["open_referrals"]],
-        _joined(row[_C["referral_statuses"]]),
-        _joined(row[_C["providers"]]),
-        _joined(row[_C["services"]]),
-        _joined(row[_C["assignees"]]),
+        ";".join(row[_C["referral_statuses"]]),
+        ";".join(row[_C["providers"]]),
+        ";".join(row[_C["services"]]),
+        ";".join(row[_C["assignees"]]),
         row[_C["next_due_at"]],
         row[_C["escalation_level"]],
     )
@@ -288,8 +283,8 @@ def referral_export_row(
         row[_R["updated_at"]],
         due,
         row[_R["escalation_level"]],
-        _joined(row[_R["escalations"]]),
-        _joined(missed),
+        ";".join(row[_R["escalations"]]),
+        ";".join(missed),
         bool(missed) or overdue,
         row[_R["replaces"]],
         bool(row[_R["confirmed"]]),

@@ -405,6 +405,8 @@ class SummaryRows(Protocol):
     :func:`~slrt_core.projections.referral_row`), whose values
     :data:`~slrt_core.projections.CASE_COLUMNS` names: the KPIs and exports of
     hundreds of thousands of cases read these instead of building a value per summary.
+    A page may decode each row only when it is read (SQLite and PostgreSQL do), so a
+    reader going through it row by row holds one decoded row at a time.
     A store without it is read through :class:`SummaryQueries` (the rows made from the
     summaries), with the same results.
 
@@ -419,7 +421,7 @@ class SummaryRows(Protocol):
         order: CaseOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> Sequence[list[Any]]:
         """The page :meth:`SummaryQueries.case_summaries` returns, as ``case_row`` lists."""
         ...
 
@@ -431,7 +433,7 @@ class SummaryRows(Protocol):
         order: ReferralOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> Sequence[list[Any]]:
         """The page of :meth:`SummaryQueries.referral_summaries`, as ``referral_row`` lists."""
         ...
 

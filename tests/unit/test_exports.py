@@ -511,3 +511,34 @@ def timedelta_zone(hours: int) -> Any:
     from datetime import timezone
 
     return timezone(timedelta(hours=hours))
+
+
+def test_a_stored_page_decodes_each_row_when_read() -> None:
+    from slrt_core.adapters._projections import StoredPage
+
+    page = StoredPage([('["a",1]',), ('["b",2]',), ('["c",3]',)])
+    assert len(page) == 3
+    assert page[-1] == ["c", 3]
+    assert page[1:] == [["b", 2], ["c", 3]]
+    assert list(page) == [["a", 1], ["b", 2], ["c", 3]]
+
+
+def test_times_not_yet_in_utc_are_written_in_utc() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from slrt_core._tables import Column, TableWriter
+
+    wib = timezone(timedelta(hours=7))
+    out = io.BytesIO()
+    with TableWriter(out, (Column("at", "time"), Column("n", "int")), "csv") as table:
+        table.write([("2026-01-05T08:00:00+07:00", 1), (None, 2)])
+        table.write([(datetime(2026, 1, 5, 8, tzinfo=wib), 3), ("2026-01-05T01:00:00+00:00", 4)])
+        table.write([(datetime(2026, 1, 5, 1, tzinfo=UTC), None)])
+    assert out.getvalue().decode().splitlines() == [
+        "at,n",
+        "2026-01-05T01:00:00+00:00,1",
+        ",2",
+        "2026-01-05T01:00:00+00:00,3",
+        "2026-01-05T01:00:00+00:00,4",
+        "2026-01-05T01:00:00+00:00,",
+    ]

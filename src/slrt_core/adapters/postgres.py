@@ -66,13 +66,13 @@ from slrt_core.adapters._projections import (
     POSTGRES_SCHEMA,
     POSTGRES_STAGES,
     ProjectionRows,
+    StoredPage,
     case_page,
     commit_projection,
     count_cases,
     count_referrals,
     decode_case,
     decode_referral,
-    decode_row,
     due_referrals,
     rebuild_rows,
     referral_page,
@@ -711,11 +711,11 @@ class PostgresStore:
         order: CaseOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> StoredPage:
         """The page of :meth:`case_summaries` in its stored form (``case_row`` lists)."""
         sql, params = case_page(selection, order, after, limit, POSTGRES)
         rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
-        return [decode_row(r[0]) for r in rows]
+        return StoredPage(rows)
 
     def referral_summary_rows(
         self,
@@ -725,11 +725,11 @@ class PostgresStore:
         order: ReferralOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> StoredPage:
         """The page of :meth:`referral_summaries` in its stored form (``referral_row`` lists)."""
         sql, params = referral_page(selection, order, after, limit, POSTGRES)
         rows = self._read(lambda c: c.execute(sql.encode(), params).fetchall())
-        return [decode_row(r[0]) for r in rows]
+        return StoredPage(rows)
 
     def count_cases(self, selection: CaseSelection, /) -> int:
         """How many case summaries meet *selection*."""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from slrt_core.adapters._dedup import (
     SQLITE_DEDUP_SCHEMA,
@@ -39,13 +39,13 @@ from slrt_core.adapters._projections import (
     SQLITE_SCHEMA,
     SQLITE_STAGES,
     ProjectionRows,
+    StoredPage,
     case_page,
     commit_projection,
     count_cases,
     count_referrals,
     decode_case,
     decode_referral,
-    decode_row,
     due_referrals,
     rebuild_rows,
     referral_page,
@@ -668,11 +668,11 @@ class SqliteStore:
         order: CaseOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> StoredPage:
         """The page of :meth:`case_summaries` in its stored form (``case_row`` lists)."""
         sql, params = case_page(selection, order, after, limit, SQLITE)
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
-        return [decode_row(r[0]) for r in rows]
+        return StoredPage(rows)
 
     def referral_summary_rows(
         self,
@@ -682,11 +682,11 @@ class SqliteStore:
         order: ReferralOrder,
         after: tuple[object, ...] | None = None,
         limit: int = 50,
-    ) -> list[list[Any]]:
+    ) -> StoredPage:
         """The page of :meth:`referral_summaries` in its stored form (``referral_row`` lists)."""
         sql, params = referral_page(selection, order, after, limit, SQLITE)
         rows = self._read(lambda c: c.execute(sql, params).fetchall())
-        return [decode_row(r[0]) for r in rows]
+        return StoredPage(rows)
 
     def count_cases(self, selection: CaseSelection, /) -> int:
         """How many case summaries meet *selection*."""

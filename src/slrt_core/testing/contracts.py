@@ -1429,19 +1429,19 @@ class StoreContract(abc.ABC):
                 for order in CaseOrder:
                     want = store.case_summaries(sel, order=order, limit=3)
                     rows = store.case_summary_rows(sel, order=order, limit=3)
-                    assert rows == [case_row(s) for s in want], (sel, order)
+                    assert list(rows) == [case_row(s) for s in want], (sel, order)
                     assert [case_of_row(r) for r in rows] == want
                     if want:
                         after = case_key(want[-1], order)
                         rest = store.case_summaries(sel, order=order, after=after, limit=_ALL)
                         more = store.case_summary_rows(sel, order=order, after=after, limit=_ALL)
-                        assert more == [case_row(s) for s in rest], (sel, order)
+                        assert list(more) == [case_row(s) for s in rest], (sel, order)
             every_referral = _all_referrals(store)
             for rsel in _referral_selections(every_referral):
                 for rorder in ReferralOrder:
                     rwant = store.referral_summaries(rsel, order=rorder, limit=_ALL)
                     rrows = store.referral_summary_rows(rsel, order=rorder, limit=_ALL)
-                    assert rrows == [referral_row(r) for r in rwant], (rsel, rorder)
+                    assert list(rrows) == [referral_row(r) for r in rwant], (rsel, rorder)
 
     def test_keyset_pages_walk_every_order_once(self) -> None:
         """Pages of two, each after the last key shown, list everything once, in order."""
