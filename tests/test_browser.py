@@ -467,6 +467,16 @@ def test_worklist_case_and_dashboard_show_what_the_store_holds(
         )
         assert browser.driver.execute_script("return arguments[0].naturalWidth;", plot) == 800
         assert plot.get_attribute("alt").startswith("Diagram batang")
+        # The month's KPI charts of slrt_core.plots: 7.5 inches at 100 dpi.
+        for name in ("stage_durations", "breach_rates", "intake"):
+            chart = browser.find(f"#kpi-{name}")
+            browser.wait.until(
+                lambda driver, chart=chart: driver.execute_script(
+                    "const i = arguments[0]; return i.complete && i.naturalWidth > 0;", chart
+                )
+            )
+            assert browser.driver.execute_script("return arguments[0].naturalWidth;", chart) == 750
+            assert chart.get_attribute("alt").startswith("Diagram: ")
     else:
         assert browser.find("#no-plot").text.startswith("Pasang matplotlib")
 

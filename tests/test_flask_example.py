@@ -427,6 +427,13 @@ class TestStaffPages:
         assert 'data-key="cases"' in html
         status, kind, _ = self._page(client, "/staff/dashboard/plot.png", SUPERVISOR)
         assert (status, kind) == (200, "image/png")
+        for name in ("stage_durations", "breach_rates", "intake"):
+            assert f'id="kpi-{name}"' in html
+            status, kind, png = self._page(client, f"/staff/dashboard/kpi/{name}.png", SUPERVISOR)
+            assert (status, kind) == (200, "image/png")
+            assert png[1:4] == "PNG"
+        status, _, _ = self._page(client, "/staff/dashboard/kpi/nothing.png", SUPERVISOR)
+        assert status == 404
 
     def test_without_a_staff_member_the_pages_ask_for_one(self, client: Client) -> None:
         status, _, html = self._page(client, "/staff/dashboard?lang=en", {})

@@ -10,7 +10,8 @@ purposes apply as for every read.
 * ``/staff/cases/<id>``: one case with its household (masked), needs, referrals and
   history, every time in the local time of the case's province (WIB, WITA or WIT);
 * ``/staff/dashboard``: the figures of :func:`dashboard_data` and, with matplotlib
-  installed, their bar charts (``/staff/dashboard/plot.png``).
+  installed, their bar charts (``/staff/dashboard/plot.png``) and the month's KPI charts
+  of :mod:`slrt_core.plots` (``/staff/dashboard/kpi/<name>.png``).
 
 Every page is in Bahasa Indonesia unless ``?lang=en`` asks for English. The labels of
 states, sectors, roles and events come from slrt_core's catalogue; the page's own words
@@ -225,6 +226,18 @@ PAGE_TEXTS: Mapping[str, Mapping[str, str]] = {
     "dashboard.no_plot": {
         "en": "Install matplotlib (the `plot` extra) to see the charts.",
         "id": "Pasang matplotlib (ekstra `plot`) untuk melihat diagramnya.",
+    },
+    "dashboard.kpi_plot.stage_durations": {
+        "en": "Chart: working days spent in each stage this month",
+        "id": "Diagram: hari kerja di setiap tahap bulan ini",
+    },
+    "dashboard.kpi_plot.breach_rates": {
+        "en": "Chart: referrals past their deadline, by provider, this month",
+        "id": "Diagram: rujukan yang melewati tenggat, menurut penyedia, bulan ini",
+    },
+    "dashboard.kpi_plot.intake": {
+        "en": "Chart: cases registered over this month",
+        "id": "Diagram: kasus terdaftar sepanjang bulan ini",
     },
     "plot.cases_axis": {"en": "Number of cases", "id": "Jumlah kasus"},
     "plot.referrals_axis": {"en": "Number of referrals", "id": "Jumlah rujukan"},
@@ -471,6 +484,24 @@ def plot_png(dashboard: Dashboard) -> bytes:
         ax.legend(loc="lower right")
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=100)
+    return out.getvalue()
+
+
+#: The KPI charts of :mod:`slrt_core.plots` the dashboard shows, by the name in their URL.
+KPI_PLOTS = ("stage_durations", "breach_rates", "intake")
+
+
+def kpi_plot_png(report: KpiReport, name: str, language: LanguageCode) -> bytes:
+    """One of the month's :data:`KPI_PLOTS`, drawn by :mod:`slrt_core.plots`, as PNG."""
+    from slrt_core import plots  # noqa: PLC0415 - needs matplotlib, the `plot` extra
+
+    draw = {
+        "stage_durations": plots.stage_durations_figure,
+        "breach_rates": plots.breach_rates_figure,
+        "intake": plots.intake_figure,
+    }[name]
+    out = io.BytesIO()
+    draw(report, language=language).savefig(out, format="png", dpi=100)
     return out.getvalue()
 
 
@@ -760,7 +791,10 @@ def staff_pages(slrt: Slrt, wiring: Wiring) -> Blueprint:  # noqa: C901, PLR0915
         lang = page_language()
         data = dashboard_data(slrt, me, lang, link=lambda name: url("staff.worklist", list=name))
         return render_template(
-            "staff/dashboard.html", dashboard=data, plot=HAS_MATPLOTLIB and bool(data.charts)
+            "staff/dashboard.html",
+            dashboard=data,
+            plot=HAS_MATPLOTLIB and bool(data.charts),
+            kpi_plots=KPI_PLOTS if HAS_MATPLOTLIB and data.charts else (),
         )
 
     @pages.get("/dashboard/plot.png")
@@ -770,6 +804,18 @@ def staff_pages(slrt: Slrt, wiring: Wiring) -> Blueprint:  # noqa: C901, PLR0915
             return Response(page_text("dashboard.no_plot", page_language()), status=404)
         png = plot_png(dashboard_data(slrt, me, page_language()))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+    @pages.get("/dashboard/kpi/<name>.png")
+    def dashboard_kpi_plot(name: str) -> Response:
+        me = actor()
+        lang = page_language()
+        if not HAS_MATPLOTLIB or name not in KPI_PLOTS:
+            return Response(page_text("dashboard.no_plot", lang), status=404)
+        return Response(
+            kpi_plot_png(_month_kpis(slrt, me), name, lang),
+            mimetype="image/png",
+            headers={"Cache-Control": "no-store"},
+        )
 
     return pages
 
