@@ -227,6 +227,7 @@ class Browser:
 
     def __init__(self, base: str, profile: Path) -> None:
         from selenium import webdriver
+        from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
         from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions
@@ -235,6 +236,8 @@ class Browser:
         self.By = By
         self.Select = Select
         self.ec = expected_conditions
+        self._stale = StaleElementReferenceException
+        self._driver_error = WebDriverException
         options = webdriver.ChromeOptions()
         options.binary_location = str(CHROMIUM)
         for argument in (
@@ -276,14 +279,35 @@ class Browser:
         """Click *css* and wait until the page it leads to has loaded."""
         element = self.wait.until(self.ec.element_to_be_clickable((self.By.CSS_SELECTOR, css)))
         element.click()
-        self.wait.until(self.ec.staleness_of(element))
+        self.wait_gone(element)
         self.find("main")
+
+    def wait_gone(self, element: Any) -> None:
+        """Wait until *element*'s page has been left.
+
+        Asked about a node of the page it is leaving, chromedriver sometimes answers
+        "Node with given id does not belong to the document" instead of a stale
+        element; both mean the old page is gone.
+        """
+
+        def gone(_: object) -> bool:
+            try:
+                element.is_enabled()
+            except self._stale:
+                return True
+            except self._driver_error as error:
+                if "does not belong to the document" in str(error):
+                    return True
+                raise
+            return False
+
+        self.wait.until(gone)
 
     def click_link(self, text: str) -> None:
         """Click the link that reads *text* and wait for the next page."""
         element = self.wait.until(self.ec.element_to_be_clickable((self.By.LINK_TEXT, text)))
         element.click()
-        self.wait.until(self.ec.staleness_of(element))
+        self.wait_gone(element)
         self.find("main")
 
     def heading(self) -> str:
